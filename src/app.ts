@@ -1,0 +1,56 @@
+import { App, type CustomRoute } from '@slack/bolt';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { healthRoute } from './http/health-route.js';
+import { boltLogger } from './slack/bolt-logger.js';
+import { registerListeners } from './slack/register-listeners.js';
+import type { Store } from './store/store.js';
+
+export interface SlackIdentity {
+  botId: string;
+  botUserId: string;
+  teamId?: string;
+}
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  store: Store;
+  /** From auth.test at startup, so Bolt does not call it again. */
+  identity: SlackIdentity;
+  /** Extra HTTP routes beside /slack/events and /healthz. */
+  routes?: CustomRoute[];
+}
+
+/** The Bolt app: HTTP receiver on PORT, or Socket Mode when SLACK_APP_TOKEN is set. */
+export function createApp({ config, log, store, identity, routes = [] }: AppDeps): App {
+  const customRoutes = [healthRoute(() => store.ping()), ...routes];
+  const common = {
+    token: config.slack.botToken,
+    botId: identity.botId,
+    botUserId: identity.botUserId,
+    logger: boltLogger(log),
+    customRoutes,
+    clientOptions: { slackApiUrl: config.slack.apiUrl },
+  };
+  const app = config.slack.socketMode
+    ? new App({
+        ...common,
+        socketMode: true,
+        appToken: config.slack.appToken,
+        // With custom routes, Socket Mode serves them on its own HTTP server on this port.
+        installerOptions: { port: config.port },
+      })
+    : new App({
+        ...common,
+        signingSecret: config.slack.signingSecret,
+        port: config.port,
+        processBeforeResponse: false,
+      });
+
+  app.error(async (error) => {
+    log.error({ err: error }, 'unhandled error in a Slack listener');
+  });
+  registerListeners(app, { log });
+  return app;
+}

@@ -1,0 +1,80 @@
+// Entry point: config → logger → database → Slack app → start. SIGTERM/SIGINT stop it cleanly.
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { createApp } from './app.js';
+import { resolveDatabase, type ResolvedDatabase } from './store/local-database.js';
+import { openStore, type Store } from './store/store.js';
+import { verifySlackToken } from './slack/verify-slack-token.js';
+
+/** Errors whose message is already the sentence a person needs; shown without a stack trace. */
+const EXPLAINED = new Set(['ConfigError', 'DatabaseUnreachableError', 'NoLocalDatabaseError', 'SlackTokenError']);
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    loadDotEnv();
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const log = createLogger({ level: config.logLevel });
+  let database: ResolvedDatabase | undefined;
+  let store: Store | undefined;
+  let stopping = false;
+
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(code || 1), 15_000);
+    force.unref();
+    try {
+      await app?.stop();
+    } catch (error) {
+      log.warn({ err: error }, 'the Slack app did not stop cleanly');
+    }
+    await store?.close().catch((error: unknown) => log.warn({ err: error }, 'closing the database failed'));
+    await database?.stop().catch((error: unknown) => log.warn({ err: error }, 'stopping the local database failed'));
+    log.info('stopped');
+    process.exit(code);
+  };
+  let app: ReturnType<typeof createApp> | undefined;
+  process.once('SIGTERM', () => void shutdown(0));
+  process.once('SIGINT', () => void shutdown(0));
+
+  try {
+    database = await resolveDatabase({
+      uri: config.mongodbUri,
+      dataDir: resolve('data'),
+      say: (line) => log.info(line),
+    });
+    store = await openStore(database.uri, { log });
+    const identity = await verifySlackToken(config.slack.botToken, config.slack.apiUrl, log);
+    app = createApp({ config, log, store, identity });
+    await app.start(config.port);
+    log.info(
+      { port: config.port, mode: config.slack.socketMode ? 'socket' : 'http', dryRun: config.exotel.dryRun },
+      config.slack.socketMode ? 'campaign-bot is running in Socket Mode' : `campaign-bot is listening on port ${config.port}`,
+    );
+  } catch (error) {
+    fail(log, error);
+    await shutdown(1);
+  }
+}
+
+function fail(log: Logger, error: unknown): void {
+  const name = error instanceof Error ? error.name : '';
+  if (EXPLAINED.has(name)) {
+    log.fatal((error as Error).message);
+    log.debug({ err: error }, 'startup failure details');
+  } else {
+    log.fatal({ err: error }, 'campaign-bot failed to start');
+  }
+}
+
+await main();

@@ -1,0 +1,84 @@
+import mongoose, { type Connection } from 'mongoose';
+import type { Logger } from '../logger.js';
+import { campaignModel, type CampaignModel } from './campaign-model.js';
+import { contactModel, type ContactModel } from './contact-model.js';
+
+export class DatabaseUnreachableError extends Error {
+  constructor(readonly where: string, options?: { cause?: unknown }) {
+    super(
+      `Cannot reach the database at ${where}. Check that it is running and that MONGODB_URI is right ` +
+        `(unset MONGODB_URI to use the local database under ./data).`,
+      options,
+    );
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
+export interface StoreOptions {
+  /** Database name; default: the one in the URI, else `campaign-bot`. */
+  dbName?: string;
+  /** How long to look for a server before an operation fails. Default 10 s. */
+  serverSelectionTimeoutMS?: number;
+  log?: Logger;
+}
+
+/** The database connection and the models bound to it. */
+export interface Store {
+  readonly connection: Connection;
+  readonly Campaign: CampaignModel;
+  readonly Contact: ContactModel;
+  /** True when the server answers a ping. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Shows a URI without its password, for logs and errors. */
+export function describeUri(uri: string): string {
+  return uri.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:[redacted]@').replace(/\?.*$/, '');
+}
+
+export async function openStore(uri: string, options: StoreOptions = {}): Promise<Store> {
+  const hasDbInUri = /^mongodb(\+srv)?:\/\/[^/]+\/[^/?]+/.test(uri);
+  const connection = mongoose.createConnection(uri, {
+    dbName: options.dbName ?? (hasDbInUri ? undefined : 'campaign-bot'),
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
+    connectTimeoutMS: 10_000,
+    socketTimeoutMS: 60_000,
+    maxPoolSize: 20,
+    // Fail fast instead of queueing operations forever while disconnected; callers retry.
+    bufferCommands: false,
+    autoIndex: false,
+    autoCreate: true,
+  });
+  try {
+    await connection.asPromise();
+  } catch (error) {
+    await connection.close().catch(() => {});
+    throw new DatabaseUnreachableError(describeUri(uri), { cause: error });
+  }
+
+  const Campaign = campaignModel(connection);
+  const Contact = contactModel(connection);
+  await Promise.all([Campaign.createCollection(), Contact.createCollection()]).catch(() => {});
+  await Promise.all([Campaign.createIndexes(), Contact.createIndexes()]);
+
+  connection.on('disconnected', () => options.log?.warn('database connection lost; retrying'));
+  connection.on('reconnected', () => options.log?.info('database connection restored'));
+
+  return {
+    connection,
+    Campaign,
+    Contact,
+    async ping() {
+      try {
+        await connection.db!.admin().ping();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { createHmac } from 'node:crypto';
+
+/** Signs a request body exactly as Slack does: v0=HMAC-SHA256(secret, "v0:<timestamp>:<body>"). */
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export interface SignedPostOptions {
+  /** Seconds since the epoch; default now. */
+  timestamp?: number;
+  /** Omit the signature headers. */
+  unsigned?: boolean;
+  /** Sign with this secret instead (a bad signature). */
+  secret?: string;
+}
+
+/** POSTs a form body to Bolt's endpoint the way Slack does. */
+export async function postToSlackEndpoint(
+  url: string,
+  form: Record<string, string>,
+  signingSecret: string,
+  options: SignedPostOptions = {},
+): Promise<Response> {
+  const body = new URLSearchParams(form).toString();
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (!options.unsigned) {
+    headers['x-slack-request-timestamp'] = String(timestamp);
+    headers['x-slack-signature'] = slackSignature(options.secret ?? signingSecret, timestamp, body);
+  }
+  return fetch(url, { method: 'POST', headers, body });
+}
+
+let triggerSeq = 0;
+
+/** The form fields of a `/campaign …` slash command. */
+export function slashCommand(text: string, fields: Partial<Record<string, string>> = {}): Record<string, string> {
+  triggerSeq += 1;
+  const base: Record<string, string> = {
+    token: 'legacy-verification-token',
+    team_id: 'T0001',
+    team_domain: 'acme',
+    channel_id: 'C0001',
+    channel_name: 'collections',
+    user_id: 'U0OWNER',
+    user_name: 'owner',
+    command: '/campaign',
+    text,
+    api_app_id: 'A0001',
+    response_url: 'http://127.0.0.1:9/unused',
+    trigger_id: `trigger.${triggerSeq}`,
+  };
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) base[k] = v;
+  return base;
+}

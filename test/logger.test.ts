@@ -1,0 +1,64 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, redactText } from '../src/logger.js';
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const log = createLogger({ level: 'debug', destination, pretty: false });
+  return { log, output: () => lines.join('') };
+}
+
+const BOT_TOKEN = 'xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx';
+const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
+const PHONE = '919876543210';
+
+describe('redaction', () => {
+  it('removes tokens, secrets, Authorization headers and full phone numbers inside objects', () => {
+    const { log, output } = capture();
+    log.info(
+      {
+        config: { slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET } },
+        request: { headers: { Authorization: 'Basic a2V5OnRva2VuLXNlY3JldA==' } },
+        contact: { phone: PHONE, name: 'Asha' },
+        call: { From: '09876543210', note: `dialled +91 98765 43210 with ${BOT_TOKEN}` },
+        list: [{ number: '9876543210' }],
+      },
+      `calling ${PHONE}`,
+    );
+    const out = output();
+    expect(out).not.toContain(BOT_TOKEN);
+    expect(out).not.toContain(SIGNING_SECRET);
+    expect(out).not.toContain('a2V5OnRva2VuLXNlY3JldA==');
+    expect(out).not.toMatch(/98765\s?4?3?210/);
+    expect(out).not.toContain('9876543210');
+    expect(out).toContain('3210');
+    expect(out).toContain('Asha');
+    const line = JSON.parse(out);
+    expect(line.contact.phone).toBe('••••••••3210');
+    expect(line.msg).toBe('calling ••••••••3210');
+  });
+
+  it('redacts errors, their messages and child logger bindings', () => {
+    const { log, output } = capture();
+    const child = log.child({ contact: { phone: PHONE }, token: BOT_TOKEN });
+    const err = Object.assign(new Error(`Exotel refused ${PHONE} for key ${BOT_TOKEN}`), { authToken: 'tok-123' });
+    child.error({ err }, 'dial failed');
+    const out = output();
+    expect(out).not.toContain(PHONE);
+    expect(out).not.toContain(BOT_TOKEN);
+    expect(out).not.toContain('tok-123');
+    expect(JSON.parse(out).err.message).toContain('3210');
+  });
+
+  it('leaves Slack timestamps, ids and short numbers alone', () => {
+    expect(redactText('ts 1732512345.123456 in C0123 after 42 tries, 2026-11-25')).toBe(
+      'ts 1732512345.123456 in C0123 after 42 tries, 2026-11-25',
+    );
+  });
+});
