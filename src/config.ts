@@ -2,6 +2,7 @@
 // Config built here, so a test can build any configuration without touching the environment.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { parseClock } from './engine/calling-window.js';
 
 export const CONFIG_DOCS = 'README.md#configuration';
 
@@ -100,13 +101,6 @@ function parseInteger(name: string, raw: string, min: number, max: number, probl
     return min;
   }
   return result.data;
-}
-
-function parseClock(text: string): number | undefined {
-  const m = /^([01]?\d|2[0-4]):([0-5]\d)$/.exec(text.trim());
-  if (!m) return undefined;
-  const minutes = Number(m[1]) * 60 + Number(m[2]);
-  return minutes <= 24 * 60 ? minutes : undefined;
 }
 
 function isTimeZone(tz: string): boolean {

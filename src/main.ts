@@ -6,6 +6,7 @@ import { createApp } from './app.js';
 import { resolveDatabase, type ResolvedDatabase } from './store/local-database.js';
 import { openStore, type Store } from './store/store.js';
 import { verifySlackToken } from './slack/verify-slack-token.js';
+import { createRuntime, type Runtime } from './runtime.js';
 
 /** Errors whose message is already the sentence a person needs; shown without a stack trace. */
 const EXPLAINED = new Set(['ConfigError', 'DatabaseUnreachableError', 'NoLocalDatabaseError', 'SlackTokenError']);
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.logLevel });
   let database: ResolvedDatabase | undefined;
   let store: Store | undefined;
+  let runtime: Runtime | undefined;
   let stopping = false;
 
   const shutdown = async (code: number) => {
@@ -33,6 +35,8 @@ async function main(): Promise<void> {
     stopping = true;
     const force = setTimeout(() => process.exit(code || 1), 15_000);
     force.unref();
+    // The engine first: requests in flight finish and are recorded while the database is still there.
+    await runtime?.close().catch((error: unknown) => log.warn({ err: error }, 'the engine did not stop cleanly'));
     try {
       await app?.stop();
     } catch (error) {
@@ -55,8 +59,10 @@ async function main(): Promise<void> {
     });
     store = await openStore(database.uri, { log });
     const identity = await verifySlackToken(config.slack.botToken, config.slack.apiUrl, log);
-    app = createApp({ config, log, store, identity });
+    runtime = createRuntime(config, store, log);
+    app = createApp({ config, log, store, identity, routes: runtime.routes });
     await app.start(config.port);
+    runtime.engine.start();
     log.info(
       { port: config.port, mode: config.slack.socketMode ? 'socket' : 'http', dryRun: config.exotel.dryRun },
       config.slack.socketMode ? 'campaign-bot is running in Socket Mode' : `campaign-bot is listening on port ${config.port}`,

@@ -42,8 +42,8 @@ export interface CampaignFields {
   owner: string;
   channel: string | null;
   status: CampaignStatus;
+  status_reason: string | null;
   total_contacts: number;
-  calls_placed: number;
   calls_completed: number;
   calls_failed: number;
   calls_busy: number;
@@ -77,10 +77,11 @@ export const campaignSchema = new Schema<CampaignFields>(
     /** Channel where the progress message lives. */
     channel: { type: String, default: null },
     status: { type: String, enum: CAMPAIGN_STATUSES, default: 'draft', required: true },
+    /** Why the status last changed when a person did not change it (e.g. Exotel rejected the credentials). */
+    status_reason: { type: String, default: null },
 
     // Counters. total_contacts, calls_completed and calls_failed are the original system's names.
     total_contacts: { type: Number, default: 0, min: 0 },
-    calls_placed: { type: Number, default: 0, min: 0 },
     calls_completed: { type: Number, default: 0, min: 0 },
     calls_failed: { type: Number, default: 0, min: 0 },
     calls_busy: { type: Number, default: 0, min: 0 },

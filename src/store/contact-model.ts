@@ -41,6 +41,8 @@ export interface ContactFields {
   call_duration: number | null;
   call_error: string | null;
   outcome_at: Date | null;
+  last_outcome: TerminalCallStatus | null;
+  check_after: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -72,6 +74,10 @@ export const contactSchema = new Schema<ContactFields>(
     call_error: { type: String, default: null },
     /** When the terminal outcome was recorded (callback or reconciliation). */
     outcome_at: { type: Date, default: null },
+    /** The outcome of the previous attempt, kept while a retry waits (shown as "retrying"). */
+    last_outcome: { type: String, enum: [...TERMINAL_CALL_STATUSES, null], default: null },
+    /** When to ask Exotel about an initiated call whose outcome has not arrived, or re-check an unknown one. */
+    check_after: { type: Date, default: null },
   },
   {
     strict: 'throw',
@@ -82,6 +88,8 @@ export const contactSchema = new Schema<ContactFields>(
 
 contactSchema.index({ campaign_id: 1, phone: 1 }, { unique: true });
 contactSchema.index({ campaign_id: 1, call_status: 1, next_attempt_at: 1 });
+// Status callbacks find their contact by Exotel's CallSid.
+contactSchema.index({ call_sid: 1 });
 
 export type ContactDoc = HydratedDocument<ContactFields>;
 export type ContactModel = Model<ContactFields>;

@@ -4,6 +4,7 @@ import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { Store } from '../../src/store/store.js';
+import { createRuntime, type Runtime, type RuntimeOverrides } from '../../src/runtime.js';
 import { FAKE_BOT, startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
 import { testEnv } from './test-env.js';
 
@@ -12,7 +13,14 @@ export interface TestApp {
   config: Config;
   app: App;
   slack: FakeSlack;
+  /** The engine and its services, when started with `runtime`. */
+  runtime: Runtime | undefined;
   stop(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Start the engine too, with these overrides (fast timings, a test pacer). */
+  runtime?: RuntimeOverrides;
 }
 
 export function freePort(): Promise<number> {
@@ -27,19 +35,36 @@ export function freePort(): Promise<number> {
 }
 
 /** The real Bolt app on a free port, against the fake Slack and the given store. */
-export async function startTestApp(store: Store, env: Record<string, string | undefined> = {}): Promise<TestApp> {
+export async function startTestApp(
+  store: Store,
+  env: Record<string, string | undefined> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const slack = await startFakeSlack();
   const port = await freePort();
-  const config = loadConfig(testEnv({ SLACK_API_URL: slack.apiUrl, PORT: String(port), ...env }));
+  const url = `http://127.0.0.1:${port}`;
+  const config = loadConfig(
+    testEnv({ SLACK_API_URL: slack.apiUrl, PORT: String(port), ...env, ...(env.PUBLIC_URL === 'self' ? { PUBLIC_URL: url } : {}) }),
+  );
   const log = createLogger({ level: config.logLevel, pretty: false });
-  const app = createApp({ config, log, store, identity: { botId: FAKE_BOT.bot_id, botUserId: FAKE_BOT.user_id } });
+  const runtime = options.runtime ? createRuntime(config, store, log, options.runtime) : undefined;
+  const app = createApp({
+    config,
+    log,
+    store,
+    identity: { botId: FAKE_BOT.bot_id, botUserId: FAKE_BOT.user_id },
+    routes: runtime?.routes ?? [],
+  });
   await app.start(port);
+  runtime?.engine.start();
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     config,
     app,
     slack,
+    runtime,
     async stop() {
+      await runtime?.close();
       await app.stop();
       await slack.close();
     },

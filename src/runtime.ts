@@ -1,0 +1,83 @@
+// Builds the long-lived parts shared by the Slack app, the HTTP routes and the engine, from the config.
+import type { CustomRoute } from '@slack/bolt';
+import { CounterBuffer } from './campaigns/campaign-counters.js';
+import { CampaignEvents } from './campaigns/campaign-events.js';
+import { CampaignTransitions } from './campaigns/campaign-transitions.js';
+import { ContactState } from './campaigns/contact-state.js';
+import type { Config } from './config.js';
+import { exotelDialer, type Dialer } from './engine/dialer.js';
+import { DEFAULT_ENGINE_TIMING, Engine, type EngineSettings } from './engine/engine.js';
+import { Pacer } from './engine/pacer.js';
+import { rehearsalDialer } from './engine/rehearsal-dialer.js';
+import { ExotelClient } from './exotel/exotel-client.js';
+import { exotelStatusRoute, statusCallbackUrl } from './http/exotel-status-route.js';
+import type { Logger } from './logger.js';
+import type { Store } from './store/store.js';
+
+export interface Runtime {
+  events: CampaignEvents;
+  counters: CounterBuffer;
+  state: ContactState;
+  transitions: CampaignTransitions;
+  dialer: Dialer;
+  pacer: Pacer;
+  engine: Engine;
+  /** HTTP routes served beside Slack's (the Exotel status callback when PUBLIC_URL is set). */
+  routes: CustomRoute[];
+  close(): Promise<void>;
+}
+
+export interface RuntimeOverrides {
+  dialer?: Dialer;
+  pacer?: Pacer;
+  settings?: Partial<EngineSettings>;
+  runnerId?: string;
+}
+
+export function createRuntime(config: Config, store: Store, log: Logger, overrides: RuntimeOverrides = {}): Runtime {
+  const events = new CampaignEvents();
+  const counters = new CounterBuffer();
+  const state = new ContactState(store, counters, events);
+  const transitions = new CampaignTransitions(store, events);
+  const dialer =
+    overrides.dialer ??
+    (config.exotel.dryRun
+      ? rehearsalDialer()
+      : exotelDialer(
+          new ExotelClient({
+            baseUrl: config.exotel.baseUrl,
+            accountSid: config.exotel.accountSid,
+            apiKey: config.exotel.apiKey,
+            apiToken: config.exotel.apiToken,
+          }),
+        ));
+  const pacer = overrides.pacer ?? new Pacer({ callsPerMinute: config.exotel.callsPerMinute });
+  const callbacks = config.publicUrl !== undefined && config.exotel.webhookSecret !== undefined;
+  const settings: EngineSettings = {
+    ...DEFAULT_ENGINE_TIMING,
+    callerId: config.exotel.dryRun ? config.exotel.callerId || 'rehearsal' : config.exotel.callerId,
+    flowUrl: config.exotel.dryRun ? config.exotel.flowUrl || 'http://rehearsal.invalid/flow' : config.exotel.flowUrl,
+    statusCallbackUrl: callbacks ? statusCallbackUrl(config.publicUrl!, config.exotel.webhookSecret!) : undefined,
+    callingWindow: config.callingWindow,
+    // Without callbacks every outcome comes from call details: ask soon after a typical call ends.
+    pollAfterMs: callbacks ? DEFAULT_ENGINE_TIMING.pollAfterMs : config.exotel.dryRun ? 5_000 : 45_000,
+    ...overrides.settings,
+  };
+  const engine = new Engine({ store, state, transitions, counters, events, dialer, pacer, log, settings, runnerId: overrides.runnerId });
+  const routes = config.exotel.webhookSecret ? [exotelStatusRoute(config.exotel.webhookSecret, state, log)] : [];
+  return {
+    events,
+    counters,
+    state,
+    transitions,
+    dialer,
+    pacer,
+    engine,
+    routes,
+    async close() {
+      await engine.stop();
+      pacer.close();
+      await dialer.close();
+    },
+  };
+}

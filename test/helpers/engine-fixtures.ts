@@ -1,0 +1,88 @@
+import type { Types } from 'mongoose';
+import type { EngineSettings } from '../../src/engine/engine.js';
+import { DEFAULT_RECONCILER_SETTINGS } from '../../src/engine/reconciler.js';
+import type { CampaignFields } from '../../src/store/campaign-model.js';
+import type { Store } from '../../src/store/store.js';
+import type { FakeExotel } from '../fakes/fake-exotel.js';
+
+/** Engine timings for tests: ticks and checks in fractions of a second, a short lease and grace period. */
+export const FAST_SETTINGS: Partial<EngineSettings> = {
+  tickMs: 200,
+  leaseMs: 4_000,
+  idleMs: 100,
+  statusCheckMs: 200,
+  pollAfterMs: 3_000,
+  retryableDelayMs: 200,
+  callingWindow: { startMinute: 0, endMinute: 24 * 60, timeZone: 'Asia/Kolkata' },
+  reconciler: { ...DEFAULT_RECONCILER_SETTINGS, unknownGraceMs: 1_500, pollEveryMs: 500, unreachableRetryMs: 300 },
+};
+
+/** The environment of a live (not rehearsal) bot talking to the fake Exotel. */
+export function exotelEnv(fake: FakeExotel, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    EXOTEL_DRY_RUN: 'false',
+    EXOTEL_API_URL: fake.url,
+    EXOTEL_ACCOUNT_SID: fake.accountSid,
+    EXOTEL_AUTH_KEY: fake.apiKey,
+    EXOTEL_AUTH_TOKEN: fake.apiToken,
+    EXOTEL_CALLER_ID: '08047112345',
+    EXOTEL_URL: 'http://my.exotel.com/ACfake/exoml/start_voice/12345',
+    ...extra,
+  };
+}
+
+/** `n` distinct valid Indian mobile numbers, 91XXXXXXXXXX. */
+export function phoneNumbers(n: number, prefix = '98'): string[] {
+  return Array.from({ length: n }, (_, i) => `91${prefix}${String(i).padStart(8, '0')}`);
+}
+
+let seq = 0;
+export async function seedCampaign(
+  store: Store,
+  phones: string[],
+  fields: Partial<CampaignFields> = {},
+): Promise<CampaignFields> {
+  seq += 1;
+  const campaign = await store.Campaign.create({
+    team_id: 'T0001',
+    name: `campaign-${seq}-${Date.now().toString(36)}`,
+    title: `Campaign ${seq}`,
+    owner: 'U0OWNER',
+    channel: 'C0001',
+    total_contacts: phones.length,
+    ...fields,
+  });
+  await store.Contact.insertMany(phones.map((phone, i) => ({ campaign_id: campaign._id, phone, name: `Contact ${i}` })));
+  return campaign.toObject() as CampaignFields;
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function waitForStatus(store: Store, id: Types.ObjectId, status: string, timeoutMs = 60_000): Promise<CampaignFields> {
+  return waitFor(
+    async () => {
+      const c = (await store.Campaign.findById(id).lean()) as CampaignFields | null;
+      return c?.status === status ? c : null;
+    },
+    timeoutMs,
+    `campaign ${String(id)} to be ${status}`,
+  );
+}
+
+/** Calls each number received from the fake, by normalised number. */
+export function placedPerNumber(fake: FakeExotel): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const call of fake.calls) {
+    const key = `91${call.fromEcho.slice(-10)}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
