@@ -5,6 +5,7 @@ import { healthRoute } from './http/health-route.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { registerListeners } from './slack/register-listeners.js';
 import type { Store } from './store/store.js';
+import type { Runtime } from './runtime.js';
 
 export interface SlackIdentity {
   botId: string;
@@ -18,13 +19,13 @@ export interface AppDeps {
   store: Store;
   /** From auth.test at startup, so Bolt does not call it again. */
   identity: SlackIdentity;
-  /** Extra HTTP routes beside /slack/events and /healthz. */
-  routes?: CustomRoute[];
+  /** The services listeners call, and extra HTTP routes (Exotel callbacks). */
+  runtime: Pick<Runtime, 'service' | 'progress' | 'routes'>;
 }
 
 /** The Bolt app: HTTP receiver on PORT, or Socket Mode when SLACK_APP_TOKEN is set. */
-export function createApp({ config, log, store, identity, routes = [] }: AppDeps): App {
-  const customRoutes = [healthRoute(() => store.ping()), ...routes];
+export function createApp({ config, log, store, identity, runtime }: AppDeps): App {
+  const customRoutes: CustomRoute[] = [healthRoute(() => store.ping()), ...runtime.routes];
   const common = {
     token: config.slack.botToken,
     botId: identity.botId,
@@ -51,6 +52,6 @@ export function createApp({ config, log, store, identity, routes = [] }: AppDeps
   app.error(async (error) => {
     log.error({ err: error }, 'unhandled error in a Slack listener');
   });
-  registerListeners(app, { log });
+  registerListeners(app, { config, log, store, service: runtime.service, progress: runtime.progress });
   return app;
 }

@@ -60,9 +60,9 @@ async function main(): Promise<void> {
     store = await openStore(database.uri, { log });
     const identity = await verifySlackToken(config.slack.botToken, config.slack.apiUrl, log);
     runtime = createRuntime(config, store, log);
-    app = createApp({ config, log, store, identity, routes: runtime.routes });
+    app = createApp({ config, log, store, identity, runtime });
     await app.start(config.port);
-    runtime.engine.start();
+    runtime.start();
     log.info(
       { port: config.port, mode: config.slack.socketMode ? 'socket' : 'http', dryRun: config.exotel.dryRun },
       config.slack.socketMode ? 'campaign-bot is running in Socket Mode' : `campaign-bot is listening on port ${config.port}`,

@@ -13,17 +13,24 @@ import { ExotelClient } from './exotel/exotel-client.js';
 import { exotelStatusRoute, statusCallbackUrl } from './http/exotel-status-route.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/store.js';
+import { CampaignService } from './campaigns/campaign-service.js';
+import { DEFAULT_PROGRESS_SETTINGS, ProgressReporter, type ProgressSettings } from './slack/progress/progress-reporter.js';
+import { slackClient } from './slack/slack-client.js';
 
 export interface Runtime {
   events: CampaignEvents;
   counters: CounterBuffer;
   state: ContactState;
   transitions: CampaignTransitions;
+  service: CampaignService;
+  progress: ProgressReporter;
   dialer: Dialer;
   pacer: Pacer;
   engine: Engine;
   /** HTTP routes served beside Slack's (the Exotel status callback when PUBLIC_URL is set). */
   routes: CustomRoute[];
+  /** Starts the engine and the progress reporter. */
+  start(): void;
   close(): Promise<void>;
 }
 
@@ -31,6 +38,7 @@ export interface RuntimeOverrides {
   dialer?: Dialer;
   pacer?: Pacer;
   settings?: Partial<EngineSettings>;
+  progress?: Partial<ProgressSettings>;
   runnerId?: string;
 }
 
@@ -65,16 +73,39 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
   };
   const engine = new Engine({ store, state, transitions, counters, events, dialer, pacer, log, settings, runnerId: overrides.runnerId });
   const routes = config.exotel.webhookSecret ? [exotelStatusRoute(config.exotel.webhookSecret, state, log)] : [];
+  const service = new CampaignService(store, transitions);
+  const progress = new ProgressReporter(
+    store,
+    slackClient(config, log),
+    events,
+    log,
+    {
+      ...DEFAULT_PROGRESS_SETTINGS,
+      callsPerMinute: config.exotel.callsPerMinute,
+      callingWindow: config.callingWindow,
+      ...overrides.progress,
+    },
+    () => engine.runnerId,
+  );
+  let started = false;
   return {
     events,
     counters,
     state,
     transitions,
+    service,
+    progress,
     dialer,
     pacer,
     engine,
     routes,
+    start() {
+      started = true;
+      engine.start();
+      progress.start();
+    },
     async close() {
+      if (started) await progress.stop();
       await engine.stop();
       pacer.close();
       await dialer.close();

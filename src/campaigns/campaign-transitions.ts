@@ -6,7 +6,8 @@ import type { Store } from '../store/store.js';
 import type { CampaignEvents } from './campaign-events.js';
 
 export const TRANSITIONS = {
-  start: { from: ['draft', 'scheduled'], to: 'running' },
+  // A stopped or completed campaign may be started again: it calls what is pending or failed.
+  start: { from: ['draft', 'scheduled', 'stopped', 'completed'], to: 'running' },
   pause: { from: ['running'], to: 'paused' },
   resume: { from: ['paused'], to: 'running' },
   stop: { from: ['draft', 'scheduled', 'running', 'paused'], to: 'stopped' },
@@ -42,6 +43,7 @@ export class CampaignTransitions {
       set.runner_id = null;
       set.lease_expires_at = null;
     }
+    if (transition === 'start') set.completed_at = null;
     const filter: Record<string, unknown> = { _id: campaignId, status: { $in: from } };
     const update: Record<string, unknown> = { $set: set };
     if (transition === 'start') {

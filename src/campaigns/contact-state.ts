@@ -28,8 +28,12 @@ export interface OutcomeResult {
   retrying: boolean;
 }
 
-/** Call statuses from which an outcome may still arrive. */
-const AWAITING_OUTCOME: CallStatus[] = ['initiated', 'unknown', 'dialing'];
+/**
+ * Call statuses from which an outcome may still arrive. Only `initiated` holds the sid of the current attempt: a
+ * `dialing` or `unknown` contact still carries the previous attempt's sid (kept across a retry), so a late repeat of
+ * that call's callback must not be taken for the new attempt's outcome.
+ */
+const AWAITING_OUTCOME: CallStatus[] = ['initiated'];
 
 export class ContactState {
   constructor(

@@ -1,12 +1,12 @@
 import type { App } from '@slack/bolt';
-import type { Logger } from '../logger.js';
+import { registerActions } from './actions/index.js';
 import { registerCommands } from './commands/index.js';
-
-export interface ListenerDeps {
-  log: Logger;
-}
+import { appHomeOpened } from './events/app-home-opened.js';
+import type { SlackDeps } from './slack-deps.js';
 
 /** Every Slack surface registers here: commands, actions, views, events. */
-export function registerListeners(app: App, deps: ListenerDeps): void {
+export function registerListeners(app: App, deps: SlackDeps): void {
   registerCommands(app, deps);
+  registerActions(app, deps);
+  app.event('app_home_opened', appHomeOpened(deps));
 }

@@ -59,6 +59,7 @@ export interface CampaignFields {
   scheduled_at: Date | null;
   progress_channel: string | null;
   progress_ts: string | null;
+  progress_final: boolean;
   runner_id: string | null;
   lease_expires_at: Date | null;
   created_at: Date;
@@ -102,6 +103,8 @@ export const campaignSchema = new Schema<CampaignFields>(
     /** The live progress message; failures are threaded beneath it. */
     progress_channel: { type: String, default: null },
     progress_ts: { type: String, default: null },
+    /** True once the progress message shows the campaign's end. */
+    progress_final: { type: Boolean, default: false },
 
     /** Runner lease: the process that dials this campaign, until the lease expires. */
     runner_id: { type: String, default: null },

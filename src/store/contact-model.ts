@@ -43,6 +43,7 @@ export interface ContactFields {
   outcome_at: Date | null;
   last_outcome: TerminalCallStatus | null;
   check_after: Date | null;
+  reported_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -78,6 +79,8 @@ export const contactSchema = new Schema<ContactFields>(
     last_outcome: { type: String, enum: [...TERMINAL_CALL_STATUSES, null], default: null },
     /** When to ask Exotel about an initiated call whose outcome has not arrived, or re-check an unknown one. */
     check_after: { type: Date, default: null },
+    /** When this contact's failure was posted in the progress message's thread. */
+    reported_at: { type: Date, default: null },
   },
   {
     strict: 'throw',

@@ -18,6 +18,8 @@ export interface ResolvedDatabase {
   kind: DatabaseKind;
   /** One line for the log: which server, where its data lives. */
   description: string;
+  /** Process id of the server this process started (FerretDB), for tests that pause it; undefined otherwise. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -154,6 +156,7 @@ async function startFerretDb(
     uri,
     kind: 'FerretDB',
     description: `database: local FerretDB (${where}) at ${uri}`,
+    ...(child.pid === undefined ? {} : { pid: child.pid }),
     stop: async () => {
       await stopChild(child);
       if (throwaway) rmSync(dir, { recursive: true, force: true });

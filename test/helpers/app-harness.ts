@@ -13,8 +13,8 @@ export interface TestApp {
   config: Config;
   app: App;
   slack: FakeSlack;
-  /** The engine and its services, when started with `runtime`. */
-  runtime: Runtime | undefined;
+  /** The engine and its services; the engine and progress reporter run only when started with `runtime`. */
+  runtime: Runtime;
   stop(): Promise<void>;
 }
 
@@ -47,16 +47,16 @@ export async function startTestApp(
     testEnv({ SLACK_API_URL: slack.apiUrl, PORT: String(port), ...env, ...(env.PUBLIC_URL === 'self' ? { PUBLIC_URL: url } : {}) }),
   );
   const log = createLogger({ level: config.logLevel, pretty: false });
-  const runtime = options.runtime ? createRuntime(config, store, log, options.runtime) : undefined;
+  const runtime = createRuntime(config, store, log, options.runtime ?? {});
   const app = createApp({
     config,
     log,
     store,
     identity: { botId: FAKE_BOT.bot_id, botUserId: FAKE_BOT.user_id },
-    routes: runtime?.routes ?? [],
+    runtime,
   });
   await app.start(port);
-  runtime?.engine.start();
+  if (options.runtime) runtime.start();
   return {
     url,
     config,
@@ -64,7 +64,7 @@ export async function startTestApp(
     slack,
     runtime,
     async stop() {
-      await runtime?.close();
+      await runtime.close();
       await app.stop();
       await slack.close();
     },

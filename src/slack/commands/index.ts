@@ -1,16 +1,22 @@
 import type { App } from '@slack/bolt';
-import type { Logger } from '../../logger.js';
 import { COMMAND } from '../ids.js';
+import type { SlackDeps } from '../slack-deps.js';
 import { campaignCommand } from './campaign-command.js';
+import { controlCommands } from './control-commands.js';
 import { helpCommand } from './help-command.js';
+import { listCommand } from './list-command.js';
+import { startCommand } from './start-command.js';
+import { statusCommand } from './status-command.js';
 import type { Subcommand } from './subcommand.js';
 
-export interface CommandDeps {
-  log: Logger;
-}
-
-export function registerCommands(app: App, deps: CommandDeps): void {
+export function registerCommands(app: App, deps: SlackDeps): void {
   const subcommands: Subcommand[] = [];
-  subcommands.push(helpCommand(() => subcommands));
+  subcommands.push(
+    helpCommand(() => subcommands),
+    listCommand(deps),
+    statusCommand(deps),
+    startCommand(deps),
+    ...controlCommands(deps),
+  );
   app.command(COMMAND, campaignCommand(subcommands, deps.log));
 }

@@ -1,0 +1,50 @@
+// The sentences users read when a campaign action cannot happen: what happened, and what to do.
+import type { ActionResult } from '../campaigns/campaign-service.js';
+import type { CampaignFields } from '../store/campaign-model.js';
+import { STATUS_LABEL } from './blocks/format.js';
+import { COMMAND } from './ids.js';
+
+export function noSuchCampaign(typed: string, closest: string[]): string {
+  const shown = typed.length > 60 ? `${typed.slice(0, 60)}…` : typed;
+  const safe = shown.replace(/[`<>&]/g, '');
+  const hint = closest.length > 0 ? ` Did you mean ${closest.map((n) => `\`${n}\``).join(', ')}?` : '';
+  return `No campaign named \`${safe}\`.${hint} \`${COMMAND} list\` shows every campaign.`;
+}
+
+export function whichCampaign(subcommand: string): string {
+  return `Which campaign? Type \`${COMMAND} ${subcommand} <name>\`; \`${COMMAND} list\` shows the names.`;
+}
+
+export function whoCanAct(campaign: CampaignFields, verb: string): string {
+  return `Only <@${campaign.owner}>, who owns \`${campaign.name}\`, or a campaign admin (CAMPAIGN_ADMINS) can ${verb} it.`;
+}
+
+const VERB: Record<string, string> = { start: 'start', pause: 'pause', resume: 'resume', stop: 'stop', retry: 'retry' };
+
+/** The sentence for a refused action. */
+export function refusal(action: keyof typeof VERB, result: Extract<ActionResult, { ok: false }>): string {
+  const c = result.campaign;
+  if (!c || result.reason === 'not-found') return 'That campaign no longer exists.';
+  if (result.reason === 'forbidden') return whoCanAct(c, VERB[action]!);
+  const name = `\`${c.name}\``;
+  const status = (STATUS_LABEL[c.status] ?? c.status).toLowerCase();
+  if (result.reason === 'nothing-to-call') {
+    return action === 'retry'
+      ? `${name} has no failed, busy or unanswered contacts to call again.`
+      : `${name} has nobody left to call: every contact has been called or skipped. Add contacts first, or \`${COMMAND} retry ${c.name}\` after failures.`;
+  }
+  switch (action) {
+    case 'start':
+      if (c.status === 'running') return `${name} is already running. \`${COMMAND} status ${c.name}\` shows its progress.`;
+      if (c.status === 'paused') return `${name} is paused. \`${COMMAND} resume ${c.name}\` continues it.`;
+      return `${name} cannot be started while it is ${status}.`;
+    case 'pause':
+      return `${name} is ${status}, not running, so there is nothing to pause.`;
+    case 'resume':
+      return c.status === 'running' ? `${name} is already running.` : `${name} is ${status}, not paused. \`${COMMAND} start ${c.name}\` starts it.`;
+    case 'stop':
+      return `${name} is already ${status}.`;
+    default:
+      return `${name} is ${status}.`;
+  }
+}

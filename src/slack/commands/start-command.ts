@@ -1,0 +1,45 @@
+import { canManage } from '../../campaigns/campaign-service.js';
+import { campaignWindow } from '../../engine/calling-window.js';
+import { notice } from '../blocks/notice-blocks.js';
+import { startSummaryMessage } from '../blocks/start-summary-blocks.js';
+import { refusal, whoCanAct } from '../campaign-sentences.js';
+import type { SlackDeps } from '../slack-deps.js';
+import { findCampaign } from './find-campaign.js';
+import type { Subcommand } from './subcommand.js';
+
+/** `/campaign start <name>`: the summary with Confirm / Cancel; nothing is dialled until Confirm. */
+export function startCommand(deps: SlackDeps): Subcommand {
+  return {
+    name: 'start',
+    usage: 'start <name>',
+    summary: 'check a summary, then confirm to start calling',
+    async run(ctx) {
+      const found = await findCampaign(deps, ctx, 'start');
+      if ('reply' in found) return found.reply;
+      const { campaign } = found;
+      if (!canManage(campaign, { userId: ctx.userId, admins: deps.config.admins })) {
+        return { response_type: 'ephemeral', ...notice(whoCanAct(campaign, 'start')) };
+      }
+      if (campaign.status === 'running' || campaign.status === 'paused') {
+        return { response_type: 'ephemeral', ...notice(refusal('start', { ok: false, reason: 'wrong-status', campaign })) };
+      }
+      const summary = await deps.service.summary(campaign);
+      if (summary.toCall === 0) {
+        return { response_type: 'ephemeral', ...notice(refusal('start', { ok: false, reason: 'nothing-to-call', campaign })) };
+      }
+      return {
+        response_type: 'ephemeral',
+        ...startSummaryMessage({
+          campaign,
+          toCall: summary.toCall,
+          pending: summary.breakdown.pending,
+          failed: summary.toCall - summary.breakdown.pending,
+          callerId: campaign.caller_id ?? (deps.config.exotel.callerId || 'the rehearsal caller id'),
+          callsPerMinute: campaign.calls_per_minute ?? deps.config.exotel.callsPerMinute,
+          window: campaignWindow(campaign.calling_window, deps.config.callingWindow),
+          rehearsal: deps.config.exotel.dryRun,
+        }),
+      };
+    },
+  };
+}
