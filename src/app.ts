@@ -39,8 +39,9 @@ export function createApp({ config, log, store, identity, runtime }: AppDeps): A
         ...common,
         socketMode: true,
         appToken: config.slack.appToken,
-        // With custom routes, Socket Mode serves them on its own HTTP server on this port.
-        installerOptions: { port: config.port },
+        // With custom routes, Socket Mode serves them on its own HTTP server on this port. The Socket Mode client opens
+        // its connection (apps.connections.open) with its own Web API client, which only sees SLACK_API_URL from here.
+        installerOptions: { port: config.port, clientOptions: { slackApiUrl: config.slack.apiUrl } },
       })
     : new App({
         ...common,

@@ -12,7 +12,7 @@ export function noSuchCampaign(typed: string, closest: string[]): string {
 }
 
 export function whichCampaign(subcommand: string): string {
-  return `Which campaign? Type \`${COMMAND} ${subcommand} <name>\`; \`${COMMAND} list\` shows the names.`;
+  return `Which campaign? Type \`${COMMAND} ${subcommand} &lt;name&gt;\`; \`${COMMAND} list\` shows the names.`;
 }
 
 export function whoCanAct(campaign: CampaignFields, verb: string): string {

@@ -53,3 +53,34 @@ export function slashCommand(text: string, fields: Partial<Record<string, string
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) base[k] = v;
   return base;
 }
+
+/** POSTs an interactivity payload (`payload=<JSON>`) signed as Slack signs it. */
+export function postPayload(url: string, payload: object, signingSecret: string, options: SignedPostOptions = {}): Promise<Response> {
+  return postToSlackEndpoint(url, { payload: JSON.stringify(payload) }, signingSecret, options);
+}
+
+export interface ClickOptions {
+  user?: string;
+  channel?: string;
+  responseUrl: string;
+  team?: string;
+}
+
+/** The block_actions payload of a button click on a message. */
+export function buttonClick(actionId: string, value: string, o: ClickOptions): object {
+  triggerSeq += 1;
+  return {
+    type: 'block_actions',
+    team: { id: o.team ?? 'T0001', domain: 'acme' },
+    user: { id: o.user ?? 'U0OWNER', username: 'someone', team_id: o.team ?? 'T0001' },
+    api_app_id: 'A0001',
+    token: 'legacy-verification-token',
+    container: { type: 'message', message_ts: '1700000000.000100', channel_id: o.channel ?? 'C0001', is_ephemeral: true },
+    trigger_id: `trigger.${triggerSeq}`,
+    channel: { id: o.channel ?? 'C0001', name: 'collections' },
+    response_url: o.responseUrl,
+    actions: [
+      { action_id: actionId, block_id: 'b', text: { type: 'plain_text', text: 'x' }, value, type: 'button', action_ts: `${Date.now() / 1000}` },
+    ],
+  };
+}

@@ -28,7 +28,7 @@ export function campaignListMessage(campaigns: readonly CampaignFields[], more: 
     });
   }
   if (more || campaigns.length > LIST_LIMIT) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Older campaigns are not shown. \`${COMMAND} status <name>\` finds any campaign.` }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Older campaigns are not shown. \`${COMMAND} status &lt;name&gt;\` finds any campaign.` }] });
   }
   return { text: `${campaigns.length} campaigns`, blocks };
 }

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { COMMAND } from '../ids.js';
+import { escapeText } from './format.js';
 
 export interface HelpEntry {
   usage: string;
@@ -8,7 +9,7 @@ export interface HelpEntry {
 
 /** The help answer: one line per subcommand, optionally after a sentence saying what went wrong. */
 export function helpMessage(entries: readonly HelpEntry[], notice?: string): { text: string; blocks: KnownBlock[] } {
-  const lines = entries.map((e) => `\`${COMMAND} ${e.usage}\` — ${e.summary}`);
+  const lines = entries.map((e) => `\`${COMMAND} ${escapeText(e.usage)}\` — ${e.summary}`);
   const text = [notice, `*${COMMAND}* commands:`, ...lines].filter(Boolean).join('\n');
   const blocks: KnownBlock[] = [];
   if (notice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: notice } });

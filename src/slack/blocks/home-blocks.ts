@@ -47,7 +47,7 @@ export function homeView(campaigns: readonly CampaignFields[]): HomeView {
     blocks.push({ type: 'actions', block_id: `home_${id}`, elements });
   }
   if (campaigns.length > HOME_LIMIT) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${campaigns.length - HOME_LIMIT} older campaigns are not shown; \`${COMMAND} status <name>\` finds any of them.` }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${campaigns.length - HOME_LIMIT} older campaigns are not shown; \`${COMMAND} status &lt;name&gt;\` finds any of them.` }] });
   }
   return { type: 'home', blocks };
 }

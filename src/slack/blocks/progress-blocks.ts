@@ -57,7 +57,8 @@ export function progressMessage(view: ProgressView): { text: string; blocks: Kno
   if (!final) facts.push(`pace ${view.callsPerMinute}/min`);
   if (campaign.started_at) facts.push(`started ${slackDate(campaign.started_at)}`);
   if (running && !view.waitingUntil && n.remaining > 0) {
-    facts.push(`about ${duration((b.pending / Math.max(view.callsPerMinute, 1)) * 60_000)} left`);
+    const left = duration((b.pending / Math.max(view.callsPerMinute, 1)) * 60_000);
+    facts.push(left === 'under a minute' ? 'less than a minute left' : `about ${left} left`);
   }
   const reason = campaign.status_reason ? `\n${escapeText(truncate(campaign.status_reason, 500))}` : '';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from '../../logger.js';
+import { escapeText } from '../blocks/format.js';
 import { helpMessage } from '../blocks/help-blocks.js';
 import { COMMAND } from '../ids.js';
 import type { CommandReply, Subcommand } from './subcommand.js';
@@ -36,7 +37,7 @@ export function campaignCommand(subcommands: readonly Subcommand[], log: Logger)
 
     if (!subcommand) {
       const shown = name.length > 40 ? `${name.slice(0, 40)}…` : name;
-      const notice = `\`${COMMAND} ${shown.replace(/`/g, "'")}\` is not a command I know. Here is what I can do:`;
+      const notice = `\`${COMMAND} ${escapeText(shown.replace(/`/g, "'"))}\` is not a command I know. Here is what I can do:`;
       await ack({ response_type: 'ephemeral', ...helpMessage(subcommands, notice) });
       return;
     }

@@ -51,6 +51,8 @@ export const DEFAULT_PROGRESS_SETTINGS: Omit<ProgressSettings, 'callsPerMinute' 
 };
 
 const FAILURE_STATUSES = ['failed', 'busy', 'no-answer', 'canceled'] as const;
+/** How long the Confirm click has to post the message itself before the loop posts it instead. */
+const INITIAL_POST_GRACE_MS = 5_000;
 
 interface Tracked {
   id: Types.ObjectId;
@@ -67,6 +69,8 @@ export class ProgressReporter {
   readonly #tracked = new Map<string, Tracked>();
   readonly #blockedUntil = new Map<string, number>();
   readonly #updates = new SlidingWindow(60_000);
+  /** Initial posts under way, so one process never posts two messages for a campaign. */
+  readonly #posting = new Map<string, Promise<string | null>>();
   readonly #log: Logger;
   #timer: NodeJS.Timeout | undefined;
   #cycle: Promise<void> | undefined;
@@ -113,7 +117,17 @@ export class ProgressReporter {
   /** Posts the progress message now (the Confirm click), so it appears at once; returns its ts or null. */
   async post(campaign: CampaignFields): Promise<string | null> {
     this.track(campaign._id);
-    return this.#postInitial(campaign);
+    return this.#postOnce(campaign);
+  }
+
+  #postOnce(campaign: CampaignFields): Promise<string | null> {
+    const key = String(campaign._id);
+    let posting = this.#posting.get(key);
+    if (!posting) {
+      posting = this.#postInitial(campaign).finally(() => this.#posting.delete(key));
+      this.#posting.set(key, posting);
+    }
+    return posting;
   }
 
   /** One pass over every followed campaign (exported for tests and benches). */
@@ -201,7 +215,12 @@ export class ProgressReporter {
         tracked.lastFinished = progressNumbers(view.breakdown).finished;
         this.#updates.record(Date.now());
       }
-      return stored ? ts : null;
+      if (!stored) {
+        // Another process posted first: remove ours so the channel shows one message.
+        await this.client.chat.delete({ channel: campaign.progress_channel, ts }).catch(() => {});
+        return null;
+      }
+      return ts;
     } catch (error) {
       if (this.#slackFailed('chat.postMessage', error) === 'give-up') {
         await this.store.Campaign.updateOne({ _id: campaign._id }, { $set: { progress_final: true } });
@@ -239,7 +258,13 @@ export class ProgressReporter {
       return;
     }
     if (!campaign.progress_ts) {
-      await this.#postInitial(campaign);
+      // The click that started it posts at once; this is the catch-up when that post failed or another process crashed.
+      const startedAgo = now - (campaign.started_at?.getTime() ?? 0);
+      if (this.#posting.has(key) || startedAgo < INITIAL_POST_GRACE_MS) {
+        tracked.dirty = true;
+        return;
+      }
+      await this.#postOnce(campaign);
       return;
     }
     tracked.dirty = false;
