@@ -14,6 +14,7 @@ import { exotelStatusRoute, statusCallbackUrl } from './http/exotel-status-route
 import type { Logger } from './logger.js';
 import type { Store } from './store/store.js';
 import { CampaignService } from './campaigns/campaign-service.js';
+import { DncService } from './campaigns/dnc-service.js';
 import { DEFAULT_PROGRESS_SETTINGS, ProgressReporter, type ProgressSettings } from './slack/progress/progress-reporter.js';
 import { slackClient } from './slack/slack-client.js';
 
@@ -23,6 +24,7 @@ export interface Runtime {
   state: ContactState;
   transitions: CampaignTransitions;
   service: CampaignService;
+  dnc: DncService;
   progress: ProgressReporter;
   dialer: Dialer;
   pacer: Pacer;
@@ -94,6 +96,7 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
     state,
     transitions,
     service,
+    dnc: new DncService(store),
     progress,
     dialer,
     pacer,

@@ -7,6 +7,9 @@ import type { Store } from '../store/store.js';
 import { outstanding, recountCampaign, statusBreakdown, type StatusBreakdown } from './campaign-counters.js';
 import type { CampaignTransitions, Transition } from './campaign-transitions.js';
 
+/** Statuses in which a campaign may be deleted: nothing is or will be dialled. */
+export const DELETABLE = ['draft', 'completed', 'stopped'] as const;
+
 /** Outcomes `retry` (and a restart) queue again. */
 export const RETRYABLE_OUTCOMES = ['failed', 'busy', 'no-answer', 'canceled'] as const;
 
@@ -46,6 +49,29 @@ function distance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export interface NewCampaign {
+  teamId: string;
+  name: string;
+  title: string;
+  description: string;
+  owner: string;
+  channel: string | null;
+  callerId: string | null;
+  callsPerMinute: number | null;
+}
+
+/** A field of the create form and what is wrong with it. */
+export type CreateResult = { ok: true; campaign: CampaignFields } | { ok: false; field: 'name'; message: string };
+
+/** Why a name cannot be used, or null. */
+export function nameProblem(name: string): string | null {
+  if (name === '') return 'Give the campaign a name.';
+  if (!NAME_PATTERN.test(name)) return 'Use lowercase letters, digits and dashes, starting with a letter or digit (e.g. emi-reminder).';
+  return null;
+}
+
 export class CampaignService {
   constructor(
     private readonly store: Store,
@@ -65,6 +91,45 @@ export class CampaignService {
     } catch {
       return null;
     }
+  }
+
+  /** Creates a draft campaign; the unique index settles two people choosing the same name at once. */
+  async create(input: NewCampaign): Promise<CreateResult> {
+    const name = input.name.trim().toLowerCase();
+    const problem = nameProblem(name);
+    if (problem) return { ok: false, field: 'name', message: problem };
+    try {
+      const doc = await this.store.Campaign.create({
+        team_id: input.teamId,
+        name,
+        title: input.title.trim() || name,
+        description: input.description.trim(),
+        owner: input.owner,
+        channel: input.channel,
+        caller_id: input.callerId,
+        calls_per_minute: input.callsPerMinute,
+      });
+      return { ok: true, campaign: doc.toObject() as CampaignFields };
+    } catch (error) {
+      if ((error as { code?: number }).code === 11000) {
+        return { ok: false, field: 'name', message: `A campaign named ${name} already exists. Choose another name.` };
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes a draft or finished campaign and its contacts (owner or admin). The campaign goes first, with a
+   * condition on its status, so a campaign started meanwhile is never deleted.
+   */
+  async delete(id: Types.ObjectId, actor: Actor): Promise<ActionResult> {
+    const campaign = await this.findById(id);
+    if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
+    if (!canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
+    const deleted = await this.store.Campaign.findOneAndDelete({ _id: id, status: { $in: DELETABLE } }).lean();
+    if (!deleted) return { ok: false, reason: 'wrong-status', campaign: (await this.findById(id)) ?? campaign };
+    await this.store.Contact.deleteMany({ campaign_id: id });
+    return { ok: true, campaign: deleted as CampaignFields };
   }
 
   /** Up to three existing names closest to what was typed. */

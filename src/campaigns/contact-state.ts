@@ -78,11 +78,13 @@ export class ContactState {
 
   /**
    * dialing → unknown for every contact a runner other than `runnerId` left claimed: that runner's lease expired,
-   * so it is gone, and whether it sent the request is not known.
+   * so it is gone, and whether it sent the request is not known. With `includeOwn`, `runnerId`'s own claims too: a
+   * run that is starting has nothing in flight, so a claim it holds was left by an earlier run of this process that
+   * failed (e.g. the database dropped the answer to a claim it had made).
    */
-  async orphansToUnknown(campaignId: Types.ObjectId, runnerId: string, now: Date): Promise<number> {
+  async orphansToUnknown(campaignId: Types.ObjectId, runnerId: string, now: Date, includeOwn = false): Promise<number> {
     const result = await this.store.Contact.updateMany(
-      { campaign_id: campaignId, call_status: 'dialing', runner_id: { $ne: runnerId } },
+      { campaign_id: campaignId, call_status: 'dialing', ...(includeOwn ? {} : { runner_id: { $ne: runnerId } }) },
       { $set: { call_status: 'unknown', check_after: now, call_error: 'The process dialling this number stopped; checking with Exotel.' } },
     );
     return result.modifiedCount;

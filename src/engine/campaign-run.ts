@@ -89,11 +89,23 @@ export class CampaignRun {
   }
 
   async #run(): Promise<void> {
-    const { store, state, settings, pacer, runnerId } = this.#deps;
     const signal = this.#abort.signal;
     await this.#recover();
     const reconcileLoop = this.#reconcileLoop(signal);
+    try {
+      await this.#dialLoop(signal);
+    } finally {
+      // Also when the loop failed (the database went away): requests already sent are recorded and the reconcile
+      // loop ends before the engine may start another run of this campaign.
+      await Promise.allSettled([...this.#inflight]);
+      this.#abort.abort(new Error('run ended'));
+      await reconcileLoop;
+    }
+    await this.#releaseLease();
+  }
 
+  async #dialLoop(signal: AbortSignal): Promise<void> {
+    const { store, state, settings, pacer, runnerId } = this.#deps;
     let campaign: CampaignFields | null = null;
     let checkedAt = 0;
     while (!signal.aborted) {
@@ -138,17 +150,14 @@ export class CampaignRun {
       const dial = this.#dial(contact, campaign, permit).finally(() => this.#inflight.delete(dial));
       this.#inflight.add(dial);
     }
-
-    await Promise.allSettled([...this.#inflight]);
-    this.#abort.abort(new Error('run ended'));
-    await reconcileLoop;
-    await this.#releaseLease();
   }
 
   /** After a crash or a takeover: attempts a dead runner left claimed are checked before anything is redialled. */
   async #recover(): Promise<void> {
     const { state, store, counters, runnerId } = this.#deps;
-    const orphans = await persist(() => state.orphansToUnknown(this.campaignId, runnerId, new Date()), {
+    // No run of this campaign is left in this process (the engine starts one only after the last one ended), so
+    // claims under this runner's own id are leftovers too.
+    const orphans = await persist(() => state.orphansToUnknown(this.campaignId, runnerId, new Date(), true), {
       log: this.#log,
       what: 'recover orphaned attempts',
     });

@@ -19,7 +19,7 @@ export function whoCanAct(campaign: CampaignFields, verb: string): string {
   return `Only <@${campaign.owner}>, who owns \`${campaign.name}\`, or a campaign admin (CAMPAIGN_ADMINS) can ${verb} it.`;
 }
 
-const VERB: Record<string, string> = { start: 'start', pause: 'pause', resume: 'resume', stop: 'stop', retry: 'retry' };
+const VERB: Record<string, string> = { start: 'start', pause: 'pause', resume: 'resume', stop: 'stop', retry: 'retry', delete: 'delete', add: 'add contacts to', export: 'export' };
 
 /** The sentence for a refused action. */
 export function refusal(action: keyof typeof VERB, result: Extract<ActionResult, { ok: false }>): string {
@@ -44,6 +44,8 @@ export function refusal(action: keyof typeof VERB, result: Extract<ActionResult,
       return c.status === 'running' ? `${name} is already running.` : `${name} is ${status}, not paused. \`${COMMAND} start ${c.name}\` starts it.`;
     case 'stop':
       return `${name} is already ${status}.`;
+    case 'delete':
+      return `${name} is ${status}. Only draft, completed or stopped campaigns can be deleted; \`${COMMAND} stop ${c.name}\` first.`;
     default:
       return `${name} is ${status}.`;
   }

@@ -10,6 +10,8 @@ export const ActionId = {
   homeStart: 'home_campaign_start',
   homeView: 'home_campaign_view',
   contactsPage: 'contacts_page',
+  deleteConfirm: 'campaign_delete_confirm',
+  deleteCancel: 'campaign_delete_cancel',
 } as const;
 
 export const BlockId = {
@@ -17,14 +19,25 @@ export const BlockId = {
   startActions: 'start_actions',
   startChannel: 'start_channel',
   contactsNav: 'contacts_nav',
+  deleteActions: 'delete_actions',
+  name: 'campaign_name',
+  title: 'campaign_title',
+  description: 'campaign_description',
+  file: 'contacts_file',
+  paste: 'contacts_paste',
+  callerId: 'campaign_caller_id',
+  pace: 'campaign_pace',
 } as const;
 
 /** Element action_ids inside modal inputs. */
 export const InputId = {
   channel: 'channel',
+  value: 'value',
 } as const;
 
 export const ViewId = {
   contacts: 'campaign_contacts',
   startModal: 'campaign_start_modal',
+  create: 'campaign_create',
+  addContacts: 'campaign_add_contacts',
 } as const;

@@ -1,4 +1,5 @@
 import type { CampaignService } from '../campaigns/campaign-service.js';
+import type { DncService } from '../campaigns/dnc-service.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
@@ -10,5 +11,6 @@ export interface SlackDeps {
   log: Logger;
   store: Store;
   service: CampaignService;
+  dnc: DncService;
   progress: ProgressReporter;
 }

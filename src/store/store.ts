@@ -2,6 +2,7 @@ import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from '../logger.js';
 import { campaignModel, type CampaignModel } from './campaign-model.js';
 import { contactModel, type ContactModel } from './contact-model.js';
+import { dncModel, type DncModel } from './dnc-model.js';
 
 export class DatabaseUnreachableError extends Error {
   constructor(readonly where: string, options?: { cause?: unknown }) {
@@ -27,6 +28,7 @@ export interface Store {
   readonly connection: Connection;
   readonly Campaign: CampaignModel;
   readonly Contact: ContactModel;
+  readonly Dnc: DncModel;
   /** True when the server answers a ping. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -59,8 +61,10 @@ export async function openStore(uri: string, options: StoreOptions = {}): Promis
 
   const Campaign = campaignModel(connection);
   const Contact = contactModel(connection);
-  await Promise.all([Campaign.createCollection(), Contact.createCollection()]).catch(() => {});
-  await Promise.all([Campaign.createIndexes(), Contact.createIndexes()]);
+  const Dnc = dncModel(connection);
+  const models = [Campaign, Contact, Dnc] as const;
+  await Promise.all(models.map((m) => m.createCollection())).catch(() => {});
+  await Promise.all(models.map((m) => m.createIndexes()));
 
   connection.on('disconnected', () => options.log?.warn('database connection lost; retrying'));
   connection.on('reconnected', () => options.log?.info('database connection restored'));
@@ -69,6 +73,7 @@ export async function openStore(uri: string, options: StoreOptions = {}): Promis
     connection,
     Campaign,
     Contact,
+    Dnc,
     async ping() {
       try {
         await connection.db!.admin().ping();

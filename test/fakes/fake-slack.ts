@@ -34,6 +34,12 @@ export interface FakeSlack {
   calls: SlackCall[];
   callsTo(method: string): SlackCall[];
   override(method: string, fn: Override): void;
+  /** Serves `content` at a url_private_download that requires the bot token as Bearer; returns the URL. */
+  addFile(id: string, content: Buffer | string): string;
+  /** Files uploaded through files.uploadV2 (getUploadURLExternal + upload + completeUploadExternal), by file id. */
+  uploads: Map<string, Buffer>;
+  /** Bot token the file server accepts. Default: any xoxb- token. */
+  botToken: string | undefined;
   clearOverrides(): void;
   /** Resolves when a call matching `match` has been recorded (or rejects after timeoutMs). */
   waitFor(match: (call: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
@@ -88,6 +94,8 @@ function defaultReply(call: SlackCall): FakeReply {
     case 'views.update':
     case 'views.push':
       return { body: { ok: true, view: { id: `V${tsCounter++}`, ...(call.args.view as object) } } };
+    case 'files.getUploadURLExternal':
+      return { body: { ok: true } }; // completed in startFakeSlack, which knows the server's address
     case 'conversations.open':
       return { body: { ok: true, channel: { id: `D${String(call.args.users ?? 'U').slice(0, 8)}` } } };
     case 'response_url':
@@ -101,6 +109,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const overrides = new Map<string, Override>();
   const waiters: Array<{ match: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }> = [];
+  const files = new Map<string, Buffer>();
+  const uploads = new Map<string, Buffer>();
+  let fileSeq = 0;
+  let base = '';
+  const state = { botToken: undefined as string | undefined };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -109,6 +122,22 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     let method: string;
     let path: string;
+    if (url.pathname.startsWith('/files/')) {
+      const auth = req.headers.authorization ?? '';
+      const ok = state.botToken ? auth === `Bearer ${state.botToken}` : /^Bearer xoxb-/.test(auth);
+      const file = files.get(url.pathname.slice('/files/'.length));
+      calls.push({ method: 'file_download', path: url.pathname, args: {}, authorization: req.headers.authorization, at: Date.now(), status: ok && file ? 200 : ok ? 404 : 403 });
+      if (!ok) return void res.writeHead(403).end('forbidden');
+      if (!file) return void res.writeHead(404).end('not found');
+      res.writeHead(200, { 'content-type': 'text/csv', 'content-length': String(file.length) });
+      return void res.end(file);
+    }
+    if (url.pathname.startsWith('/upload/')) {
+      const id = url.pathname.slice('/upload/'.length);
+      uploads.set(id, Buffer.concat(chunks));
+      calls.push({ method: 'file_upload', path: id, args: {}, authorization: req.headers.authorization, at: Date.now(), status: 200 });
+      return void res.writeHead(200, { 'content-type': 'text/plain' }).end('OK - ' + String(Buffer.concat(chunks).length));
+    }
     if (url.pathname.startsWith('/api/')) {
       path = url.pathname.slice('/api/'.length);
       method = path;
@@ -127,7 +156,16 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       at: Date.now(),
       status: 200,
     };
-    const reply = overrides.get(method)?.(call) ?? defaultReply(call);
+    let reply = overrides.get(method)?.(call) ?? defaultReply(call);
+    if (method === 'files.getUploadURLExternal' && !overrides.has(method)) {
+      fileSeq += 1;
+      const id = `F${String(fileSeq).padStart(6, '0')}`;
+      reply = { body: { ok: true, upload_url: `${base}/upload/${id}`, file_id: id } };
+    }
+    if (method === 'files.completeUploadExternal' && !overrides.has(method)) {
+      const list = (call.args.files as Array<{ id: string; title?: string }> | undefined) ?? [];
+      reply = { body: { ok: true, files: list.map((f) => ({ id: f.id, title: f.title ?? '' })) } };
+    }
     call.status = reply.status ?? 200;
     calls.push(call);
     for (const w of [...waiters]) {
@@ -145,7 +183,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const base = `http://127.0.0.1:${port}`;
+  base = `http://127.0.0.1:${port}`;
 
   return {
     apiUrl: `${base}/api/`,
@@ -154,6 +192,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     callsTo: (method) => calls.filter((c) => c.method === method),
     override: (method, fn) => overrides.set(method, fn),
     clearOverrides: () => overrides.clear(),
+    addFile(id, content) {
+      files.set(id, Buffer.isBuffer(content) ? content : Buffer.from(content));
+      return `${base}/files/${id}`;
+    },
+    uploads,
+    get botToken() {
+      return state.botToken;
+    },
+    set botToken(token) {
+      state.botToken = token;
+    },
     waitFor(match, timeoutMs = 10_000) {
       const found = calls.find(match);
       if (found) return Promise.resolve(found);

@@ -67,11 +67,13 @@ export function campaignCommand(subcommands: readonly Subcommand[], log: Logger)
     ]);
     clearTimeout(timer);
     if (early) {
-      await ack(early);
+      // An empty reply (a modal was opened instead) acks with no message.
+      await ack(early.text ? early : undefined);
       return;
     }
     await ack();
     const reply = await work;
+    if (!reply.text) return;
     try {
       await respond({ ...reply, replace_original: false });
     } catch (error) {

@@ -8,6 +8,10 @@ import { listCommand } from './list-command.js';
 import { startCommand } from './start-command.js';
 import { statusCommand } from './status-command.js';
 import type { Subcommand } from './subcommand.js';
+import { addCommand, createCommand } from './create-command.js';
+import { deleteCommand } from './delete-command.js';
+import { dncCommand } from './dnc-command.js';
+import { exportCommand } from './export-command.js';
 
 export function registerCommands(app: App, deps: SlackDeps): void {
   const subcommands: Subcommand[] = [];
@@ -17,6 +21,11 @@ export function registerCommands(app: App, deps: SlackDeps): void {
     statusCommand(deps),
     startCommand(deps),
     ...controlCommands(deps),
+    createCommand(deps),
+    addCommand(deps),
+    exportCommand(deps),
+    deleteCommand(deps),
+    dncCommand(deps),
   );
   app.command(COMMAND, campaignCommand(subcommands, deps.log));
 }

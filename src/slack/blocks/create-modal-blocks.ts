@@ -1,0 +1,102 @@
+import type { KnownBlock, ModalView } from '@slack/types';
+import type { CampaignFields } from '../../store/campaign-model.js';
+import { BlockId, InputId, ViewId } from '../ids.js';
+import { escapeText, truncate } from './format.js';
+
+export interface ModalContext {
+  /** Where the command was typed: the import report goes there. */
+  channel: string | null;
+}
+
+/** The contacts part, shared by create and add: a CSV file or a pasted list. */
+function contactBlocks(): KnownBlock[] {
+  return [
+    {
+      type: 'input',
+      block_id: BlockId.file,
+      optional: true,
+      label: { type: 'plain_text', text: 'Contacts file (CSV)' },
+      hint: { type: 'plain_text', text: 'Columns number (or phone / mobile), name, description, in any order; up to 10 MB.' },
+      element: { type: 'file_input', action_id: InputId.value, filetypes: ['csv', 'txt'], max_files: 1 },
+    },
+    {
+      type: 'input',
+      block_id: BlockId.paste,
+      optional: true,
+      label: { type: 'plain_text', text: 'Or paste numbers' },
+      hint: { type: 'plain_text', text: 'One contact per line: number, name, description.' },
+      element: { type: 'plain_text_input', action_id: InputId.value, multiline: true, max_length: 3000 },
+    },
+  ];
+}
+
+export function createModal(ctx: ModalContext, name = ''): ModalView {
+  return {
+    type: 'modal',
+    callback_id: ViewId.create,
+    title: { type: 'plain_text', text: 'New campaign' },
+    submit: { type: 'plain_text', text: 'Create' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: JSON.stringify({ channel: ctx.channel }),
+    blocks: [
+      {
+        type: 'input',
+        block_id: BlockId.name,
+        label: { type: 'plain_text', text: 'Name' },
+        hint: { type: 'plain_text', text: 'What people type: /campaign start <name>. Lowercase letters, digits and dashes.' },
+        element: {
+          type: 'plain_text_input',
+          action_id: InputId.value,
+          max_length: 63,
+          ...(name ? { initial_value: truncate(name, 63) } : {}),
+          placeholder: { type: 'plain_text', text: 'emi-reminder' },
+        },
+      },
+      {
+        type: 'input',
+        block_id: BlockId.title,
+        label: { type: 'plain_text', text: 'Title' },
+        element: { type: 'plain_text_input', action_id: InputId.value, max_length: 150, placeholder: { type: 'plain_text', text: 'EMI reminder — November' } },
+      },
+      {
+        type: 'input',
+        block_id: BlockId.description,
+        optional: true,
+        label: { type: 'plain_text', text: 'Description' },
+        element: { type: 'plain_text_input', action_id: InputId.value, multiline: true, max_length: 3000 },
+      },
+      ...contactBlocks(),
+      {
+        type: 'input',
+        block_id: BlockId.callerId,
+        optional: true,
+        label: { type: 'plain_text', text: 'Caller id (ExoPhone)' },
+        hint: { type: 'plain_text', text: 'Leave empty to use the account’s EXOTEL_CALLER_ID.' },
+        element: { type: 'plain_text_input', action_id: InputId.value, max_length: 20 },
+      },
+      {
+        type: 'input',
+        block_id: BlockId.pace,
+        optional: true,
+        label: { type: 'plain_text', text: 'Calls per minute' },
+        hint: { type: 'plain_text', text: 'Leave empty to use the account’s pace. Running campaigns share the account’s limit.' },
+        element: { type: 'number_input', action_id: InputId.value, is_decimal_allowed: false, min_value: '1', max_value: '200' },
+      },
+    ],
+  };
+}
+
+export function addContactsModal(ctx: ModalContext, campaign: Pick<CampaignFields, '_id' | 'name' | 'title'>): ModalView {
+  return {
+    type: 'modal',
+    callback_id: ViewId.addContacts,
+    title: { type: 'plain_text', text: 'Add contacts' },
+    submit: { type: 'plain_text', text: 'Add' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: JSON.stringify({ channel: ctx.channel, id: String(campaign._id) }),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: truncate(`Add contacts to *${escapeText(campaign.title)}* \`${campaign.name}\`. Numbers it already has are skipped as duplicates.`, 3000) } },
+      ...contactBlocks(),
+    ],
+  };
+}

@@ -1,0 +1,33 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { WebClient } from '@slack/web-api';
+
+export interface UploadTarget {
+  channel: string;
+  threadTs?: string;
+  filename: string;
+  title: string;
+  comment: string;
+}
+
+/**
+ * Uploads a file from disk into a channel or thread, streaming it (Slack's external upload: get an upload URL,
+ * send the bytes, complete). The SDK's filesUploadV2 reads the whole file into memory first; this does not.
+ */
+export async function uploadFile(client: WebClient, path: string, bytes: number, target: UploadTarget): Promise<void> {
+  const { upload_url: uploadUrl, file_id: fileId } = await client.files.getUploadURLExternal({ filename: target.filename, length: bytes });
+  if (!uploadUrl || !fileId) throw new Error('Slack gave no upload address');
+  const res = await fetch(uploadUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes) },
+    body: Readable.toWeb(createReadStream(path)) as unknown as ReadableStream,
+    duplex: 'half',
+  } as RequestInit & { duplex: 'half' });
+  if (!res.ok) throw new Error(`Slack refused the upload (HTTP ${res.status})`);
+  await client.files.completeUploadExternal({
+    files: [{ id: fileId, title: target.title }],
+    channel_id: target.channel,
+    ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+    initial_comment: target.comment,
+  });
+}

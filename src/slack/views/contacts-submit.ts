@@ -1,0 +1,152 @@
+// Submissions of the create and add-contacts modals. What can be checked at once (name, title, pace, caller id,
+// the file's type and size) is answered inline on the field; the import itself runs after the ack, and its report
+// is posted where the command was typed.
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { canManage, nameProblem } from '../../campaigns/campaign-service.js';
+import { ImportError, importContacts, MAX_IMPORT_BYTES, type ImportReport } from '../../campaigns/contacts-import.js';
+import type { CampaignFields } from '../../store/campaign-model.js';
+import { campaignIdOf } from '../actions/start-confirm.js';
+import { refusal } from '../campaign-sentences.js';
+import { downloadSlackFile, FileDownloadError } from '../file-download.js';
+import { BlockId, InputId } from '../ids.js';
+import { postImportReport, postToChannelOrUser } from '../import-report.js';
+import type { SlackDeps } from '../slack-deps.js';
+
+type Args = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
+type Values = ViewSubmitAction['view']['state']['values'];
+
+interface UploadedFile {
+  id: string;
+  name?: string;
+  filetype?: string;
+  mimetype?: string;
+  size?: number;
+  url_private_download?: string;
+  url_private?: string;
+}
+
+function text(values: Values, block: string): string {
+  return (values[block]?.[InputId.value]?.value ?? '').trim();
+}
+
+function file(values: Values): UploadedFile | undefined {
+  return (values[BlockId.file]?.[InputId.value] as { files?: UploadedFile[] } | undefined)?.files?.[0];
+}
+
+function fileProblem(f: UploadedFile | undefined): string | null {
+  if (!f) return null;
+  if ((f.size ?? 0) > MAX_IMPORT_BYTES) return 'This file is larger than 10 MB. Split it, then add the parts with /campaign add.';
+  const name = (f.name ?? '').toLowerCase();
+  const csvLike = ['csv', 'text', 'txt', 'tsv'].includes((f.filetype ?? '').toLowerCase()) || /\.(csv|txt|tsv)$/.test(name) || (f.mimetype ?? '').startsWith('text/');
+  if (!csvLike) return 'This is not a CSV file. Save the sheet as CSV (comma, semicolon or tab separated) and upload that.';
+  return null;
+}
+
+function metadata(raw: string): { channel: string | null; id?: string } {
+  try {
+    const m = JSON.parse(raw || '{}') as { channel?: string | null; id?: string };
+    return { channel: typeof m.channel === 'string' ? m.channel : null, id: m.id };
+  } catch {
+    return { channel: null };
+  }
+}
+
+/** Imports the uploaded file and the pasted list into the campaign, then posts the report. */
+async function runImport(deps: SlackDeps, args: Args, campaign: CampaignFields, channel: string | null, values: Values): Promise<void> {
+  const log = deps.log.child({ campaign: String(campaign._id) });
+  const target = { channel, userId: args.body.user.id };
+  const uploaded = file(values);
+  const pasted = text(values, BlockId.paste);
+  const sources: Array<{ label: string; open: () => Promise<AsyncIterable<Buffer | string> | string> }> = [];
+  if (uploaded) {
+    sources.push({
+      label: `the file ${uploaded.name ?? ''}`.trim(),
+      open: () => downloadSlackFile(uploaded.url_private_download ?? uploaded.url_private ?? '', deps.config.slack.botToken, deps.config.slack.apiUrl, MAX_IMPORT_BYTES),
+    });
+  }
+  if (pasted) sources.push({ label: 'the pasted list', open: async () => pasted });
+  if (sources.length === 0) {
+    await postToChannelOrUser(args.client, target, `Created \`${campaign.name}\` with no contacts yet. \`/campaign add ${campaign.name}\` adds them.`, log);
+    return;
+  }
+  for (const source of sources) {
+    let report: ImportReport;
+    try {
+      report = await importContacts(deps.store, { campaignId: campaign._id, teamId: campaign.team_id }, await source.open());
+    } catch (error) {
+      if (error instanceof ImportError || error instanceof FileDownloadError) {
+        await postToChannelOrUser(args.client, target, `Nothing was imported from ${source.label} into \`${campaign.name}\`: ${error.message}`, log);
+        continue;
+      }
+      log.error({ err: error }, 'contact import failed');
+      await postToChannelOrUser(args.client, target, `The import into \`${campaign.name}\` stopped on an unexpected error. Contacts imported before it are kept; run \`/campaign add ${campaign.name}\` again with the same file (duplicates are skipped).`, log);
+      continue;
+    }
+    log.info({ imported: report.imported, duplicates: report.duplicates, invalid: report.invalid.length }, 'contacts imported');
+    await postImportReport(args.client, target, campaign.name, report, log);
+  }
+}
+
+export function campaignCreateSubmit(deps: SlackDeps) {
+  return async function handleCampaignCreateSubmit(args: Args): Promise<void> {
+    const { ack, view, body } = args;
+    const values = view.state.values;
+    const errors: Record<string, string> = {};
+    const name = text(values, BlockId.name).toLowerCase();
+    const problem = nameProblem(name);
+    if (problem) errors[BlockId.name] = problem;
+    else if (await deps.service.findByName(body.team?.id ?? '', name)) errors[BlockId.name] = `A campaign named ${name} already exists. Choose another name.`;
+    if (!text(values, BlockId.title)) errors[BlockId.title] = 'Give the campaign a title people will recognise.';
+    const callerId = text(values, BlockId.callerId);
+    if (callerId && !/^\+?\d{8,15}$/.test(callerId.replace(/[\s-]/g, ''))) errors[BlockId.callerId] = 'Use the ExoPhone’s digits, e.g. 08047112345.';
+    const paceText = text(values, BlockId.pace);
+    const pace = paceText ? Number(paceText) : null;
+    if (pace !== null && (!Number.isInteger(pace) || pace < 1 || pace > 200)) errors[BlockId.pace] = 'Use a whole number from 1 to 200.';
+    const badFile = fileProblem(file(values));
+    if (badFile) errors[BlockId.file] = badFile;
+    if (Object.keys(errors).length > 0) {
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    const { channel } = metadata(view.private_metadata);
+    const created = await deps.service.create({
+      teamId: body.team?.id ?? '',
+      name,
+      title: text(values, BlockId.title),
+      description: text(values, BlockId.description),
+      owner: body.user.id,
+      channel,
+      callerId: callerId ? callerId.replace(/[\s-]/g, '') : null,
+      callsPerMinute: pace,
+    });
+    if (!created.ok) {
+      await ack({ response_action: 'errors', errors: { [BlockId.name]: created.message } });
+      return;
+    }
+    await ack();
+    await runImport(deps, args, created.campaign, channel, values);
+  };
+}
+
+export function addContactsSubmit(deps: SlackDeps) {
+  return async function handleAddContactsSubmit(args: Args): Promise<void> {
+    const { ack, view, body } = args;
+    const values = view.state.values;
+    const meta = metadata(view.private_metadata);
+    const badFile = fileProblem(file(values));
+    if (badFile) return void (await ack({ response_action: 'errors', errors: { [BlockId.file]: badFile } }));
+    if (!file(values) && !text(values, BlockId.paste)) {
+      return void (await ack({ response_action: 'errors', errors: { [BlockId.paste]: 'Upload a CSV file or paste at least one number.' } }));
+    }
+    const campaign = await deps.service.findById(campaignIdOf(meta.id) ?? '');
+    if (!campaign) return void (await ack({ response_action: 'errors', errors: { [BlockId.paste]: 'That campaign no longer exists.' } }));
+    if (!canManage(campaign, { userId: body.user.id, admins: deps.config.admins })) {
+      return void (await ack({ response_action: 'errors', errors: { [BlockId.paste]: refusal('add', { ok: false, reason: 'forbidden', campaign }) } }));
+    }
+    if (campaign.status === 'running') {
+      return void (await ack({ response_action: 'errors', errors: { [BlockId.paste]: `${campaign.name} is running. Pause it first, then add contacts.` } }));
+    }
+    await ack();
+    await runImport(deps, args, campaign, meta.channel, values);
+  };
+}
