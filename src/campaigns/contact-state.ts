@@ -18,6 +18,8 @@ export interface CallOutcome {
   durationSeconds?: number | null;
   /** Exotel's words for a failed call, if any. */
   error?: string | null;
+  /** The CustomField Exotel echoed: the contact id, which finds a call whose acceptance is not recorded yet. */
+  contactId?: string | null;
 }
 
 export interface OutcomeResult {
@@ -117,7 +119,16 @@ export class ContactState {
    * the campaign's policy gives one. Returns null for a repeated or unknown CallSid.
    */
   async outcome(outcome: CallOutcome, now = new Date()): Promise<OutcomeResult | null> {
-    const contact = await this.store.Contact.findOne({ call_sid: outcome.callSid, call_status: { $in: AWAITING_OUTCOME } }).lean();
+    let contact = await this.store.Contact.findOne({ call_sid: outcome.callSid, call_status: { $in: AWAITING_OUTCOME } }).lean();
+    let matchSid: string | null = outcome.callSid;
+    if (!contact && outcome.contactId && /^[0-9a-f]{24}$/i.test(outcome.contactId)) {
+      // The call ended before its acceptance was written (a fast call, or a runner that died right after sending).
+      contact = await this.store.Contact.findOne({ _id: outcome.contactId, call_status: { $in: ['dialing', 'unknown'] } }).lean();
+      matchSid = null;
+      // A late callback of an earlier attempt must not close the current one.
+      const claimed = contact?.claimed_at?.getTime();
+      if (claimed !== undefined && outcome.startedAt && outcome.startedAt.getTime() < claimed - 60_000) contact = null;
+    }
     if (!contact) return null;
     const campaign = await this.store.Campaign.findById(contact.campaign_id, { retry: 1 }).lean();
     const retryAt = campaign ? nextAttemptAt(campaign.retry, outcome.status, contact.attempts, now) : null;
@@ -128,6 +139,7 @@ export class ContactState {
       outcome_at: now,
       last_outcome: outcome.status,
       check_after: null,
+      call_sid: outcome.callSid,
       ...(outcome.startedAt ? { call_started_at: outcome.startedAt } : {}),
     };
     const to: CallStatus = retryAt ? 'pending' : outcome.status;
@@ -136,7 +148,7 @@ export class ContactState {
       : { $set: details };
     const after = await this.#move(
       contact,
-      { call_status: contact.call_status, call_sid: outcome.callSid, attempts: contact.attempts },
+      { call_status: contact.call_status, ...(matchSid ? { call_sid: matchSid } : {}), attempts: contact.attempts },
       to,
       update,
     );

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import type { Types } from 'mongoose';
+import mongoose, { type Types } from 'mongoose';
 import type { Store } from '../store/store.js';
 import { recountCampaign } from './campaign-counters.js';
 import { normalizePhone } from './phone.js';
@@ -167,18 +167,28 @@ export async function importContacts(
     const dncPhones = new Set(
       (await store.Dnc.find({ team_id: target.teamId, phone: { $in: rows.map((r) => r.phone) } }, { phone: 1 }).lean()).map((d) => d.phone),
     );
+    // Ids chosen here, so after a failed bulk insert we can tell which of our documents it stored anyway.
     const docs = rows.map((r) =>
       dncPhones.has(r.phone)
-        ? { campaign_id: target.campaignId, ...r, call_status: 'skipped' as const, skip_reason: 'dnc' as const }
-        : { campaign_id: target.campaignId, ...r },
+        ? { _id: new mongoose.Types.ObjectId(), campaign_id: target.campaignId, ...r, call_status: 'skipped' as const, skip_reason: 'dnc' as const }
+        : { _id: new mongoose.Types.ObjectId(), campaign_id: target.campaignId, ...r },
     );
     try {
       await store.Contact.insertMany(docs, { ordered: false });
       report.dnc += dncPhones.size;
       report.imported += docs.length - dncPhones.size;
     } catch {
-      // Someone added the same numbers at the same moment: insert one by one, counting those as duplicates.
+      // Someone added the same numbers at the same moment. An unordered insert stores every document it can before
+      // failing: count those, then insert the rest one by one, counting the numbers taken meanwhile as duplicates.
+      const stored = new Set(
+        (await store.Contact.find({ _id: { $in: docs.map((d) => d._id) } }, { _id: 1 }).lean()).map((d) => String(d._id)),
+      );
       for (const doc of docs) {
+        if (stored.has(String(doc._id))) {
+          if ('skip_reason' in doc) report.dnc += 1;
+          else report.imported += 1;
+          continue;
+        }
         try {
           await store.Contact.create(doc);
           if ('skip_reason' in doc) report.dnc += 1;

@@ -72,6 +72,7 @@ export function exotelStatusRoute(secret: string, state: ContactState, log: Logg
           endedAt: callback.endTime ?? callback.dateUpdated ?? null,
           durationSeconds: callback.duration ?? null,
           error: callback.status === 'failed' ? 'Exotel reported the call failed.' : null,
+          contactId: callback.customField ?? null,
         });
         routeLog.debug({ call_sid: callback.callSid, status: callback.status, recorded: result !== null }, 'status callback');
         answer(res, 200, 'ok');
