@@ -19,23 +19,28 @@ export function splitNumbers(text: string): string[] {
     .filter(Boolean);
 }
 
+function normalizeAll(typed: string[], result: DncChange): string[] {
+  const valid: string[] = [];
+  for (const value of typed) {
+    const n = normalizePhone(value);
+    if (n.ok) valid.push(n.phone);
+    else result.invalid.push({ value, reason: n.reason });
+  }
+  return valid;
+}
+
 export class DncService {
   constructor(private readonly store: Store) {}
 
   async add(teamId: string, typed: string[], by: string): Promise<DncChange> {
     const result: DncChange = { changed: [], unchanged: [], invalid: [] };
-    for (const value of typed) {
-      const n = normalizePhone(value);
-      if (!n.ok) {
-        result.invalid.push({ value, reason: n.reason });
-        continue;
-      }
+    for (const phone of normalizeAll(typed, result)) {
       try {
-        await this.store.Dnc.create({ team_id: teamId, phone: n.phone, added_by: by });
-        result.changed.push(n.phone);
+        await this.store.Dnc.create({ team_id: teamId, phone, added_by: by });
+        result.changed.push(phone);
       } catch (error) {
         if ((error as { code?: number }).code !== 11000) throw error;
-        result.unchanged.push(n.phone);
+        result.unchanged.push(phone);
       }
     }
     if (result.changed.length > 0) await this.#skipWaiting(teamId, result.changed);
@@ -44,14 +49,9 @@ export class DncService {
 
   async remove(teamId: string, typed: string[]): Promise<DncChange> {
     const result: DncChange = { changed: [], unchanged: [], invalid: [] };
-    for (const value of typed) {
-      const n = normalizePhone(value);
-      if (!n.ok) {
-        result.invalid.push({ value, reason: n.reason });
-        continue;
-      }
-      const removed = await this.store.Dnc.deleteOne({ team_id: teamId, phone: n.phone });
-      (removed.deletedCount > 0 ? result.changed : result.unchanged).push(n.phone);
+    for (const phone of normalizeAll(typed, result)) {
+      const removed = await this.store.Dnc.deleteOne({ team_id: teamId, phone });
+      (removed.deletedCount > 0 ? result.changed : result.unchanged).push(phone);
     }
     return result;
   }

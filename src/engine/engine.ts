@@ -5,15 +5,9 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Types } from 'mongoose';
-import { CounterBuffer } from '../campaigns/campaign-counters.js';
-import type { CampaignEvents, StatusChange } from '../campaigns/campaign-events.js';
-import type { CampaignTransitions } from '../campaigns/campaign-transitions.js';
-import type { ContactState } from '../campaigns/contact-state.js';
+import type { StatusChange } from '../campaigns/campaign-events.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
-import { CampaignRun, type RunSettings } from './campaign-run.js';
-import type { Dialer } from './dialer.js';
-import type { Pacer } from './pacer.js';
+import { CampaignRun, type RunDeps, type RunSettings } from './campaign-run.js';
 import { DEFAULT_RECONCILER_SETTINGS, Reconciler, type ReconcilerSettings } from './reconciler.js';
 
 export interface EngineSettings extends RunSettings {
@@ -34,15 +28,8 @@ export const DEFAULT_ENGINE_TIMING = {
   reconciler: DEFAULT_RECONCILER_SETTINGS,
 } satisfies Partial<EngineSettings>;
 
-export interface EngineDeps {
-  store: Store;
-  state: ContactState;
-  transitions: CampaignTransitions;
-  counters: CounterBuffer;
-  events: CampaignEvents;
-  dialer: Dialer;
-  pacer: Pacer;
-  log: Logger;
+/** What the engine shares with its runs; it adds the reconciler, the runner id and the lease check itself. */
+export interface EngineDeps extends Omit<RunDeps, 'reconciler' | 'runnerId' | 'leaseValid' | 'settings'> {
   settings: EngineSettings;
   /** Identifies this process in leases. Default host:pid:random. */
   runnerId?: string;

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { canManage } from '../../campaigns/campaign-service.js';
-import { campaignWindow } from '../../engine/calling-window.js';
+import { startSummaryOf } from '../start-summary.js';
 import type { ContactFields } from '../../store/contact-model.js';
 import { contactsModal, CONTACTS_PAGE_SIZE } from '../blocks/contacts-modal-blocks.js';
 import { messageModal, startModal } from '../blocks/start-modal-blocks.js';
@@ -27,21 +27,7 @@ export function homeStart(deps: SlackDeps) {
       const reason = summary.toCall === 0 ? 'nothing-to-call' : 'wrong-status';
       return void (await open(messageModal('Start campaign', refusal('start', { ok: false, reason, campaign }))));
     }
-    await open(
-      startModal(
-        {
-          campaign,
-          toCall: summary.toCall,
-          pending: summary.breakdown.pending,
-          failed: summary.toCall - summary.breakdown.pending,
-          callerId: campaign.caller_id ?? (deps.config.exotel.callerId || 'the rehearsal caller id'),
-          callsPerMinute: campaign.calls_per_minute ?? deps.config.exotel.callsPerMinute,
-          window: campaignWindow(campaign.calling_window, deps.config.callingWindow),
-          rehearsal: deps.config.exotel.dryRun,
-        },
-        campaign.progress_channel ?? campaign.channel,
-      ),
-    );
+    await open(startModal(startSummaryOf(deps, summary), campaign.progress_channel ?? campaign.channel));
   };
 }
 

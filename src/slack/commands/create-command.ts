@@ -16,7 +16,7 @@ async function openModal(ctx: CommandContext, view: Parameters<CommandContext['s
 }
 
 /** `/campaign create [name]`: the form for a new campaign and its contacts. */
-export function createCommand(deps: SlackDeps): Subcommand {
+export function createCommand(): Subcommand {
   return {
     name: 'create',
     usage: 'create [name]',

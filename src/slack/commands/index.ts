@@ -21,7 +21,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
     statusCommand(deps),
     startCommand(deps),
     ...controlCommands(deps),
-    createCommand(deps),
+    createCommand(),
     addCommand(deps),
     exportCommand(deps),
     deleteCommand(deps),

@@ -1,5 +1,5 @@
 import { canManage } from '../../campaigns/campaign-service.js';
-import { campaignWindow } from '../../engine/calling-window.js';
+import { startSummaryOf } from '../start-summary.js';
 import { notice } from '../blocks/notice-blocks.js';
 import { startSummaryMessage } from '../blocks/start-summary-blocks.js';
 import { refusal, whoCanAct } from '../campaign-sentences.js';
@@ -27,19 +27,7 @@ export function startCommand(deps: SlackDeps): Subcommand {
       if (summary.toCall === 0) {
         return { response_type: 'ephemeral', ...notice(refusal('start', { ok: false, reason: 'nothing-to-call', campaign })) };
       }
-      return {
-        response_type: 'ephemeral',
-        ...startSummaryMessage({
-          campaign,
-          toCall: summary.toCall,
-          pending: summary.breakdown.pending,
-          failed: summary.toCall - summary.breakdown.pending,
-          callerId: campaign.caller_id ?? (deps.config.exotel.callerId || 'the rehearsal caller id'),
-          callsPerMinute: campaign.calls_per_minute ?? deps.config.exotel.callsPerMinute,
-          window: campaignWindow(campaign.calling_window, deps.config.callingWindow),
-          rehearsal: deps.config.exotel.dryRun,
-        }),
-      };
+      return { response_type: 'ephemeral', ...startSummaryMessage(startSummaryOf(deps, summary)) };
     },
   };
 }
