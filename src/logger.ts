@@ -11,8 +11,9 @@ const PHONE_KEY = /^(phone|phones|number|numbers|mobile|msisdn|from|to|caller_?i
 const TOKEN_TEXT = /\b(xox[abposr]|xapp)-[A-Za-z0-9-]+/g;
 const BASIC_AUTH_TEXT = /\b(Basic|Bearer)\s+[A-Za-z0-9+/=._-]{8,}/g;
 const URL_CREDENTIALS = /(\/\/)[^/\s:@]+:[^/\s@]+@/g;
-// 10 to 13 digits, optionally with + and separators, not part of a longer number or a decimal (Slack ts).
-const PHONE_TEXT = /(?<![\d.])\+?\d(?:[\s-]?\d){9,12}(?![\d.])/g;
+// 10 to 13 digits, optionally with + and separators, not part of a longer number, a word or an id (ObjectIds are
+// hex), nor a decimal (Slack ts).
+const PHONE_TEXT = /(?<![\w.])\+?\d(?:[\s-]?\d){9,12}(?![\w.])/g;
 
 export const REDACTED = '[redacted]';
 

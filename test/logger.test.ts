@@ -56,6 +56,10 @@ describe('redaction', () => {
     expect(JSON.parse(out).err.message).toContain('3210');
   });
 
+  it('leaves ObjectIds with long digit runs alone', () => {
+    expect(redactText('contact 6b0661484a5912345678901d done')).toBe('contact 6b0661484a5912345678901d done');
+  });
+
   it('leaves Slack timestamps, ids and short numbers alone', () => {
     expect(redactText('ts 1732512345.123456 in C0123 after 42 tries, 2026-11-25')).toBe(
       'ts 1732512345.123456 in C0123 after 42 tries, 2026-11-25',

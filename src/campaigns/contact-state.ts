@@ -119,16 +119,7 @@ export class ContactState {
    * the campaign's policy gives one. Returns null for a repeated or unknown CallSid.
    */
   async outcome(outcome: CallOutcome, now = new Date()): Promise<OutcomeResult | null> {
-    let contact = await this.store.Contact.findOne({ call_sid: outcome.callSid, call_status: { $in: AWAITING_OUTCOME } }).lean();
-    let matchSid: string | null = outcome.callSid;
-    if (!contact && outcome.contactId && /^[0-9a-f]{24}$/i.test(outcome.contactId)) {
-      // The call ended before its acceptance was written (a fast call, or a runner that died right after sending).
-      contact = await this.store.Contact.findOne({ _id: outcome.contactId, call_status: { $in: ['dialing', 'unknown'] } }).lean();
-      matchSid = null;
-      // A late callback of an earlier attempt must not close the current one.
-      const claimed = contact?.claimed_at?.getTime();
-      if (claimed !== undefined && outcome.startedAt && outcome.startedAt.getTime() < claimed - 60_000) contact = null;
-    }
+    const { contact, matchSid } = await this.#findForOutcome(outcome);
     if (!contact) return null;
     const campaign = await this.store.Campaign.findById(contact.campaign_id, { retry: 1 }).lean();
     const retryAt = campaign ? nextAttemptAt(campaign.retry, outcome.status, contact.attempts, now) : null;
@@ -153,6 +144,27 @@ export class ContactState {
       update,
     );
     return after ? { contact: after, from: contact.call_status, retrying: retryAt !== null } : null;
+  }
+
+  /**
+   * The contact a call's outcome belongs to. By the contact id Exotel echoes (CustomField) when there is one — an
+   * `_id` lookup, cheap on any server — else by CallSid. Only `initiated` holds the current attempt's sid; a contact
+   * still `dialing` or `unknown` takes the outcome too (the call ended before its acceptance was written), unless
+   * the call started well before this attempt was claimed (a late callback of an earlier attempt).
+   */
+  async #findForOutcome(outcome: CallOutcome): Promise<{ contact: ContactFields | null; matchSid: string | null }> {
+    const byId = outcome.contactId && /^[0-9a-f]{24}$/i.test(outcome.contactId)
+      ? ((await this.store.Contact.findById(outcome.contactId).lean()) as ContactFields | null)
+      : null;
+    if (byId && byId.call_sid === outcome.callSid && AWAITING_OUTCOME.includes(byId.call_status)) return { contact: byId, matchSid: outcome.callSid };
+    if (byId && (byId.call_status === 'dialing' || byId.call_status === 'unknown')) {
+      const claimed = byId.claimed_at?.getTime();
+      const late = claimed !== undefined && outcome.startedAt && outcome.startedAt.getTime() < claimed - 60_000;
+      return { contact: late ? null : byId, matchSid: null };
+    }
+    if (byId) return { contact: null, matchSid: null };
+    const bySid = (await this.store.Contact.findOne({ call_sid: outcome.callSid, call_status: { $in: AWAITING_OUTCOME } }).lean()) as ContactFields | null;
+    return { contact: bySid, matchSid: outcome.callSid };
   }
 
   async #move(

@@ -7,6 +7,7 @@ import { outstanding, recountCampaign, statusBreakdown, type CounterBuffer } fro
 import type { CampaignEvents } from '../campaigns/campaign-events.js';
 import type { CampaignTransitions } from '../campaigns/campaign-transitions.js';
 import type { ContactState } from '../campaigns/contact-state.js';
+import { ContactClaimer } from '../campaigns/contact-claims.js';
 import type { ExotelCall } from '../exotel/exotel-call.js';
 import { isExotelError } from '../exotel/exotel-error.js';
 import type { Logger } from '../logger.js';
@@ -33,6 +34,8 @@ export interface RunSettings {
   idleMs: number;
   /** Re-read the campaign's status at least this often while dialling. */
   statusCheckMs: number;
+  /** How often to look for unknown or overdue calls to check with Exotel. */
+  reconcileEveryMs: number;
 }
 
 export interface RunDeps {
@@ -106,6 +109,7 @@ export class CampaignRun {
 
   async #dialLoop(signal: AbortSignal): Promise<void> {
     const { store, state, settings, pacer, runnerId } = this.#deps;
+    const claimer = new ContactClaimer(store, this.campaignId, runnerId);
     let campaign: CampaignFields | null = null;
     let checkedAt = 0;
     while (!signal.aborted) {
@@ -128,7 +132,7 @@ export class CampaignRun {
         continue;
       }
 
-      const contact = await state.claim(this.campaignId, runnerId);
+      const contact = await claimer.next();
       if (!contact) {
         if (await this.#finished()) break;
         await sleep(settings.idleMs, signal).catch(() => {});
@@ -174,7 +178,7 @@ export class CampaignRun {
       } catch (error) {
         if (!signal.aborted) this.#log.warn({ err: error }, 'reconciliation pass failed');
       }
-      await sleep(this.#deps.settings.idleMs, signal).catch(() => {});
+      await sleep(this.#deps.settings.reconcileEveryMs, signal).catch(() => {});
     }
   }
 

@@ -25,6 +25,7 @@ export const DEFAULT_ENGINE_TIMING = {
   retryableDelayMs: 5_000,
   idleMs: 1_000,
   statusCheckMs: 2_000,
+  reconcileEveryMs: 2_000,
   reconciler: DEFAULT_RECONCILER_SETTINGS,
 } satisfies Partial<EngineSettings>;
 

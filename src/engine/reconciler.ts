@@ -48,11 +48,19 @@ export class Reconciler {
     private readonly settings: ReconcilerSettings = DEFAULT_RECONCILER_SETTINGS,
   ) {}
 
-  /** Contacts of the campaign still unknown after this pass, and whether any request to Exotel failed. */
-  async reconcile(campaignId: Types.ObjectId, signal: AbortSignal): Promise<{ unknown: number }> {
-    await this.#checkUnknown(campaignId, signal);
-    await this.#pollInitiated(campaignId, signal);
-    return { unknown: await this.store.Contact.countDocuments({ campaign_id: campaignId, call_status: 'unknown' }) };
+  /** One pass: every unknown or initiated contact of the campaign whose check is due. One query finds them all. */
+  async reconcile(campaignId: Types.ObjectId, signal: AbortSignal): Promise<void> {
+    const due = (await this.store.Contact.find({
+      campaign_id: campaignId,
+      call_status: { $in: ['unknown', 'initiated'] },
+      check_after: { $lte: new Date() },
+    })
+      .sort({ check_after: 1 })
+      .limit(BATCH)
+      .lean()) as ContactFields[];
+    if (due.length === 0) return;
+    await this.#checkUnknown(due.filter((c) => c.call_status === 'unknown'), signal);
+    await this.#pollInitiated(due.filter((c) => c.call_status === 'initiated'), signal);
   }
 
   async #ask<T>(request: () => Promise<T>, signal: AbortSignal): Promise<T> {
@@ -69,12 +77,7 @@ export class Reconciler {
     }
   }
 
-  async #checkUnknown(campaignId: Types.ObjectId, signal: AbortSignal): Promise<void> {
-    const now = new Date();
-    const due = (await this.store.Contact.find({ campaign_id: campaignId, call_status: 'unknown', check_after: { $lte: now } })
-      .sort({ check_after: 1 })
-      .limit(BATCH)
-      .lean()) as ContactFields[];
+  async #checkUnknown(due: ContactFields[], signal: AbortSignal): Promise<void> {
     for (let i = 0; i < due.length && !signal.aborted; i += LIST_FILTER_MAX) {
       const group = due.slice(i, i + LIST_FILTER_MAX);
       const since = new Date(Math.min(...group.map((c) => claimTime(c).getTime())) - this.settings.clockSkewMs);
@@ -108,7 +111,7 @@ export class Reconciler {
     if (match) {
       this.log.info({ contact: String(contact._id), call_sid: match.sid }, 'unknown attempt found in Exotel call list');
       const found = await this.state.foundOnExotel(contact, match.sid, match.dateCreated, now);
-      if (found && FINAL_CALL_STATUSES.has(match.status)) await this.#recordFinal(match);
+      if (found && FINAL_CALL_STATUSES.has(match.status)) await this.#recordFinal(match, contact);
       return;
     }
     if (now.getTime() - claimedAt >= this.settings.unknownGraceMs) {
@@ -120,16 +123,12 @@ export class Reconciler {
     }
   }
 
-  async #pollInitiated(campaignId: Types.ObjectId, signal: AbortSignal): Promise<void> {
-    const due = (await this.store.Contact.find({ campaign_id: campaignId, call_status: 'initiated', check_after: { $lte: new Date() } })
-      .sort({ check_after: 1 })
-      .limit(BATCH)
-      .lean()) as ContactFields[];
+  async #pollInitiated(due: ContactFields[], signal: AbortSignal): Promise<void> {
     for (const contact of due) {
       if (signal.aborted) return;
       try {
         const call = await this.#ask(() => this.dialer.getCall(contact.call_sid!, signal), signal);
-        if (FINAL_CALL_STATUSES.has(call.status)) await this.#recordFinal(call);
+        if (FINAL_CALL_STATUSES.has(call.status)) await this.#recordFinal(call, contact);
         else await this.state.checkLater(contact, new Date(Date.now() + this.settings.pollEveryMs));
       } catch (error) {
         if (signal.aborted) return;
@@ -139,8 +138,9 @@ export class Reconciler {
     }
   }
 
-  async #recordFinal(call: ExotelCall): Promise<void> {
+  async #recordFinal(call: ExotelCall, contact: ContactFields): Promise<void> {
     await this.state.outcome({
+      contactId: String(contact._id),
       callSid: call.sid,
       status: call.status as TerminalCallStatus,
       startedAt: call.startTime,

@@ -11,6 +11,7 @@ export const FAST_SETTINGS: Partial<EngineSettings> = {
   leaseMs: 4_000,
   idleMs: 100,
   statusCheckMs: 200,
+  reconcileEveryMs: 300,
   pollAfterMs: 3_000,
   retryableDelayMs: 200,
   callingWindow: { startMinute: 0, endMinute: 24 * 60, timeZone: 'Asia/Kolkata' },
