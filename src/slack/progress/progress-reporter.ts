@@ -31,6 +31,8 @@ export interface ProgressSettings {
   failureIntervalMs: number;
   /** Failures per thread reply. Default 20. */
   failureBatch: number;
+  /** A reply waits for a full batch at most this long after its oldest failure (and never once the campaign ended). Default 30 s. */
+  failureMaxWaitMs: number;
   /** How often the loop runs. Default 500 ms. */
   loopMs: number;
   /** Re-read a campaign with no local events this often (changes made by other processes). Default 5 s. */
@@ -46,6 +48,7 @@ export const DEFAULT_PROGRESS_SETTINGS: Omit<ProgressSettings, 'callsPerMinute' 
   staleMs: 15_000,
   failureIntervalMs: 3_000,
   failureBatch: 20,
+  failureMaxWaitMs: 30_000,
   loopMs: 500,
   refreshMs: 5_000,
 };
@@ -319,6 +322,10 @@ export class ProgressReporter {
       .lean()) as ContactFields[];
     if (batch.length === 0) return 0;
     if (now - tracked.lastFailuresAt < this.settings.failureIntervalMs || this.#blocked('chat.postMessage', now)) return batch.length;
+    // Fill replies: wait for a full batch unless the oldest failure has waited long enough or the campaign is over.
+    const ended = campaign.status !== 'running';
+    const oldest = batch[0]!.outcome_at?.getTime() ?? 0;
+    if (batch.length < this.settings.failureBatch && !ended && now - oldest < this.settings.failureMaxWaitMs) return batch.length;
     const reply = failureReply(batch);
     tracked.lastFailuresAt = now;
     try {
