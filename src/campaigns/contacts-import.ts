@@ -10,7 +10,6 @@ import { TextDecoder } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import mongoose, { type Types } from 'mongoose';
 import type { Store } from '../store/store.js';
-import { recountCampaign } from './campaign-counters.js';
 import { normalizePhone } from './phone.js';
 
 export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
@@ -61,16 +60,25 @@ async function* decoded(source: AsyncIterable<Buffer | string>, maxBytes: number
   let decoder: TextDecoder | undefined;
   let bytes = 0;
   let first = true;
-  for await (const chunk of source) {
-    if (typeof chunk === 'string') {
-      bytes += Buffer.byteLength(chunk);
+  // The first bytes of a stream that arrived in a piece too short to hold a UTF-16 BOM.
+  let head: Buffer | undefined;
+  for await (const piece of source) {
+    if (typeof piece === 'string') {
+      bytes += Buffer.byteLength(piece);
       if (bytes > maxBytes) throw new ImportError(tooBig(maxBytes));
-      yield chunk;
+      yield piece;
       continue;
     }
-    bytes += chunk.length;
+    bytes += piece.length;
     if (bytes > maxBytes) throw new ImportError(tooBig(maxBytes));
+    let chunk = piece;
     if (first) {
+      chunk = head ? Buffer.concat([head, piece]) : piece;
+      if (chunk.length < 2) {
+        head = chunk;
+        continue;
+      }
+      head = undefined;
       first = false;
       const utf16 = chunk[0] === 0xff && chunk[1] === 0xfe ? 'utf-16le' : chunk[0] === 0xfe && chunk[1] === 0xff ? 'utf-16be' : undefined;
       decoder = new TextDecoder(utf16 ?? 'utf-8', { fatal: false, ignoreBOM: false });
@@ -80,6 +88,7 @@ async function* decoded(source: AsyncIterable<Buffer | string>, maxBytes: number
     }
     yield decoder!.decode(chunk, { stream: true });
   }
+  if (head) yield new TextDecoder('utf-8').decode(head);
   if (decoder) {
     const rest = decoder.decode();
     if (rest) yield rest;
@@ -90,15 +99,21 @@ function tooBig(maxBytes: number): string {
   return `The file is larger than ${Math.round(maxBytes / 1024 / 1024)} MB. Split it into smaller files and add each with \`/campaign add\`.`;
 }
 
-function pickDelimiter(line: string): ImportReport['delimiter'] {
+/** The delimiter used most in the line outside quotes, or undefined when it holds none. */
+function pickDelimiter(line: string): ImportReport['delimiter'] | undefined {
   const outside = line.replace(/"[^"]*"/g, '');
   const counts = { ',': 0, ';': 0, '\t': 0 } as Record<ImportReport['delimiter'], number>;
   for (const ch of outside) if (ch in counts) counts[ch as ImportReport['delimiter']] += 1;
   const best = (Object.entries(counts) as Array<[ImportReport['delimiter'], number]>).sort((a, b) => b[1] - a[1])[0]!;
-  return best[1] > 0 ? best[0] : ',';
+  return best[1] > 0 ? best[0] : undefined;
 }
 
 function parseLine(text: string, delimiter: string): string[] | null {
+  // Most lines hold no quote: split them directly (what csv-parse gives for them), which is several times faster.
+  if (!text.includes('"')) {
+    const cells = text.replace(/^\uFEFF/, '').split(delimiter).map((c) => c.trim());
+    return cells.length === 1 && cells[0] === '' ? [] : cells;
+  }
   try {
     const records = parse(text, { delimiter, relax_column_count: true, relax_quotes: true, trim: true, bom: true, skip_empty_lines: true }) as string[][];
     return records.length === 1 ? records[0]! : records.length === 0 ? [] : null;
@@ -204,6 +219,8 @@ export async function importContacts(
   let columns: Columns | undefined;
   let pending: { text: string; n: number; parts: number } | undefined;
   let sawContent = false;
+  // A first line of one column ("phone", or a lone number) does not tell the delimiter: the first line that does decides.
+  let delimiterKnown = false;
 
   const handleRecord = async (cells: string[], n: number) => {
     if (cells.every((c) => c.trim() === '')) return;
@@ -274,7 +291,13 @@ export async function importContacts(
     if (!sawContent) {
       if (line.trim() === '') continue;
       sawContent = true;
-      report.delimiter = pickDelimiter(line);
+    }
+    if (!delimiterKnown && !tooLong) {
+      const delimiter = pickDelimiter(line);
+      if (delimiter) {
+        report.delimiter = delimiter;
+        delimiterKnown = true;
+      }
     }
     if (tooLong) {
       if (pending) {
@@ -300,6 +323,13 @@ export async function importContacts(
     await drain();
   }
   await flush();
-  if (report.imported + report.dnc > 0) await recountCampaign(store, target.campaignId);
+  // Counters follow with one $inc (a recount would read every contact of the campaign again): the import only adds
+  // pending contacts and skipped ones.
+  if (report.imported + report.dnc > 0) {
+    await store.Campaign.updateOne(
+      { _id: target.campaignId },
+      { $inc: { total_contacts: report.imported + report.dnc, contacts_skipped: report.dnc } },
+    );
+  }
   return report;
 }
