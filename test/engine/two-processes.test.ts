@@ -132,7 +132,10 @@ describe('two engine processes on one database', () => {
     // log line, written right after its adoption update).
     await waitFor(async () => (await readCampaign(x)).runner_id === second.runnerId, LEASE_MS + 10_000, 'X to be adopted by the survivor');
     // (Y was adopted long before the kill, so the one adoption since is X's.)
-    const adoptions = second.logs().filter((l) => l.msg === 'campaign adopted' && l.time > killAt);
+    // The log line is written right after the update but reaches this process through a pipe: wait for it.
+    const adoptionsSinceKill = () => second.logs().filter((l) => l.msg === 'campaign adopted' && l.time > killAt);
+    await waitFor(async () => adoptionsSinceKill().length > 0, 5_000, 'the adoption log line');
+    const adoptions = adoptionsSinceKill();
     expect(adoptions).toHaveLength(1);
     const adoptedAt = adoptions[0]!.time;
     expect(adoptedAt).toBeGreaterThanOrEqual(leaseEnd);

@@ -17,7 +17,7 @@ let fake: FakeExotel;
 let app: TestApp;
 let prefix = 10;
 
-const FAST_PROGRESS = { minIntervalMs: 200, loopMs: 100, failureIntervalMs: 300, failureMaxWaitMs: 1_000, refreshMs: 500, staleMs: 1_000 };
+const FAST_PROGRESS = { updatesPerMinute: 600, minIntervalMs: 200, loopMs: 100, failureIntervalMs: 300, failureMaxWaitMs: 1_000, refreshMs: 500, staleMs: 1_000 };
 
 beforeAll(async () => {
   store = await testStore('start_flow');
