@@ -128,7 +128,7 @@ export class CampaignService {
     if (!canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
     const deleted = await this.store.Campaign.findOneAndDelete({ _id: id, status: { $in: DELETABLE } }).lean();
     if (!deleted) return { ok: false, reason: 'wrong-status', campaign: (await this.findById(id)) ?? campaign };
-    await this.store.Contact.deleteMany({ campaign_id: id });
+    await this.#deleteContacts(id);
     return { ok: true, campaign: deleted as CampaignFields };
   }
 
@@ -207,6 +207,15 @@ export class CampaignService {
     if (!canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
     const result = await this.transitions.apply(id, transition);
     return result.ok ? { ok: true, campaign: result.campaign } : { ok: false, reason: 'wrong-status', campaign: result.campaign };
+  }
+
+  /** In batches: one huge delete fails on SQLite-backed servers ("too many SQL variables") and holds locks long. */
+  async #deleteContacts(id: Types.ObjectId): Promise<void> {
+    for (;;) {
+      const batch = await this.store.Contact.find({ campaign_id: id }, { _id: 1 }).limit(1_000).lean();
+      if (batch.length === 0) return;
+      await this.store.Contact.deleteMany({ _id: { $in: batch.map((c) => c._id) } });
+    }
   }
 
   async #requeue(id: Types.ObjectId): Promise<number> {
