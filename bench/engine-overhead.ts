@@ -12,7 +12,7 @@
 // Engine: the real Engine (scheduler tick, lease, CampaignRun, reconcile loop, counters, events, logger at info into
 // a null stream) with production timings, started on a campaign of N pending contacts.
 // Plain loop, pipelined: what CampaignRun must do and nothing else, with its concurrency — await the claim
-// (the same claimNextContact), dial, then write "initiated" (the same findOneAndUpdate ContactState does) without
+// (the same ContactClaimer the engine uses), dial, then write "initiated" (the same findOneAndUpdate ContactState does) without
 // waiting for it before the next claim. Plain loop, sequential: the same, awaiting every write (printed for reference).
 //
 // Rate: contacts ÷ time from the first "initiated" write to the last, so start-up (adoption, recovery, recount) is
@@ -24,7 +24,7 @@ import type { Types } from 'mongoose';
 import { CounterBuffer } from '../src/campaigns/campaign-counters.js';
 import { CampaignEvents } from '../src/campaigns/campaign-events.js';
 import { CampaignTransitions } from '../src/campaigns/campaign-transitions.js';
-import { claimNextContact } from '../src/campaigns/contact-claims.js';
+import { ContactClaimer } from '../src/campaigns/contact-claims.js';
 import { ContactState } from '../src/campaigns/contact-state.js';
 import type { Dialer } from '../src/engine/dialer.js';
 import { DEFAULT_ENGINE_TIMING, Engine, type EngineSettings } from '../src/engine/engine.js';
@@ -135,8 +135,9 @@ async function plainLoop(pipelined: boolean): Promise<Run> {
   const runnerId = 'plain';
   const times: number[] = [];
   const writes = new Set<Promise<void>>();
+  const claimer = new ContactClaimer(store, id, runnerId);
   for (;;) {
-    const contact = await claimNextContact(store, id, runnerId);
+    const contact = await claimer.next();
     if (!contact) break;
     const call = await instantDialer.placeCall({ phone: contact.phone, callerId: CALLER, flowUrl: FLOW, customField: String(contact._id) });
     const write = initiatedWrite(contact, runnerId, call, new Date()).then((after) => {
