@@ -66,7 +66,10 @@ export async function openStore(uri: string, options: StoreOptions = {}): Promis
   await Promise.all(models.map((m) => m.createCollection())).catch(() => {});
   await Promise.all(models.map((m) => m.createIndexes()));
 
-  connection.on('disconnected', () => options.log?.warn('database connection lost; retrying'));
+  let closing = false;
+  connection.on('disconnected', () => {
+    if (!closing) options.log?.warn('database connection lost; retrying');
+  });
   connection.on('reconnected', () => options.log?.info('database connection restored'));
 
   return {
@@ -83,6 +86,7 @@ export async function openStore(uri: string, options: StoreOptions = {}): Promis
       }
     },
     async close() {
+      closing = true;
       await connection.close();
     },
   };

@@ -25,6 +25,12 @@ export function duration(ms: number): string {
   return h > 0 ? `${h} h${m ? ` ${m} min` : ''}` : `${m} min`;
 }
 
+/** An estimate: "about 5 min", or "less than a minute". */
+export function aboutDuration(ms: number): string {
+  const d = duration(ms);
+  return d === 'under a minute' ? 'less than a minute' : `about ${d}`;
+}
+
 /** A time Slack shows in each reader's own time zone. */
 export function slackDate(date: Date, format = '{date_short_pretty} {time}'): string {
   const seconds = Math.floor(date.getTime() / 1000);

@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { StatusBreakdown } from '../../campaigns/campaign-counters.js';
 import type { CampaignFields } from '../../store/campaign-model.js';
 import { ActionId, BlockId } from '../ids.js';
-import { duration, escapeText, percent, progressBar, slackDate, STATUS_EMOJI, STATUS_LABEL, truncate } from './format.js';
+import { aboutDuration, duration, escapeText, percent, progressBar, slackDate, STATUS_EMOJI, STATUS_LABEL, truncate } from './format.js';
 
 export interface ProgressView {
   campaign: Pick<CampaignFields, '_id' | 'name' | 'title' | 'status' | 'status_reason' | 'started_at' | 'completed_at'>;
@@ -57,8 +57,7 @@ export function progressMessage(view: ProgressView): { text: string; blocks: Kno
   if (!final) facts.push(`pace ${view.callsPerMinute}/min`);
   if (campaign.started_at) facts.push(`started ${slackDate(campaign.started_at)}`);
   if (running && !view.waitingUntil && n.remaining > 0) {
-    const left = duration((b.pending / Math.max(view.callsPerMinute, 1)) * 60_000);
-    facts.push(left === 'under a minute' ? 'less than a minute left' : `about ${left} left`);
+    facts.push(`${aboutDuration((b.pending / Math.max(view.callsPerMinute, 1)) * 60_000)} left`);
   }
   const reason = campaign.status_reason ? `\n${escapeText(truncate(campaign.status_reason, 500))}` : '';
 

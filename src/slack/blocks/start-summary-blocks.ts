@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { CampaignFields } from '../../store/campaign-model.js';
 import { ActionId, BlockId } from '../ids.js';
-import { duration, escapeText, truncate, windowText } from './format.js';
+import { aboutDuration, escapeText, truncate, windowText } from './format.js';
 
 export interface StartSummary {
   campaign: Pick<CampaignFields, '_id' | 'name' | 'title' | 'status'>;
@@ -25,7 +25,7 @@ export function startSummaryMessage(s: StartSummary): { text: string; blocks: Kn
     `• *Calls:* ${who}`,
     `• *Caller id:* ${escapeText(s.callerId)}`,
     `• *Pace:* ${s.callsPerMinute} calls a minute, shared with other running campaigns`,
-    `• *Estimated duration:* about ${duration((s.toCall / Math.max(1, s.callsPerMinute)) * 60_000)}`,
+    `• *Estimated duration:* ${aboutDuration((s.toCall / Math.max(1, s.callsPerMinute)) * 60_000)}`,
     `• *Calling window:* ${windowText(s.window.startMinute, s.window.endMinute, s.window.timeZone)}`,
   ];
   if (s.rehearsal) lines.push('• :test_tube: *Rehearsal mode:* nobody is really called; outcomes are simulated.');
