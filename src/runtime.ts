@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { exotelDialer, type Dialer } from './engine/dialer.js';
 import { DEFAULT_ENGINE_TIMING, Engine, type EngineSettings } from './engine/engine.js';
 import { Pacer } from './engine/pacer.js';
+import { SharedPacer, SharedWindow, type CallPacer } from './engine/shared-pacer.js';
 import { rehearsalDialer } from './engine/rehearsal-dialer.js';
 import { ExotelClient } from './exotel/exotel-client.js';
 import { exotelStatusRoute, statusCallbackUrl } from './http/exotel-status-route.js';
@@ -27,7 +28,7 @@ export interface Runtime {
   dnc: DncService;
   progress: ProgressReporter;
   dialer: Dialer;
-  pacer: Pacer;
+  pacer: CallPacer;
   engine: Engine;
   /** HTTP routes served beside Slack's (the Exotel status callback when PUBLIC_URL is set). */
   routes: CustomRoute[];
@@ -38,7 +39,8 @@ export interface Runtime {
 
 export interface RuntimeOverrides {
   dialer?: Dialer;
-  pacer?: Pacer;
+  /** Replaces the account's pacer (tests: a faster window; or a SharedPacer of their own). */
+  pacer?: CallPacer;
   settings?: Partial<EngineSettings>;
   progress?: Partial<ProgressSettings>;
   runnerId?: string;
@@ -61,7 +63,16 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
             apiToken: config.exotel.apiToken,
           }),
         ));
-  const pacer = overrides.pacer ?? new Pacer({ callsPerMinute: config.exotel.callsPerMinute });
+  const pacer =
+    overrides.pacer ??
+    new SharedPacer(
+      new Pacer({ callsPerMinute: config.exotel.callsPerMinute }),
+      new SharedWindow(store, {
+        account: config.exotel.dryRun ? 'rehearsal' : config.exotel.accountSid,
+        limit: config.exotel.callsPerMinute,
+      }),
+      log,
+    );
   const callbacks = config.publicUrl !== undefined && config.exotel.webhookSecret !== undefined;
   const settings: EngineSettings = {
     ...DEFAULT_ENGINE_TIMING,

@@ -16,7 +16,8 @@ import type { ContactDoc, ContactFields } from '../store/contact-model.js';
 import type { Store } from '../store/store.js';
 import { campaignWindow, windowStatus } from './calling-window.js';
 import type { Dialer } from './dialer.js';
-import type { Pacer, PacerPermit } from './pacer.js';
+import type { PacerPermit } from './pacer.js';
+import type { CallPacer } from './shared-pacer.js';
 import { persist, sleep } from './persist.js';
 import type { Reconciler } from './reconciler.js';
 
@@ -45,7 +46,7 @@ export interface RunDeps {
   counters: CounterBuffer;
   events: CampaignEvents;
   dialer: Dialer;
-  pacer: Pacer;
+  pacer: CallPacer;
   reconciler: Reconciler;
   log: Logger;
   runnerId: string;

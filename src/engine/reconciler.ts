@@ -14,7 +14,7 @@ import type { Logger } from '../logger.js';
 import type { ContactFields, TerminalCallStatus } from '../store/contact-model.js';
 import type { Store } from '../store/store.js';
 import type { Dialer } from './dialer.js';
-import type { Pacer } from './pacer.js';
+import type { CallPacer } from './shared-pacer.js';
 
 export interface ReconcilerSettings {
   /** An unknown attempt absent from Exotel's call list this long after it was claimed was never placed. */
@@ -43,7 +43,7 @@ export class Reconciler {
     private readonly store: Store,
     private readonly state: ContactState,
     private readonly dialer: Dialer,
-    private readonly pacer: Pacer,
+    private readonly pacer: CallPacer,
     private readonly log: Logger,
     private readonly settings: ReconcilerSettings = DEFAULT_RECONCILER_SETTINGS,
   ) {}

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import { campaignModel, type CampaignModel } from './campaign-model.js';
 import { contactModel, type ContactModel } from './contact-model.js';
 import { dncModel, type DncModel } from './dnc-model.js';
+import { pacerSlotModel, type PacerSlotModel } from './pacer-slot-model.js';
 
 export class DatabaseUnreachableError extends Error {
   constructor(readonly where: string, options?: { cause?: unknown }) {
@@ -29,6 +30,7 @@ export interface Store {
   readonly Campaign: CampaignModel;
   readonly Contact: ContactModel;
   readonly Dnc: DncModel;
+  readonly PacerSlot: PacerSlotModel;
   /** True when the server answers a ping. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -62,7 +64,8 @@ export async function openStore(uri: string, options: StoreOptions = {}): Promis
   const Campaign = campaignModel(connection);
   const Contact = contactModel(connection);
   const Dnc = dncModel(connection);
-  const models = [Campaign, Contact, Dnc] as const;
+  const PacerSlot = pacerSlotModel(connection);
+  const models = [Campaign, Contact, Dnc, PacerSlot] as const;
   await Promise.all(models.map((m) => m.createCollection())).catch(() => {});
   await Promise.all(models.map((m) => m.createIndexes()));
 
@@ -77,6 +80,7 @@ export async function openStore(uri: string, options: StoreOptions = {}): Promis
     Campaign,
     Contact,
     Dnc,
+    PacerSlot,
     async ping() {
       try {
         await connection.db!.admin().ping();
