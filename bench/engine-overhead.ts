@@ -33,7 +33,7 @@ import type { ExotelCall } from '../src/exotel/exotel-call.js';
 import { createLogger } from '../src/logger.js';
 import type { ContactDoc } from '../src/store/contact-model.js';
 import { resolveDatabase } from '../src/store/local-database.js';
-import { openStore, type Store } from '../src/store/store.js';
+import { openStore } from '../src/store/store.js';
 
 const { values } = parseArgs({
   options: {

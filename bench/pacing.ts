@@ -13,7 +13,7 @@
 // under one window. achieved per window = rate × window ÷ mean gap; achieved ÷ configured = window ÷ mean gap.
 // A perfect pacer scores 1.0; this one's design target is window ÷ (window + guard) = 0.995.
 import { parseArgs } from 'node:util';
-import { Pacer, type PacerPermit } from '../src/engine/pacer.js';
+import { Pacer } from '../src/engine/pacer.js';
 import { ExotelClient } from '../src/exotel/exotel-client.js';
 import { startFakeExotel } from '../test/fakes/fake-exotel.js';
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { exotelCallSchema } from '../../src/exotel/exotel-call.js';
 import { ExotelClient, type ExotelClientOptions } from '../../src/exotel/exotel-client.js';
 import { ExotelError, isExotelError } from '../../src/exotel/exotel-error.js';
-import { startFakeExotel, type FakeExotel, type FakeExotelOptions } from '../fakes/fake-exotel.js';
+import { startFakeExotel, type FakeExotelOptions } from '../fakes/fake-exotel.js';
 
 // Distinctive so a leak anywhere in an error is caught by substring search.
 const API_KEY = 'KEY-sekrit-4711';
