@@ -15,12 +15,15 @@ export interface EngineSettings extends RunSettings {
   tickMs: number;
   /** How long a lease lasts without renewal; another process adopts the campaign after that. Default 30 s. */
   leaseMs: number;
+  /** How often to look for paused or stopped campaigns whose calls still await an outcome. Default 30 s. */
+  idleReconcileEveryMs: number;
   reconciler: ReconcilerSettings;
 }
 
 export const DEFAULT_ENGINE_TIMING = {
   tickMs: 2_000,
   leaseMs: 30_000,
+  idleReconcileEveryMs: 30_000,
   pollAfterMs: 120_000,
   retryableDelayMs: 5_000,
   idleMs: 1_000,
@@ -45,6 +48,8 @@ export class Engine {
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   #stopped = false;
+  #idleCheckedAt = 0;
+  #idleAbort = new AbortController();
   readonly #onStatus = (change: StatusChange) => this.#statusChanged(change);
 
   constructor(deps: EngineDeps) {
@@ -61,6 +66,7 @@ export class Engine {
 
   start(): void {
     this.#stopped = false;
+    this.#idleAbort = new AbortController();
     this.#deps.events.on('status', this.#onStatus);
     this.#log.info({ rehearsal: this.#deps.dialer.rehearsal }, 'engine started');
     this.#schedule(0);
@@ -71,6 +77,7 @@ export class Engine {
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#deps.events.off('status', this.#onStatus);
+    this.#idleAbort.abort(new Error('engine stopping'));
     await this.#ticking;
     await Promise.all([...this.#runs.values()].map(({ run }) => run.stop('engine stopping')));
     await this.#deps.counters.flush(this.#deps.store).catch((error: unknown) => this.#log.warn({ err: error }, 'final counter flush failed'));
@@ -98,9 +105,35 @@ export class Engine {
       await this.#renewLeases();
       await this.#adopt();
       await this.#deps.counters.flush(this.#deps.store);
+      await this.#reconcileIdle();
     } catch (error) {
-      this.#log.warn({ err: error }, 'engine tick failed; will try again');
+      if (!this.#stopped) this.#log.warn({ err: error }, 'engine tick failed; will try again');
     }
+  }
+
+  /**
+   * Calls still ringing when a campaign was paused or stopped have outcomes too. Running campaigns reconcile in
+   * their runs; these have none, so the scheduler checks them now and then (any process may: every change is
+   * conditional and idempotent).
+   */
+  async #reconcileIdle(): Promise<void> {
+    const { store, settings } = this.#deps;
+    if (Date.now() - this.#idleCheckedAt < settings.idleReconcileEveryMs) return;
+    this.#idleCheckedAt = Date.now();
+    const due = await store.Contact.find(
+      { call_status: { $in: ['initiated', 'unknown'] }, check_after: { $lte: new Date() } },
+      { campaign_id: 1 },
+    )
+      .limit(500)
+      .lean();
+    const ids = [...new Set(due.map((c) => String(c.campaign_id)))].filter((id) => !this.#runs.has(id));
+    if (ids.length === 0) return;
+    const idle = await store.Campaign.find({ _id: { $in: ids }, status: { $in: ['paused', 'stopped'] } }, { _id: 1 }).lean();
+    for (const { _id } of idle) {
+      if (this.#stopped) return;
+      await this.#reconciler.reconcile(_id, this.#idleAbort.signal);
+    }
+    if (idle.length > 0) await this.#deps.counters.flush(store);
   }
 
   async #adopt(): Promise<void> {

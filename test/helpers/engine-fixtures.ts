@@ -9,6 +9,7 @@ import type { FakeExotel } from '../fakes/fake-exotel.js';
 export const FAST_SETTINGS: Partial<EngineSettings> = {
   tickMs: 200,
   leaseMs: 4_000,
+  idleReconcileEveryMs: 300,
   idleMs: 100,
   statusCheckMs: 200,
   reconcileEveryMs: 300,
