@@ -15,7 +15,7 @@ export interface EngineSettings extends RunSettings {
   tickMs: number;
   /** How long a lease lasts without renewal; another process adopts the campaign after that. Default 30 s. */
   leaseMs: number;
-  /** How often to look for paused or stopped campaigns whose calls still await an outcome. Default 30 s. */
+  /** How often to look for stopped campaigns whose calls still await an outcome. Default 30 s. */
   idleReconcileEveryMs: number;
   reconciler: ReconcilerSettings;
 }
@@ -112,9 +112,9 @@ export class Engine {
   }
 
   /**
-   * Calls still ringing when a campaign was paused or stopped have outcomes too. Running campaigns reconcile in
-   * their runs; these have none, so the scheduler checks them now and then (any process may: every change is
-   * conditional and idempotent).
+   * Calls still ringing when a campaign was stopped have outcomes too. Running campaigns reconcile in their runs and
+   * a paused one when it resumes (nothing at all is sent to Exotel for a paused campaign); a stopped one has no run,
+   * so the scheduler checks it now and then (any process may: every change is conditional and idempotent).
    */
   async #reconcileIdle(): Promise<void> {
     const { store, settings } = this.#deps;
@@ -128,7 +128,7 @@ export class Engine {
       .lean();
     const ids = [...new Set(due.map((c) => String(c.campaign_id)))].filter((id) => !this.#runs.has(id));
     if (ids.length === 0) return;
-    const idle = await store.Campaign.find({ _id: { $in: ids }, status: { $in: ['paused', 'stopped'] } }, { _id: 1 }).lean();
+    const idle = await store.Campaign.find({ _id: { $in: ids }, status: 'stopped' }, { _id: 1 }).lean();
     for (const { _id } of idle) {
       if (this.#stopped) return;
       await this.#reconciler.reconcile(_id, this.#idleAbort.signal);

@@ -56,6 +56,8 @@ export const DEFAULT_PROGRESS_SETTINGS: Omit<ProgressSettings, 'callsPerMinute' 
 const FAILURE_STATUSES = ['failed', 'busy', 'no-answer', 'canceled'] as const;
 /** How long the Confirm click has to post the message itself before the loop posts it instead. */
 const INITIAL_POST_GRACE_MS = 5_000;
+/** Unreported failures are looked for at least this often even when their number did not change. */
+const FAILURE_RECHECK_MS = 30_000;
 
 interface Tracked {
   id: Types.ObjectId;
@@ -66,6 +68,11 @@ interface Tracked {
   lastShown: string;
   lastStatus: string;
   lastFailuresAt: number;
+  /** When the database was last read for this campaign's view. */
+  lastServedAt: number;
+  /** Failures (busy, no answer, failed, canceled) counted when none was left unreported; -1 = unknown. */
+  failuresSettled: number;
+  lastFailureQueryAt: number;
 }
 
 export class ProgressReporter {
@@ -157,7 +164,7 @@ export class ProgressReporter {
     const tracked = this.#tracked.get(key);
     if (tracked) tracked.dirty = true;
     else
-      this.#tracked.set(key, { id: campaignId, dirty: true, lastReadAt: 0, lastEditAt: 0, lastFinished: -1, lastShown: '', lastStatus: '', lastFailuresAt: 0 });
+      this.#tracked.set(key, { id: campaignId, dirty: true, lastReadAt: 0, lastEditAt: 0, lastFinished: -1, lastShown: '', lastStatus: '', lastFailuresAt: 0, lastServedAt: 0, failuresSettled: -1, lastFailureQueryAt: 0 });
   }
 
   /** Picks up campaigns with an unfinished message after a restart, or changed by another process. */
@@ -254,6 +261,8 @@ export class ProgressReporter {
   async #serve(tracked: Tracked, now: number): Promise<void> {
     const key = String(tracked.id);
     if (!tracked.dirty && now - tracked.lastReadAt < this.settings.refreshMs) return;
+    // The view costs a few queries over the contacts; nothing can be shown more often than minIntervalMs anyway.
+    if (now - tracked.lastServedAt < this.settings.minIntervalMs) return;
     const campaign = (await this.store.Campaign.findById(tracked.id).lean()) as CampaignFields | null;
     tracked.lastReadAt = now;
     if (!campaign || !campaign.progress_channel || campaign.progress_final) {
@@ -271,10 +280,20 @@ export class ProgressReporter {
       return;
     }
     tracked.dirty = false;
-
-    const unreported = await this.#postFailures(campaign, tracked, now);
+    tracked.lastServedAt = now;
 
     const view = await this.#view(campaign, now);
+    const b = view.breakdown;
+    const failures = b.busy + b['no-answer'] + b.failed + b.canceled;
+    // Look for unreported failures when their number moved, and now and then anyway (a retried failure replaced by
+    // a new one leaves the number unchanged).
+    let unreported = 0;
+    if (failures !== tracked.failuresSettled || now - tracked.lastFailureQueryAt >= FAILURE_RECHECK_MS) {
+      tracked.lastFailureQueryAt = now;
+      unreported = await this.#postFailures(campaign, tracked, now);
+      if (unreported === 0) tracked.failuresSettled = failures;
+    }
+
     const shown = JSON.stringify(view.breakdown) + campaign.status + (campaign.status_reason ?? '') + String(view.waitingUntil ? 1 : 0);
     const final = campaign.status === 'completed' || campaign.status === 'stopped';
     if (shown !== tracked.lastShown) {
@@ -336,6 +355,7 @@ export class ProgressReporter {
     }
     const posted = batch.slice(0, reply.count).map((c) => c._id);
     await this.store.Contact.updateMany({ _id: { $in: posted }, reported_at: null }, { $set: { reported_at: new Date() } });
-    return this.store.Contact.countDocuments(filter);
+    // A short batch was all there was; a full one may have more behind it (read at the next cycle).
+    return batch.length < this.settings.failureBatch ? batch.length - posted.length : batch.length - posted.length + 1;
   }
 }
