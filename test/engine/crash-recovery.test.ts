@@ -12,7 +12,7 @@ import type { Store } from '../../src/store/store.js';
 import { startFakeExotel, type FakeCall, type FakeExotel } from '../fakes/fake-exotel.js';
 import { freePort } from '../helpers/app-harness.js';
 import { mongoUri, testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus } from '../helpers/engine-fixtures.js';
+import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus, outcomeCounters, outcomeTruth } from '../helpers/engine-fixtures.js';
 import { engineLogs, killEngineProcesses, startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
 import { testEnv } from '../helpers/test-env.js';
 
@@ -180,15 +180,8 @@ describe('an engine process killed three times during a 150-contact campaign', (
     }
 
     // Counters equal the truth recomputed from the fake's outcomes.
-    const truth = { completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0 };
-    for (const call of fake.calls) truth[call.outcome] += 1;
-    expect({
-      completed: done.calls_completed,
-      busy: done.calls_busy,
-      'no-answer': done.calls_no_answer,
-      failed: done.calls_failed,
-      canceled: done.calls_canceled,
-    }).toEqual(truth);
+    const truth = outcomeTruth(fake.calls);
+    expect(outcomeCounters(done)).toEqual(truth);
     expect(done.total_contacts).toBe(CONTACTS);
 
     // Recovery took the paths it should have:

@@ -9,7 +9,7 @@ import { resolveDatabase, type ResolvedDatabase } from '../../src/store/local-da
 import { openStore, type Store } from '../../src/store/store.js';
 import { startFakeExotel, type FakeExotel } from '../fakes/fake-exotel.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus } from '../helpers/engine-fixtures.js';
+import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus, outcomeCounters, outcomeTruth } from '../helpers/engine-fixtures.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 const CONTACTS = 30;
@@ -98,15 +98,8 @@ async function campaignThrough(store: Store, outage: Outage, prefix: string): Pr
     // Dialled by this process's run; nobody took over.
     expect(contact.runner_id).toBe(runnerId);
   }
-  const truth = { completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0 };
-  for (const call of fake.calls) truth[call.outcome] += 1;
-  expect({
-    completed: done.calls_completed,
-    busy: done.calls_busy,
-    'no-answer': done.calls_no_answer,
-    failed: done.calls_failed,
-    canceled: done.calls_canceled,
-  }).toEqual(truth);
+  const truth = outcomeTruth(fake.calls);
+  expect(outcomeCounters(done)).toEqual(truth);
   expect(done.total_contacts).toBe(CONTACTS);
 }
 

@@ -10,7 +10,7 @@ import type { Store } from '../../src/store/store.js';
 import { startFakeExotel, type FakeExotel, type FakeFault } from '../fakes/fake-exotel.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitForStatus } from '../helpers/engine-fixtures.js';
+import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitForStatus, outcomeCounters, outcomeTruth } from '../helpers/engine-fixtures.js';
 
 const CONTACTS = 40;
 /** Fate of the n-th connect.json request the fake accepts (retries count too); every other one is placed normally. */
@@ -128,15 +128,8 @@ describe('a campaign through 429s, 503s, hangs and resets', () => {
       expect(after!.at.getTime() - heard).toBeLessThan(RETRY_AFTER_MS + 600);
     }
 
-    const truth = { completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0 };
-    for (const call of fake.calls) truth[call.outcome] += 1;
-    expect({
-      completed: done.calls_completed,
-      busy: done.calls_busy,
-      'no-answer': done.calls_no_answer,
-      failed: done.calls_failed,
-      canceled: done.calls_canceled,
-    }).toEqual(truth);
+    const truth = outcomeTruth(fake.calls);
+    expect(outcomeCounters(done)).toEqual(truth);
     expect(done.total_contacts).toBe(CONTACTS);
   }, 60_000);
 });

@@ -18,7 +18,7 @@ import type { Store } from '../../src/store/store.js';
 import { startFakeExotel, type FakeCall, type FakeExotel } from '../fakes/fake-exotel.js';
 import { freePort } from '../helpers/app-harness.js';
 import { mongoUri, testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus } from '../helpers/engine-fixtures.js';
+import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus, outcomeCounters } from '../helpers/engine-fixtures.js';
 import { engineLogs, killEngineProcesses, startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
 import { testEnv } from '../helpers/test-env.js';
 
@@ -164,13 +164,7 @@ describe('two engine processes on one database', () => {
         expect({ status: c.call_status, sid: c.call_sid, attempts: c.attempts }).toEqual({ status: call.outcome, sid: call.sid, attempts: 1 });
         truth[call.outcome] += 1;
       }
-      expect({
-        completed: done.calls_completed,
-        busy: done.calls_busy,
-        'no-answer': done.calls_no_answer,
-        failed: done.calls_failed,
-        canceled: done.calls_canceled,
-      }).toEqual(truth);
+      expect(outcomeCounters(done)).toEqual(truth);
     }
 
     // Each X call was placed by the first process before its lease ended, or claimed and placed by the survivor

@@ -88,3 +88,17 @@ export function placedPerNumber(fake: FakeExotel): Map<string, number> {
   }
   return counts;
 }
+
+export type OutcomeCounts = Record<'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled', number>;
+
+/** How the fake's calls ended, counted by outcome: the truth the campaign's counters must equal. */
+export function outcomeTruth(calls: ReadonlyArray<{ outcome: keyof OutcomeCounts }>): OutcomeCounts {
+  const truth: OutcomeCounts = { completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0 };
+  for (const call of calls) truth[call.outcome] += 1;
+  return truth;
+}
+
+/** A campaign's outcome counters in the shape of {@link outcomeTruth}. */
+export function outcomeCounters(c: CampaignFields): OutcomeCounts {
+  return { completed: c.calls_completed, busy: c.calls_busy, 'no-answer': c.calls_no_answer, failed: c.calls_failed, canceled: c.calls_canceled };
+}

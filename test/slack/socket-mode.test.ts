@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import type { Store } from '../../src/store/store.js';
+import { slashCommand } from '../helpers/slack-signing.js';
 import { FAKE_BOT, startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
 import { freePort } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
@@ -175,19 +176,8 @@ describe('Socket Mode', () => {
       type: 'slash_commands',
       accepts_response_payload: true,
       payload: {
-        token: 'legacy-verification-token',
-        team_id: 'T0001',
-        team_domain: 'acme',
-        channel_id: 'C0001',
-        channel_name: 'collections',
-        user_id: 'U0OWNER',
-        user_name: 'owner',
-        command: '/campaign',
-        text: 'help',
-        api_app_id: 'A0001',
+        ...slashCommand('help', { response_url: slack.responseUrl('socket-help'), trigger_id: 'trigger.socket.1' }),
         is_enterprise_install: 'false',
-        response_url: slack.responseUrl('socket-help'),
-        trigger_id: 'trigger.socket.1',
       },
     });
     const ack = (await peer.next((m) => (m as { envelope_id?: string }).envelope_id === 'env-help-1')) as {

@@ -6,7 +6,7 @@ import { createLogger } from '../../src/logger.js';
 import { SlackTokenError, verifySlackToken } from '../../src/slack/verify-slack-token.js';
 
 const API = 'https://slack.test/api/';
-const TOKEN = 'xoxb-1111111111-2222222222-nockplaceholdertoken';
+const TOKEN = 'xoxb-nock-placeholder-not-a-real-token';
 const lines: string[] = [];
 const log = createLogger({
   level: 'debug',
