@@ -1,7 +1,5 @@
-import { canManage } from '../../campaigns/campaign-service.js';
 import { notice } from '../blocks/notice-blocks.js';
 import { addContactsModal, createModal } from '../blocks/create-modal-blocks.js';
-import { refusal } from '../campaign-sentences.js';
 import type { SlackDeps } from '../slack-deps.js';
 import { findCampaign } from './find-campaign.js';
 import type { CommandContext, CommandReply, Subcommand } from './subcommand.js';
@@ -32,12 +30,9 @@ export function addCommand(deps: SlackDeps): Subcommand {
     usage: 'add <name>',
     summary: 'more contacts for a campaign that is not running',
     async run(ctx) {
-      const found = await findCampaign(deps, ctx, 'add');
+      const found = await findCampaign(deps, ctx, 'add', { manage: 'add' });
       if ('reply' in found) return found.reply;
       const { campaign } = found;
-      if (!canManage(campaign, { userId: ctx.userId, admins: deps.config.admins })) {
-        return { response_type: 'ephemeral', ...notice(refusal('add', { ok: false, reason: 'forbidden', campaign })) };
-      }
       if (campaign.status === 'running') {
         return { response_type: 'ephemeral', ...notice(`\`${campaign.name}\` is running. \`/campaign pause ${campaign.name}\` first, then add contacts.`) };
       }

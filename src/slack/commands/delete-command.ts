@@ -1,4 +1,4 @@
-import { canManage, DELETABLE } from '../../campaigns/campaign-service.js';
+import { DELETABLE } from '../../campaigns/campaign-service.js';
 import { deleteConfirmMessage } from '../blocks/delete-blocks.js';
 import { notice } from '../blocks/notice-blocks.js';
 import { refusal } from '../campaign-sentences.js';
@@ -13,12 +13,9 @@ export function deleteCommand(deps: SlackDeps): Subcommand {
     usage: 'delete <name>',
     summary: 'remove a draft or finished campaign and its contacts',
     async run(ctx) {
-      const found = await findCampaign(deps, ctx, 'delete');
+      const found = await findCampaign(deps, ctx, 'delete', { manage: 'delete' });
       if ('reply' in found) return found.reply;
       const { campaign } = found;
-      if (!canManage(campaign, { userId: ctx.userId, admins: deps.config.admins })) {
-        return { response_type: 'ephemeral', ...notice(refusal('delete', { ok: false, reason: 'forbidden', campaign })) };
-      }
       if (!(DELETABLE as readonly string[]).includes(campaign.status)) {
         return { response_type: 'ephemeral', ...notice(refusal('delete', { ok: false, reason: 'wrong-status', campaign })) };
       }

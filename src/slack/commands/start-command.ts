@@ -1,8 +1,7 @@
-import { canManage } from '../../campaigns/campaign-service.js';
 import { startSummaryOf } from '../start-summary.js';
 import { notice } from '../blocks/notice-blocks.js';
 import { startSummaryMessage } from '../blocks/start-summary-blocks.js';
-import { refusal, whoCanAct } from '../campaign-sentences.js';
+import { refusal } from '../campaign-sentences.js';
 import type { SlackDeps } from '../slack-deps.js';
 import { findCampaign } from './find-campaign.js';
 import type { Subcommand } from './subcommand.js';
@@ -14,12 +13,9 @@ export function startCommand(deps: SlackDeps): Subcommand {
     usage: 'start <name>',
     summary: 'check a summary, then confirm to start calling',
     async run(ctx) {
-      const found = await findCampaign(deps, ctx, 'start');
+      const found = await findCampaign(deps, ctx, 'start', { manage: 'start' });
       if ('reply' in found) return found.reply;
       const { campaign } = found;
-      if (!canManage(campaign, { userId: ctx.userId, admins: deps.config.admins })) {
-        return { response_type: 'ephemeral', ...notice(whoCanAct(campaign, 'start')) };
-      }
       if (campaign.status === 'running' || campaign.status === 'paused') {
         return { response_type: 'ephemeral', ...notice(refusal('start', { ok: false, reason: 'wrong-status', campaign })) };
       }
