@@ -9,6 +9,5 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: more workers only fight over them.
     maxWorkers: 2,
-    reporters: process.env.CI ? ['default'] : ['default'],
   },
 });
