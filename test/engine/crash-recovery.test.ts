@@ -9,12 +9,11 @@ import type { EngineSettings } from '../../src/engine/engine.js';
 import type { CampaignFields } from '../../src/store/campaign-model.js';
 import type { CallStatus, ContactFields } from '../../src/store/contact-model.js';
 import type { Store } from '../../src/store/store.js';
-import { startFakeExotel, type FakeCall, type FakeExotel } from '../fakes/fake-exotel.js';
+import { startFakeExotel, type FakeExotel } from '../fakes/fake-exotel.js';
 import { freePort } from '../helpers/app-harness.js';
 import { mongoUri, testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus, outcomeCounters, outcomeTruth } from '../helpers/engine-fixtures.js';
-import { engineLogs, killEngineProcesses, startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
-import { testEnv } from '../helpers/test-env.js';
+import { FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus, outcomeCounters, outcomeTruth, numberOf } from '../helpers/engine-fixtures.js';
+import { engineLogs, killEngineProcesses, startEngineProcess, type EngineProcess, liveChildEnv } from '../helpers/engine-process.js';
 
 const CONTACTS = 150;
 /** Short, so each restart adopts the campaign within seconds. */
@@ -52,20 +51,13 @@ function startEngine(runnerId: string, pacer = PACER): EngineProcess {
     mongoUri: mongoUri(),
     dbName: store.connection.name,
     runnerId,
-    env: testEnv(
-      exotelEnv(fake, {
-        PUBLIC_URL: `http://127.0.0.1:${callbackPort}`,
-        EXOTEL_WEBHOOK_SECRET: 'crash-webhook-secret-0123456789',
-        LOG_LEVEL: 'info',
-      }),
-    ) as Record<string, string>,
+    env: liveChildEnv(fake, callbackPort),
     settings: SETTINGS,
     pacer,
     callbackPort,
   });
 }
 
-const numberOf = (call: FakeCall) => `91${call.fromEcho.slice(-10)}`;
 const placedNumbers = () => new Set(fake.calls.map(numberOf));
 
 describe('an engine process killed three times during a 150-contact campaign', () => {

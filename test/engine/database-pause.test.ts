@@ -9,7 +9,7 @@ import { resolveDatabase, type ResolvedDatabase } from '../../src/store/local-da
 import { openStore, type Store } from '../../src/store/store.js';
 import { startFakeExotel, type FakeExotel } from '../fakes/fake-exotel.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus, outcomeCounters, outcomeTruth } from '../helpers/engine-fixtures.js';
+import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus, outcomeCounters, outcomeTruth, expectContactsMatchCalls } from '../helpers/engine-fixtures.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 const CONTACTS = 30;
@@ -85,19 +85,10 @@ async function campaignThrough(store: Store, outage: Outage, prefix: string): Pr
   expect(fake.requests.filter((r) => r.method === 'POST')).toHaveLength(CONTACTS);
 
   const contacts = (await store.Contact.find({ campaign_id: campaign._id }).lean()) as ContactFields[];
-  const byPhone = new Map(contacts.map((c) => [c.phone, c]));
   expect(contacts).toHaveLength(CONTACTS);
-  for (const call of fake.calls) {
-    const contact = byPhone.get(`91${call.fromEcho.slice(-10)}`)!;
-    expect({ phone: contact.phone, status: contact.call_status, sid: contact.call_sid, attempts: contact.attempts }).toEqual({
-      phone: contact.phone,
-      status: call.outcome,
-      sid: call.sid,
-      attempts: 1,
-    });
-    // Dialled by this process's run; nobody took over.
-    expect(contact.runner_id).toBe(runnerId);
-  }
+  expectContactsMatchCalls(contacts, fake.calls);
+  // Dialled by this process's run; nobody took over.
+  expect(contacts.filter((c) => c.runner_id !== runnerId)).toEqual([]);
   const truth = outcomeTruth(fake.calls);
   expect(outcomeCounters(done)).toEqual(truth);
   expect(done.total_contacts).toBe(CONTACTS);

@@ -7,7 +7,7 @@ import type { Store } from '../../src/store/store.js';
 import { startFakeExotel, type FakeExotel } from '../fakes/fake-exotel.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitForStatus, outcomeCounters } from '../helpers/engine-fixtures.js';
+import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitForStatus, outcomeCounters, expectContactsMatchCalls, outcomeTruth } from '../helpers/engine-fixtures.js';
 
 let store: Store;
 let fake: FakeExotel;
@@ -45,14 +45,8 @@ describe('a 300-contact campaign at 1200 calls a minute', () => {
     expect(fake.violations).toBe(0);
 
     const contacts = (await store.Contact.find({ campaign_id: campaign._id }).lean()) as ContactFields[];
-    const byPhone = new Map(contacts.map((c) => [c.phone, c]));
-    const truth = { completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0 };
-    for (const call of fake.calls) {
-      const contact = byPhone.get(`91${call.fromEcho.slice(-10)}`)!;
-      expect(contact.call_status).toBe(call.outcome);
-      expect(contact.call_sid).toBe(call.sid);
-      truth[call.outcome] += 1;
-    }
+    expectContactsMatchCalls(contacts, fake.calls);
+    const truth = outcomeTruth(fake.calls);
     expect(truth.completed).toBeGreaterThan(100);
     expect(truth.busy + truth['no-answer'] + truth.failed).toBeGreaterThan(30);
     expect(outcomeCounters(done)).toEqual(truth);

@@ -10,7 +10,7 @@ import type { Store } from '../../src/store/store.js';
 import { startFakeExotel, type FakeExotel, type FakeFault } from '../fakes/fake-exotel.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitForStatus, outcomeCounters, outcomeTruth } from '../helpers/engine-fixtures.js';
+import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitForStatus, outcomeCounters, outcomeTruth, expectContactsMatchCalls } from '../helpers/engine-fixtures.js';
 
 const CONTACTS = 40;
 /** Fate of the n-th connect.json request the fake accepts (retries count too); every other one is placed normally. */
@@ -89,17 +89,8 @@ describe('a campaign through 429s, 503s, hangs and resets', () => {
 
     // No contact lost: every one ended with the outcome of the one call Exotel placed for it.
     const contacts = (await store.Contact.find({ campaign_id: campaign._id }).lean()) as ContactFields[];
-    const byPhone = new Map(contacts.map((c) => [c.phone, c]));
     expect(contacts).toHaveLength(CONTACTS);
-    for (const call of fake.calls) {
-      const contact = byPhone.get(`91${call.fromEcho.slice(-10)}`)!;
-      expect({ phone: contact.phone, status: contact.call_status, sid: contact.call_sid, attempts: contact.attempts }).toEqual({
-        phone: contact.phone,
-        status: call.outcome,
-        sid: call.sid,
-        attempts: 1,
-      });
-    }
+    const byPhone = expectContactsMatchCalls(contacts, fake.calls);
 
     // The ambiguous ones: the client never saw an answer, yet each contact holds the sid the fake gave that request,
     // which only the call list could have told the engine.

@@ -10,7 +10,7 @@ import type { ContactFields } from '../../src/store/contact-model.js';
 import type { Store } from '../../src/store/store.js';
 import { startFakeExotel, type FakeExotel } from '../fakes/fake-exotel.js';
 import { testStore } from '../helpers/database.js';
-import { FAST_SETTINGS, phoneNumbers, seedCampaign, waitForStatus } from '../helpers/engine-fixtures.js';
+import { FAST_SETTINGS, phoneNumbers, seedCampaign, waitForStatus, exotelEnv } from '../helpers/engine-fixtures.js';
 import { testEnv } from '../helpers/test-env.js';
 
 const log = createLogger({ level: 'silent', pretty: false });
@@ -23,16 +23,7 @@ beforeAll(async () => {
   store = await testStore('rehearsal');
   fake = await startFakeExotel();
   // testEnv is a dry run; the live variables are set anyway, so a leak to the network would land on the fake.
-  config = loadConfig(
-    testEnv({
-      EXOTEL_API_URL: fake.url,
-      EXOTEL_ACCOUNT_SID: fake.accountSid,
-      EXOTEL_AUTH_KEY: fake.apiKey,
-      EXOTEL_AUTH_TOKEN: fake.apiToken,
-      EXOTEL_CALLER_ID: '08047112345',
-      EXOTEL_URL: 'http://my.exotel.com/ACfake/exoml/start_voice/12345',
-    }),
-  );
+  config = loadConfig(testEnv(exotelEnv(fake, { EXOTEL_DRY_RUN: 'true' })));
 });
 afterAll(async () => {
   for (const runtime of runtimes) await runtime.close();

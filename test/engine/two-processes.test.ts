@@ -18,9 +18,8 @@ import type { Store } from '../../src/store/store.js';
 import { startFakeExotel, type FakeCall, type FakeExotel } from '../fakes/fake-exotel.js';
 import { freePort } from '../helpers/app-harness.js';
 import { mongoUri, testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus, outcomeCounters } from '../helpers/engine-fixtures.js';
-import { engineLogs, killEngineProcesses, startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
-import { testEnv } from '../helpers/test-env.js';
+import { FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus, outcomeCounters, numberOf } from '../helpers/engine-fixtures.js';
+import { engineLogs, killEngineProcesses, startEngineProcess, type EngineProcess, liveChildEnv } from '../helpers/engine-process.js';
 
 /** X is the campaign whose process is killed half-way; 200 contacts in all. */
 const X_CONTACTS = 100;
@@ -55,13 +54,7 @@ async function startEngine(runnerId: string): Promise<EngineProcess> {
     mongoUri: mongoUri(),
     dbName: store.connection.name,
     runnerId,
-    env: testEnv(
-      exotelEnv(fake, {
-        PUBLIC_URL: `http://127.0.0.1:${callbackPort}`,
-        EXOTEL_WEBHOOK_SECRET: 'pair-webhook-secret-0123456789',
-        LOG_LEVEL: 'info',
-      }),
-    ) as Record<string, string>,
+    env: liveChildEnv(fake, callbackPort),
     settings: SETTINGS,
     pacer: PACER,
     callbackPort,
@@ -70,7 +63,6 @@ async function startEngine(runnerId: string): Promise<EngineProcess> {
 
 const readCampaign = async (id: Types.ObjectId) => (await store.Campaign.findById(id).lean()) as CampaignFields;
 const contactsOf = async (id: Types.ObjectId) => (await store.Contact.find({ campaign_id: id }).lean()) as ContactFields[];
-const numberOf = (call: FakeCall) => `91${call.fromEcho.slice(-10)}`;
 
 describe('two engine processes on one database', () => {
   it('run each campaign in one process at a time, hand a dead one’s campaign over within the lease, and place every number once', async () => {

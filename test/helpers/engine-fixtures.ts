@@ -3,7 +3,9 @@ import type { EngineSettings } from '../../src/engine/engine.js';
 import { DEFAULT_RECONCILER_SETTINGS } from '../../src/engine/reconciler.js';
 import type { CampaignFields } from '../../src/store/campaign-model.js';
 import type { Store } from '../../src/store/store.js';
-import type { FakeExotel } from '../fakes/fake-exotel.js';
+import { expect } from 'vitest';
+import type { ContactFields } from '../../src/store/contact-model.js';
+import type { FakeCall, FakeExotel } from '../fakes/fake-exotel.js';
 
 /** Engine timings for tests: ticks and checks in fractions of a second, a short lease and grace period. */
 export const FAST_SETTINGS: Partial<EngineSettings> = {
@@ -79,14 +81,38 @@ export async function waitForStatus(store: Store, id: Types.ObjectId, status: st
   );
 }
 
+/** The normalised number (91XXXXXXXXXX) a fake call went to. */
+export function numberOf(call: { fromEcho: string }): string {
+  return `91${call.fromEcho.slice(-10)}`;
+}
+
 /** Calls each number received from the fake, by normalised number. */
 export function placedPerNumber(fake: FakeExotel): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const call of fake.calls) {
-    const key = `91${call.fromEcho.slice(-10)}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
+  for (const call of fake.calls) counts.set(numberOf(call), (counts.get(numberOf(call)) ?? 0) + 1);
   return counts;
+}
+
+/**
+ * Every call the fake placed ended on its own contact: the fake's outcome and sid, after `attempts` attempts.
+ * Returns the contacts by number for further checks.
+ */
+export function expectContactsMatchCalls(
+  contacts: readonly ContactFields[],
+  calls: readonly FakeCall[],
+  attempts = 1,
+): Map<string, ContactFields> {
+  const byPhone = new Map(contacts.map((c) => [c.phone, c]));
+  for (const call of calls) {
+    const contact = byPhone.get(numberOf(call));
+    expect({ phone: numberOf(call), status: contact?.call_status, sid: contact?.call_sid, attempts: contact?.attempts }).toEqual({
+      phone: numberOf(call),
+      status: call.outcome,
+      sid: call.sid,
+      attempts,
+    });
+  }
+  return byPhone;
 }
 
 export type OutcomeCounts = Record<'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled', number>;

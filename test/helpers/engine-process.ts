@@ -4,11 +4,28 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { EngineChildSpec } from '../fixtures/engine-child.js';
+import type { FakeExotel } from '../fakes/fake-exotel.js';
+import { exotelEnv } from './engine-fixtures.js';
+import { testEnv } from './test-env.js';
 
 const CHILD = fileURLToPath(new URL('../fixtures/engine-child.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
 export type { EngineChildSpec };
+
+/**
+ * The environment of a live engine child talking to the fake Exotel, with its status callbacks at its own
+ * PUBLIC_URL on `callbackPort` (where the child serves the real callback route).
+ */
+export function liveChildEnv(fake: FakeExotel, callbackPort: number): Record<string, string> {
+  return testEnv(
+    exotelEnv(fake, {
+      PUBLIC_URL: `http://127.0.0.1:${callbackPort}`,
+      EXOTEL_WEBHOOK_SECRET: 'child-webhook-secret-0123456789',
+      LOG_LEVEL: 'info',
+    }),
+  ) as Record<string, string>;
+}
 
 export interface Exit {
   code: number | null;
