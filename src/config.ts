@@ -2,20 +2,15 @@
 // Config built here, so a test can build any configuration without touching the environment.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { parseClock } from './engine/calling-window.js';
+import { isTimeZone, parseDays, parseHours, type CallingHours } from './campaigns/calling-hours.js';
+import { EXOTEL_DEFAULT_LIMIT, MAX_ATTEMPTS_MAX, MAX_ATTEMPTS_MIN, PACE_MAX, PACE_MIN, RETRY_OUTCOMES, type RetryOutcome } from './campaigns/vocabulary.js';
+import type { RetryPolicy } from './store/campaign-model.js';
 
 export const CONFIG_DOCS = 'README.md#configuration';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export interface CallingWindow {
-  /** Minutes after local midnight when calling may start, e.g. 540 for 09:00. */
-  startMinute: number;
-  /** Minutes after local midnight when calling must stop (exclusive). */
-  endMinute: number;
-  /** IANA time zone the window is read in. */
-  timeZone: string;
-}
+export type { CallingHours } from './campaigns/calling-hours.js';
 
 export interface Config {
   slack: {
@@ -36,13 +31,26 @@ export interface Config {
     flowUrl: string;
     callsPerMinute: number;
     webhookSecret: string | undefined;
+    /** Exotel's TimeOut: how long a number rings, seconds. */
+    ringSeconds: number;
+    /** Exotel's TimeLimit: the longest call, seconds. */
+    maxCallSeconds: number;
+    /** Margin after TimeOut + TimeLimit before an unconfirmed call may be declared never placed, seconds. */
+    settleSeconds: number;
+    /** Calls placed and not yet final, at most, for the account. */
+    maxLiveCalls: number;
   };
   mongodbUri: string | undefined;
   port: number;
   publicUrl: string | undefined;
   admins: readonly string[];
-  callingWindow: CallingWindow;
+  /** Default calling days and hours of new campaigns. */
+  callingHours: CallingHours;
+  /** Default retry rules of new campaigns. */
+  retry: RetryPolicy;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Settings that are allowed but worth a line in the log at start. */
+  warnings: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -103,15 +111,6 @@ function parseInteger(name: string, raw: string, min: number, max: number, probl
   return result.data;
 }
 
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Adds the variables of `./.env`, when there is one, to the environment; variables already set win.
  * Returns the file's path when it was read.
@@ -164,8 +163,20 @@ export function loadConfig(env: Env = process.env): Config {
   let baseUrl = apiUrlRaw ? parseUrl('EXOTEL_API_URL', apiUrlRaw, problems) : `https://${subdomain}`;
   baseUrl = baseUrl.replace(/\/+$/, '');
 
+  const warnings: string[] = [];
   const cpmRaw = get('EXOTEL_CALLS_PER_MINUTE');
-  const callsPerMinute = cpmRaw ? parseInteger('EXOTEL_CALLS_PER_MINUTE', cpmRaw, 1, 200, problems) : 60;
+  const callsPerMinute = cpmRaw ? parseInteger('EXOTEL_CALLS_PER_MINUTE', cpmRaw, PACE_MIN, PACE_MAX, problems) : 60;
+  if (callsPerMinute > EXOTEL_DEFAULT_LIMIT) {
+    warnings.push(`EXOTEL_CALLS_PER_MINUTE is ${callsPerMinute}, above Exotel's standard ${EXOTEL_DEFAULT_LIMIT} a minute: make sure Exotel raised your account's limit, or calls will be refused with 429.`);
+  }
+  const number = (name: string, fallback: number, min: number, max: number) => {
+    const raw = get(name);
+    return raw ? parseInteger(name, raw, min, max, problems) : fallback;
+  };
+  const ringSeconds = number('EXOTEL_TIMEOUT_SECONDS', 30, 5, 120);
+  const maxCallSeconds = number('EXOTEL_TIME_LIMIT_SECONDS', 600, 10, 14_400);
+  const settleSeconds = number('EXOTEL_SETTLE_SECONDS', 300, 30, 3_600);
+  const maxLiveCalls = number('EXOTEL_MAX_LIVE_CALLS', 10, 1, 1_000);
 
   const publicUrlRaw = get('PUBLIC_URL');
   const publicUrl = publicUrlRaw ? parseUrl('PUBLIC_URL', publicUrlRaw, problems).replace(/\/+$/, '') : undefined;
@@ -185,17 +196,8 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`CAMPAIGN_ADMINS has "${badAdmin}": expected Slack user ids such as U0123ABCD, separated by commas.`);
   }
 
-  const windowRaw = get('CALLING_WINDOW') ?? '09:00-21:00';
-  const [startText = '', endText = ''] = windowRaw.split('-');
-  const startMinute = parseClock(startText);
-  const endMinute = parseClock(endText);
-  if (startMinute === undefined || endMinute === undefined || startMinute >= endMinute) {
-    problems.push(`CALLING_WINDOW is "${windowRaw}": expected HH:MM-HH:MM with the start before the end, e.g. 09:00-21:00.`);
-  }
-  const timeZone = get('CALLING_TZ') ?? 'Asia/Kolkata';
-  if (!isTimeZone(timeZone)) {
-    problems.push(`CALLING_TZ is "${timeZone}": expected an IANA time zone such as Asia/Kolkata.`);
-  }
+  const callingHours = readCallingHours(get, problems);
+  const retry = readRetryDefaults(get, number, problems);
 
   const logLevel = (get('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -211,14 +213,55 @@ export function loadConfig(env: Env = process.env): Config {
 
   return deepFreeze({
     slack: { botToken, signingSecret, appToken, apiUrl: slackApiUrl, socketMode },
-    exotel: { dryRun, apiKey, apiToken, accountSid, baseUrl, callerId, flowUrl, callsPerMinute, webhookSecret },
+    exotel: { dryRun, apiKey, apiToken, accountSid, baseUrl, callerId, flowUrl, callsPerMinute, webhookSecret, ringSeconds, maxCallSeconds, settleSeconds, maxLiveCalls },
     mongodbUri,
     port,
     publicUrl,
     admins,
-    callingWindow: { startMinute: startMinute!, endMinute: endMinute!, timeZone },
+    callingHours,
+    retry,
     logLevel: logLevel as Config['logLevel'],
+    warnings,
   });
+}
+
+function readCallingHours(get: (name: string) => string | undefined, problems: string[]): CallingHours {
+  const windowRaw = get('CALLING_WINDOW') ?? '09:00-21:00';
+  const hours = parseHours(windowRaw);
+  if (!hours.ok) problems.push(`CALLING_WINDOW is "${windowRaw}": ${hours.problem}`);
+  const daysRaw = get('CALLING_DAYS') ?? '';
+  const days = parseDays(daysRaw);
+  if (!days.ok) problems.push(`CALLING_DAYS is "${daysRaw}": ${days.problem}`);
+  const timeZone = get('CALLING_TZ') ?? 'Asia/Kolkata';
+  if (!isTimeZone(timeZone)) problems.push(`CALLING_TZ is "${timeZone}": expected an IANA time zone such as Asia/Kolkata.`);
+  return {
+    days: days.ok ? days.value : new Set([1, 2, 3, 4, 5, 6, 7] as const),
+    startMinute: hours.ok ? hours.value.startMinute : 9 * 60,
+    endMinute: hours.ok ? hours.value.endMinute : 21 * 60,
+    timeZone,
+    skipDates: new Set(),
+  };
+}
+
+function readRetryDefaults(
+  get: (name: string) => string | undefined,
+  number: (name: string, fallback: number, min: number, max: number) => number,
+  problems: string[],
+): RetryPolicy {
+  const onRaw = get('RETRY_ON') ?? 'busy,no-answer';
+  const on = onRaw.toLowerCase() === 'none' ? [] : onRaw.split(/[\s,]+/).filter(Boolean).map((w) => w.toLowerCase().replace('_', '-'));
+  const bad = on.find((o) => !(RETRY_OUTCOMES as readonly string[]).includes(o));
+  if (bad) problems.push(`RETRY_ON has "${bad}": expected busy, no-answer and/or failed, separated by commas (or none).`);
+  return {
+    on: [...new Set(on.filter((o): o is RetryOutcome => (RETRY_OUTCOMES as readonly string[]).includes(o)))],
+    max_attempts: number('RETRY_MAX_ATTEMPTS', 3, MAX_ATTEMPTS_MIN, MAX_ATTEMPTS_MAX),
+    delays: {
+      busy: number('RETRY_BUSY_MINUTES', 30, 1, 7 * 24 * 60) * 60,
+      'no-answer': number('RETRY_NO_ANSWER_MINUTES', 120, 1, 7 * 24 * 60) * 60,
+      failed: number('RETRY_FAILED_MINUTES', 30, 1, 7 * 24 * 60) * 60,
+    },
+    exponential: (get('RETRY_EXPONENTIAL') ?? 'false').toLowerCase() === 'true',
+  };
 }
 
 function deepFreeze<T>(value: T): T {

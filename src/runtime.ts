@@ -1,36 +1,44 @@
-// Builds the long-lived parts shared by the Slack app, the HTTP routes and the engine, from the config.
+// The composition root shared by main.ts and the tests: builds the long-lived parts — campaign services, the dialer
+// (Exotel or rehearsal), the account's pacer and live-call lines, the engine and the progress reporter — from the
+// config, and starts and stops them.
 import type { CustomRoute } from '@slack/bolt';
-import { CounterBuffer } from './campaigns/campaign-counters.js';
 import { CampaignEvents } from './campaigns/campaign-events.js';
+import { campaignHoursStatus } from './campaigns/campaign-hours.js';
+import { CampaignService } from './campaigns/campaign-service.js';
 import { CampaignTransitions } from './campaigns/campaign-transitions.js';
 import { ContactState } from './campaigns/contact-state.js';
+import { ContactsService } from './campaigns/contacts-service.js';
+import { DncService } from './campaigns/dnc-service.js';
+import { ProgressMarks } from './campaigns/progress-marks.js';
 import type { Config } from './config.js';
-import { exotelDialer, type Dialer } from './engine/dialer.js';
+import { AccountPacer } from './engine/account-pacer.js';
+import type { Dialer } from './engine/dialer.js';
 import { DEFAULT_ENGINE_TIMING, Engine, type EngineSettings } from './engine/engine.js';
-import { Pacer } from './engine/pacer.js';
-import { SharedPacer, SharedWindow, type CallPacer } from './engine/shared-pacer.js';
-import { rehearsalDialer } from './engine/rehearsal-dialer.js';
+import { LiveLines } from './engine/live-lines.js';
+import type { ReconcilerSettings } from './engine/reconciler.js';
+import type { RequestPacer } from './engine/request-pacer.js';
 import { ExotelClient } from './exotel/exotel-client.js';
+import { exotelDialer } from './exotel/exotel-dialer.js';
+import { rehearsalDialer } from './exotel/rehearsal-dialer.js';
 import { exotelStatusRoute, statusCallbackUrl } from './http/exotel-status-route.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/store.js';
-import { CampaignService } from './campaigns/campaign-service.js';
-import { DncService } from './campaigns/dnc-service.js';
 import { DEFAULT_PROGRESS_SETTINGS, ProgressReporter, type ProgressSettings } from './slack/progress/progress-reporter.js';
 import { slackClient } from './slack/slack-client.js';
 
 export interface Runtime {
   events: CampaignEvents;
-  counters: CounterBuffer;
   state: ContactState;
   transitions: CampaignTransitions;
   service: CampaignService;
+  contacts: ContactsService;
   dnc: DncService;
   progress: ProgressReporter;
   dialer: Dialer;
-  pacer: CallPacer;
+  pacer: RequestPacer;
+  lines: LiveLines;
   engine: Engine;
-  /** HTTP routes served beside Slack's (the Exotel status callback when PUBLIC_URL is set). */
+  /** HTTP routes served beside Slack's (the Exotel status callback when a webhook secret is set). */
   routes: CustomRoute[];
   /** Starts the engine and the progress reporter. */
   start(): void;
@@ -39,18 +47,55 @@ export interface Runtime {
 
 export interface RuntimeOverrides {
   dialer?: Dialer;
-  /** Replaces the account's pacer (tests: a faster window; or a SharedPacer of their own). */
-  pacer?: CallPacer;
-  settings?: Partial<EngineSettings>;
+  /** Replaces the account's pacer (tests: a faster window). */
+  pacer?: RequestPacer;
+  settings?: Partial<Omit<EngineSettings, 'reconciler'>> & { reconciler?: Partial<ReconcilerSettings> };
   progress?: Partial<ProgressSettings>;
   runnerId?: string;
+  /** The engine's clock (tests with an injected clock). */
+  now?: () => Date;
+}
+
+/** The account the pacer and the live-call lines belong to. */
+export function accountOf(config: Config): string {
+  return config.exotel.dryRun ? 'rehearsal' : config.exotel.accountSid;
+}
+
+function engineSettings(config: Config, overrides: RuntimeOverrides['settings'] = {}): EngineSettings {
+  const { exotel } = config;
+  const callbacks = config.publicUrl !== undefined && exotel.webhookSecret !== undefined;
+  const reconciler: ReconcilerSettings = {
+    ringSeconds: exotel.ringSeconds,
+    maxCallSeconds: exotel.maxCallSeconds,
+    settleMs: exotel.settleSeconds * 1000,
+    pollEveryMs: 30_000,
+    unreachableRetryMs: 30_000,
+    staleDialingMs: 60_000,
+    clockSkewMs: 60_000,
+    ...overrides.reconciler,
+  };
+  return {
+    ...DEFAULT_ENGINE_TIMING,
+    callerId: exotel.dryRun ? exotel.callerId || 'rehearsal' : exotel.callerId,
+    flowUrl: exotel.dryRun ? exotel.flowUrl || 'http://rehearsal.invalid/flow' : exotel.flowUrl,
+    statusCallbackUrl: callbacks ? statusCallbackUrl(config.publicUrl!, exotel.webhookSecret!) : undefined,
+    ringSeconds: exotel.ringSeconds,
+    maxCallSeconds: exotel.maxCallSeconds,
+    accountRate: exotel.callsPerMinute,
+    // Without callbacks every outcome comes from call details: ask soon after a typical call ends.
+    pollAfterMs: callbacks ? DEFAULT_ENGINE_TIMING.pollAfterMs : exotel.dryRun ? 5_000 : 45_000,
+    ...overrides,
+    reconciler,
+  };
 }
 
 export function createRuntime(config: Config, store: Store, log: Logger, overrides: RuntimeOverrides = {}): Runtime {
   const events = new CampaignEvents();
-  const counters = new CounterBuffer();
-  const state = new ContactState(store, counters, events);
+  const state = new ContactState(store, events, log);
   const transitions = new CampaignTransitions(store, events);
+  const account = accountOf(config);
+  const pacer =
+    overrides.pacer ?? new AccountPacer(store.PacerState, { account, callsPerMinute: config.exotel.callsPerMinute, log });
   const dialer =
     overrides.dialer ??
     (config.exotel.dryRun
@@ -61,60 +106,55 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
             accountSid: config.exotel.accountSid,
             apiKey: config.exotel.apiKey,
             apiToken: config.exotel.apiToken,
+            // Every request to Exotel takes a turn of the account's pacer (list pages and details too).
+            beforeRequest: (_operation, signal) => pacer.take(signal),
           }),
+          pacer,
         ));
-  const pacer =
-    overrides.pacer ??
-    new SharedPacer(
-      new Pacer({ callsPerMinute: config.exotel.callsPerMinute }),
-      new SharedWindow(store, {
-        account: config.exotel.dryRun ? 'rehearsal' : config.exotel.accountSid,
-        limit: config.exotel.callsPerMinute,
-      }),
-      log,
-    );
-  const callbacks = config.publicUrl !== undefined && config.exotel.webhookSecret !== undefined;
-  const settings: EngineSettings = {
-    ...DEFAULT_ENGINE_TIMING,
-    callerId: config.exotel.dryRun ? config.exotel.callerId || 'rehearsal' : config.exotel.callerId,
-    flowUrl: config.exotel.dryRun ? config.exotel.flowUrl || 'http://rehearsal.invalid/flow' : config.exotel.flowUrl,
-    statusCallbackUrl: callbacks ? statusCallbackUrl(config.publicUrl!, config.exotel.webhookSecret!) : undefined,
-    callingWindow: config.callingWindow,
-    // Without callbacks every outcome comes from call details: ask soon after a typical call ends.
-    pollAfterMs: callbacks ? DEFAULT_ENGINE_TIMING.pollAfterMs : config.exotel.dryRun ? 5_000 : 45_000,
-    ...overrides.settings,
-  };
-  const engine = new Engine({ store, state, transitions, counters, events, dialer, pacer, log, settings, runnerId: overrides.runnerId });
-  const routes = config.exotel.webhookSecret ? [exotelStatusRoute(config.exotel.webhookSecret, state, log)] : [];
-  const service = new CampaignService(store, transitions);
-  const progress = new ProgressReporter(
+  const lines = new LiveLines(store, account, config.exotel.maxLiveCalls);
+  const settings = engineSettings(config, overrides.settings);
+  const engine = new Engine({
     store,
+    state,
+    transitions,
+    events,
+    dialer,
+    pacer,
+    lines,
+    log,
+    settings,
+    hours: campaignHoursStatus,
+    ...(overrides.now ? { now: overrides.now } : {}),
+    ...(overrides.runnerId ? { runnerId: overrides.runnerId } : {}),
+  });
+  const routes = config.exotel.webhookSecret ? [exotelStatusRoute(config.exotel.webhookSecret, state, log)] : [];
+  const service = new CampaignService(store, state, transitions, { admins: config.admins, mode: engine.mode, defaults: config });
+  const progress = new ProgressReporter(
+    new ProgressMarks(store),
     slackClient(config, log),
     events,
     log,
-    {
-      ...DEFAULT_PROGRESS_SETTINGS,
-      callsPerMinute: config.exotel.callsPerMinute,
-      callingWindow: config.callingWindow,
-      ...overrides.progress,
-    },
+    { ...DEFAULT_PROGRESS_SETTINGS, callsPerMinute: config.exotel.callsPerMinute, ...overrides.progress },
     () => engine.runnerId,
+    (campaign) => engine.rateOf(campaign),
   );
   let started = false;
   return {
     events,
-    counters,
     state,
     transitions,
     service,
-    dnc: new DncService(store),
+    contacts: new ContactsService(store),
+    dnc: new DncService(store, state),
     progress,
     dialer,
     pacer,
+    lines,
     engine,
     routes,
     start() {
       started = true;
+      for (const warning of config.warnings) log.warn(warning);
       engine.start();
       progress.start();
     },

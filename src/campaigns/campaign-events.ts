@@ -11,9 +11,9 @@ export interface StatusChange {
 
 export interface ContactChange {
   campaignId: Types.ObjectId;
-  from: CallStatus;
-  /** The contact after the change. */
-  contact: ContactFields;
+  from?: CallStatus;
+  /** The contact after the change (absent for a change of many contacts at once). */
+  contact?: ContactFields;
 }
 
 interface EventMap {

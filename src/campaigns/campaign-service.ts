@@ -1,38 +1,61 @@
-// What Slack (and later the App Home and modals) can do with campaigns, in the words of the product: find one by
-// the name people type, summarise it, start, pause, resume, stop and retry it. Every change goes through
-// CampaignTransitions (one atomic status change) or one conditional update per contact.
+// What Slack (commands, buttons, the Home tab) and the command line can do with campaigns, in the words of the
+// product: find one by the name people type, summarise it, create, start, pause, resume, stop, retry and delete it.
+// Every change goes through CampaignTransitions (one atomic status change) or ContactState (one conditional update
+// per contact). Reads come from the campaign view (the campaign document), never from a scan of the contacts,
+// except where a person asked for something about every contact (retry, delete).
 import type { Types } from 'mongoose';
+import type { Config } from '../config.js';
 import type { CampaignFields } from '../store/campaign-model.js';
+import type { ContactFields } from '../store/contact-model.js';
 import type { Store } from '../store/store.js';
-import { outstanding, recountCampaign, statusBreakdown, type StatusBreakdown } from './campaign-counters.js';
+import { fieldsOf } from './campaign-hours.js';
 import type { CampaignTransitions, Transition } from './campaign-transitions.js';
+import { dropBuckets } from './contact-queue.js';
+import type { ContactState } from './contact-state.js';
+import { DELETABLE_STATUSES, LIVE_BUCKETS, NOT_REACHED, nameProblem, type Counts } from './vocabulary.js';
 
-/** Statuses in which a campaign may be deleted: nothing is or will be dialled. */
-export const DELETABLE = ['draft', 'completed', 'stopped'] as const;
-
-/** Outcomes `retry` (and a restart) queue again. */
-export const RETRYABLE_OUTCOMES = ['failed', 'busy', 'no-answer', 'canceled'] as const;
+export { nameProblem, NAME_PATTERN } from './vocabulary.js';
 
 export interface CampaignSummary {
   campaign: CampaignFields;
-  breakdown: StatusBreakdown;
-  /** Contacts a start would call: pending plus failed (busy, no answer, failed, canceled). */
+  counts: Counts;
+  /** Contacts a start would call: waiting ones, plus those not reached that have attempts left. */
   toCall: number;
 }
 
+export type Refusal = 'not-found' | 'forbidden' | 'wrong-status' | 'nothing-to-call' | 'calls-live';
+
 export type ActionResult =
-  | { ok: true; campaign: CampaignFields; requeued?: number }
-  | { ok: false; reason: 'not-found' | 'forbidden' | 'wrong-status' | 'nothing-to-call'; campaign: CampaignFields | null };
+  | { ok: true; campaign: CampaignFields; requeued?: number; atCap?: number }
+  | { ok: false; reason: Refusal; campaign: CampaignFields | null; atCap?: number };
 
 export interface Actor {
   userId: string;
-  /** Slack user ids allowed to act on any campaign (CAMPAIGN_ADMINS). */
-  admins: readonly string[];
 }
 
-export function canManage(campaign: CampaignFields, actor: Actor): boolean {
-  return campaign.owner === actor.userId || actor.admins.includes(actor.userId);
+export interface ServiceOptions {
+  /** Slack user ids allowed to act on any campaign (CAMPAIGN_ADMINS). */
+  admins: readonly string[];
+  /** The mode a start records (`live` or `rehearsal`): processes of the other mode never run the campaign. */
+  mode: 'live' | 'rehearsal';
+  /** Rules a new campaign starts with. */
+  defaults: Pick<Config, 'callingHours' | 'retry'>;
 }
+
+export interface NewCampaign {
+  teamId: string;
+  name: string;
+  title: string;
+  description: string;
+  owner: string;
+  channel: string | null;
+  callerId: string | null;
+  callsPerMinute: number | null;
+  /** Rules set in the create form; unset ones take the defaults. */
+  rules?: Partial<Pick<CampaignFields, 'retry' | 'calling_hours' | 'call_until' | 'scheduled_at' | 'message_template' | 'keys'>>;
+}
+
+export type CreateResult = { ok: true; campaign: CampaignFields } | { ok: false; field: 'name'; message: string };
 
 /** Edit distance, for "did you mean". */
 function distance(a: string, b: string): number {
@@ -49,34 +72,22 @@ function distance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
-export interface NewCampaign {
-  teamId: string;
-  name: string;
-  title: string;
-  description: string;
-  owner: string;
-  channel: string | null;
-  callerId: string | null;
-  callsPerMinute: number | null;
-}
-
-/** A field of the create form and what is wrong with it. */
-export type CreateResult = { ok: true; campaign: CampaignFields } | { ok: false; field: 'name'; message: string };
-
-/** Why a name cannot be used, or null. */
-export function nameProblem(name: string): string | null {
-  if (name === '') return 'Give the campaign a name.';
-  if (!NAME_PATTERN.test(name)) return 'Use lowercase letters, digits and dashes, starting with a letter or digit (e.g. emi-reminder).';
-  return null;
-}
-
 export class CampaignService {
   constructor(
     private readonly store: Store,
+    private readonly state: ContactState,
     private readonly transitions: CampaignTransitions,
+    private readonly options: ServiceOptions,
   ) {}
+
+  /** The owner of a campaign and the admins may change it. */
+  canManage(campaign: Pick<CampaignFields, 'owner'>, actor: Actor): boolean {
+    return campaign.owner === actor.userId || this.options.admins.includes(actor.userId);
+  }
+
+  isAdmin(userId: string): boolean {
+    return this.options.admins.includes(userId);
+  }
 
   /** Names are stored lowercase; what people type is matched case-insensitively. */
   async findByName(teamId: string, name: string): Promise<CampaignFields | null> {
@@ -93,7 +104,7 @@ export class CampaignService {
     }
   }
 
-  /** Creates a draft campaign; the unique index settles two people choosing the same name at once. */
+  /** Creates a draft campaign with the default rules; the unique index settles two people choosing one name at once. */
   async create(input: NewCampaign): Promise<CreateResult> {
     const name = input.name.trim().toLowerCase();
     const problem = nameProblem(name);
@@ -108,6 +119,9 @@ export class CampaignService {
         channel: input.channel,
         caller_id: input.callerId,
         calls_per_minute: input.callsPerMinute,
+        retry: this.options.defaults.retry,
+        calling_hours: fieldsOf(this.options.defaults.callingHours),
+        ...input.rules,
       });
       return { ok: true, campaign: doc.toObject() as CampaignFields };
     } catch (error) {
@@ -119,15 +133,20 @@ export class CampaignService {
   }
 
   /**
-   * Deletes a draft or finished campaign and its contacts (owner or admin). The campaign goes first, with a
-   * condition on its status, so a campaign started meanwhile is never deleted.
+   * Deletes a campaign that is not running and has no call that may still be live (owner or admin). The campaign goes
+   * first, in one conditional delete, so a campaign started meanwhile is never deleted.
    */
   async delete(id: Types.ObjectId, actor: Actor): Promise<ActionResult> {
     const campaign = await this.findById(id);
     if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
-    if (!canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
-    const deleted = await this.store.Campaign.findOneAndDelete({ _id: id, status: { $in: DELETABLE } }).lean();
-    if (!deleted) return { ok: false, reason: 'wrong-status', campaign: (await this.findById(id)) ?? campaign };
+    if (!this.canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
+    const quiet = Object.fromEntries(LIVE_BUCKETS.map((b) => [`counts.${b}`, 0]));
+    const deleted = await this.store.Campaign.findOneAndDelete({ _id: id, status: { $in: DELETABLE_STATUSES }, ...quiet }).lean();
+    if (!deleted) {
+      const now = (await this.findById(id)) ?? campaign;
+      const live = LIVE_BUCKETS.some((b) => now.counts[b] > 0);
+      return { ok: false, reason: live && DELETABLE_STATUSES.includes(now.status) ? 'calls-live' : 'wrong-status', campaign: now };
+    }
     await this.#deleteContacts(id);
     return { ok: true, campaign: deleted as CampaignFields };
   }
@@ -149,29 +168,31 @@ export class CampaignService {
     return (await this.store.Campaign.find({ team_id: teamId }).sort({ updated_at: -1 }).limit(limit).lean()) as CampaignFields[];
   }
 
-  async summary(campaign: CampaignFields): Promise<CampaignSummary> {
-    const breakdown = await statusBreakdown(this.store, campaign._id);
-    const failed = RETRYABLE_OUTCOMES.reduce((n, s) => n + breakdown[s], 0);
-    return { campaign, breakdown, toCall: breakdown.pending + failed };
+  /** What a start would do, from the campaign view. */
+  summary(campaign: CampaignFields): CampaignSummary {
+    const { counts } = campaign;
+    const notReached = NOT_REACHED.reduce((n, b) => n + counts[b], 0);
+    return { campaign, counts, toCall: counts.pending + counts.retrying + notReached };
   }
 
   /**
    * Starts (or restarts) a campaign: one atomic status change, so of two clicks exactly one starts it. A restart
-   * queues the failed contacts again. `set` is written with the status (the channel of the progress message).
+   * queues again the contacts not reached that have attempts left. `set` is written with the status (the channel of
+   * the progress message).
    */
   async start(id: Types.ObjectId, actor: Actor, set: Partial<CampaignFields> = {}): Promise<ActionResult> {
     const campaign = await this.findById(id);
     if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
-    if (!canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
+    if (!this.canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
     if (campaign.status === 'running' || campaign.status === 'paused') return { ok: false, reason: 'wrong-status', campaign };
-    const { toCall } = await this.summary(campaign);
-    if (toCall === 0) return { ok: false, reason: 'nothing-to-call', campaign };
+    if (this.summary(campaign).toCall === 0) return { ok: false, reason: 'nothing-to-call', campaign };
     const result = await this.transitions.apply(id, 'start', {
-      set: { progress_ts: null, progress_final: false, ...set },
+      by: actor.userId,
+      set: { progress_ts: null, progress_final: false, report_posted: false, mode: this.options.mode, ...set },
     });
     if (!result.ok) return { ok: false, reason: 'wrong-status', campaign: result.campaign };
-    const requeued = await this.#requeue(id);
-    return { ok: true, campaign: result.campaign, requeued };
+    const { requeued, atCap } = await this.#requeue(result.campaign);
+    return { ok: true, campaign: (await this.findById(id)) ?? result.campaign, requeued, atCap };
   }
 
   pause(id: Types.ObjectId, actor: Actor) {
@@ -186,46 +207,46 @@ export class CampaignService {
     return this.#change(id, actor, 'stop');
   }
 
-  /** Queues failed, busy, unanswered and canceled contacts again; a running campaign calls them shortly. */
+  /** Queues again the contacts not reached that have attempts left; says how many are at their cap. */
   async retry(id: Types.ObjectId, actor: Actor): Promise<ActionResult> {
     const campaign = await this.findById(id);
     if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
-    if (!canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
-    const requeued = await this.#requeue(id);
-    if (requeued === 0) return { ok: false, reason: 'nothing-to-call', campaign };
-    return { ok: true, campaign: (await this.findById(id)) ?? campaign, requeued };
-  }
-
-  /** True when nothing more will happen to any contact. */
-  async isSettled(id: Types.ObjectId): Promise<boolean> {
-    return outstanding(await statusBreakdown(this.store, id)) === 0;
+    if (!this.canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
+    const { requeued, atCap } = await this.#requeue(campaign);
+    if (requeued === 0) return { ok: false, reason: 'nothing-to-call', campaign, atCap };
+    return { ok: true, campaign: (await this.findById(id)) ?? campaign, requeued, atCap };
   }
 
   async #change(id: Types.ObjectId, actor: Actor, transition: Transition): Promise<ActionResult> {
     const campaign = await this.findById(id);
     if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
-    if (!canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
-    const result = await this.transitions.apply(id, transition);
+    if (!this.canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
+    const result = await this.transitions.apply(id, transition, { by: actor.userId });
     return result.ok ? { ok: true, campaign: result.campaign } : { ok: false, reason: 'wrong-status', campaign: result.campaign };
+  }
+
+  /** Contacts not reached go back to the queue when they have attempts left under the campaign's rules. */
+  async #requeue(campaign: CampaignFields): Promise<{ requeued: number; atCap: number }> {
+    const notReached = NOT_REACHED.reduce((n, b) => n + campaign.counts[b], 0);
+    if (notReached === 0) return { requeued: 0, atCap: 0 };
+    const finals = (await this.store.Contact.find(
+      { campaign_id: campaign._id, call_status: { $in: [...NOT_REACHED] } },
+      { _id: 1, call_status: 1, tries: 1, attempts: 1, campaign_id: 1 },
+    ).lean()) as ContactFields[];
+    const under = finals.filter((c) => c.attempts < campaign.retry.max_attempts);
+    const requeued = await this.state.requeue(campaign._id, under, new Date());
+    return { requeued, atCap: finals.length - under.length };
   }
 
   /** In batches: one huge delete fails on SQLite-backed servers ("too many SQL variables") and holds locks long. */
   async #deleteContacts(id: Types.ObjectId): Promise<void> {
     for (;;) {
       const batch = await this.store.Contact.find({ campaign_id: id }, { _id: 1 }).limit(1_000).lean();
-      if (batch.length === 0) return;
+      if (batch.length === 0) break;
       await this.store.Contact.deleteMany({ _id: { $in: batch.map((c) => c._id) } });
     }
-  }
-
-  async #requeue(id: Types.ObjectId): Promise<number> {
-    const result = await this.store.Contact.updateMany(
-      { campaign_id: id, call_status: { $in: [...RETRYABLE_OUTCOMES] } },
-      { $set: { call_status: 'pending', next_attempt_at: new Date(), reported_at: null, check_after: null } },
-    );
-    // Counters count contacts per final state; moving many at once is followed by a recount.
-    if (result.modifiedCount > 0) await recountCampaign(this.store, id);
-    return result.modifiedCount;
+    await dropBuckets(this.store, id);
+    await this.store.Failure.deleteMany({ campaign_id: id });
+    await this.store.Call.deleteMany({ campaign_id: id });
   }
 }
-

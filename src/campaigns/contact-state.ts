@@ -1,187 +1,290 @@
-// Every change of a contact's call_status after it was imported. Each change is one conditional update that names
-// the state it expects (and, for a claimed contact, the runner holding it), so a late or repeated writer — a second
-// callback, a runner whose lease was taken over — changes nothing. Counter deltas and in-process events follow
-// each change that was actually written.
+// Every change of a contact's call_status after it was imported. Each is one conditional update that names the
+// state and the attempt it expects, so a late or repeated writer — a second callback, an outcome of an earlier
+// attempt, a runner whose lease was taken over — changes nothing. What must follow a change is written around it in
+// a crash-safe order (see campaign-view.ts): the campaign view's counters, the retry bucket (before a contact becomes
+// pending), the failure outbox (before a contact is finally not reached), the call record and the live-call line
+// (given back once the attempt is over).
 import type { Types } from 'mongoose';
-import type { CallStatus, ContactDoc, ContactFields, TerminalCallStatus } from '../store/contact-model.js';
+import type { Logger } from '../logger.js';
+import { attemptKey, parseAttemptKey } from '../store/call-model.js';
+import type { CampaignFields } from '../store/campaign-model.js';
+import type { ContactFields } from '../store/contact-model.js';
+import { persist } from '../store/persist.js';
 import type { Store } from '../store/store.js';
 import type { CampaignEvents } from './campaign-events.js';
-import type { CounterBuffer } from './campaign-counters.js';
-import { claimNextContact } from './contact-claims.js';
+import { applyDelta, callStatsDelta, mergeDelta, moveDelta, type ViewDelta } from './campaign-view.js';
+import { scheduleContacts } from './contact-queue.js';
 import { nextAttemptAt } from './retry-policy.js';
+import { bucketOf, LIVE_BUCKETS, NOT_REACHED, type Bucket, type CallStatus, type Outcome } from './vocabulary.js';
 
-export interface CallOutcome {
+/** A finished call, from a status callback or from call details. */
+export interface AttemptOutcome {
+  contactId: string;
+  /** The attempt (from CustomField); null when only the sid is known. */
+  try: number | null;
   callSid: string;
-  status: TerminalCallStatus;
+  status: Outcome;
   startedAt?: Date | null;
   endedAt?: Date | null;
   durationSeconds?: number | null;
-  /** Exotel's words for a failed call, if any. */
+  price?: number | null;
+  answeredBy?: string | null;
+  /** Exotel's words for a failed call. */
   error?: string | null;
-  /** The CustomField Exotel echoed: the contact id, which finds a call whose acceptance is not recorded yet. */
-  contactId?: string | null;
 }
 
 export interface OutcomeResult {
-  /** The contact after the change. */
   contact: ContactFields;
   from: CallStatus;
-  /** True when the outcome earned a retry: the contact is pending again. */
+  /** The outcome earned another attempt: the contact waits in the retry queue. */
   retrying: boolean;
 }
 
-/**
- * Call statuses from which an outcome may still arrive. Only `initiated` holds the sid of the current attempt: a
- * `dialing` or `unknown` contact still carries the previous attempt's sid (kept across a retry), so a late repeat of
- * that call's callback must not be taken for the new attempt's outcome.
- */
-const AWAITING_OUTCOME: CallStatus[] = ['initiated'];
+/** Gives a live-call line back (the engine's LiveLines). */
+export type ReleaseLine = (lineId: string, holder: string) => Promise<void>;
+
+type Update = { $set?: Record<string, unknown>; $inc?: Record<string, number>; $unset?: Record<string, 1> };
 
 export class ContactState {
+  #releaseLine: ReleaseLine = async () => {};
+
   constructor(
     private readonly store: Store,
-    private readonly counters: CounterBuffer,
     private readonly events: CampaignEvents,
+    private readonly log: Logger,
   ) {}
 
-  /** pending → dialing, for one attempt. */
-  claim(campaignId: Types.ObjectId, runnerId: string, now = new Date()): Promise<ContactDoc | null> {
-    return claimNextContact(this.store, campaignId, runnerId, now);
-  }
-
-  /** dialing → initiated: Exotel accepted the call. */
-  initiated(contact: ContactFields, runnerId: string, callSid: string, at: Date, checkAfter: Date) {
-    return this.#move(contact, { call_status: 'dialing', runner_id: runnerId }, 'initiated', {
-      $set: { call_sid: callSid, call_started_at: at, call_ended_at: null, call_error: null, check_after: checkAfter },
-    });
-  }
-
-  /** dialing → failed: Exotel refused this number for good (4xx); the call was not placed. */
-  rejected(contact: ContactFields, runnerId: string, message: string, at: Date) {
-    return this.#move(contact, { call_status: 'dialing', runner_id: runnerId }, 'failed', {
-      $set: { call_error: message, outcome_at: at, last_outcome: 'failed', check_after: null },
-    });
-  }
-
-  /** dialing → pending: the request never reached Exotel (or was refused before placing); the attempt is given back. */
-  released(contact: ContactFields, runnerId: string, notBefore: Date, reason: string | null) {
-    return this.#move(contact, { call_status: 'dialing', runner_id: runnerId }, 'pending', {
-      $set: { next_attempt_at: notBefore, runner_id: null, claimed_at: null, call_error: reason },
-      $inc: { attempts: -1 },
-    });
-  }
-
-  /** dialing → unknown: the request may have reached Exotel; it must be checked before anything else happens. */
-  unknown(contact: ContactFields, runnerId: string, reason: string, checkAfter: Date) {
-    return this.#move(contact, { call_status: 'dialing', runner_id: runnerId }, 'unknown', {
-      $set: { call_error: reason, check_after: checkAfter },
-    });
+  /** Set by the engine, which owns the lines. */
+  useLines(release: ReleaseLine): void {
+    this.#releaseLine = release;
   }
 
   /**
-   * dialing → unknown for every contact a runner other than `runnerId` left claimed: that runner's lease expired,
-   * so it is gone, and whether it sent the request is not known. With `includeOwn`, `runnerId`'s own claims too: a
-   * run that is starting has nothing in flight, so a claim it holds was left by an earlier run of this process that
-   * failed (e.g. the database dropped the answer to a claim it had made).
+   * pending → dialing, the last write before the request is sent: `sent_at` is set now, so from here on the attempt
+   * counts as possibly placed. The campaign's counters were already moved by the dial gate's fencing write.
    */
-  async orphansToUnknown(campaignId: Types.ObjectId, runnerId: string, now: Date, includeOwn = false): Promise<number> {
-    const result = await this.store.Contact.updateMany(
-      { campaign_id: campaignId, call_status: 'dialing', ...(includeOwn ? {} : { runner_id: { $ne: runnerId } }) },
-      { $set: { call_status: 'unknown', check_after: now, call_error: 'The process dialling this number stopped; checking with Exotel.' } },
-    );
-    return result.modifiedCount;
+  async claim(candidate: ContactFields, run: { runnerId: string; epoch: number }, lineId: string, now: Date, checkAfter: Date): Promise<ContactFields | null> {
+    return (await this.store.Contact.findOneAndUpdate(
+      { _id: candidate._id, call_status: 'pending', tries: candidate.tries, next_attempt_at: { $lte: now } },
+      {
+        $set: {
+          call_status: 'dialing', runner_id: run.runnerId, lease_epoch: run.epoch, sent_at: now, line_id: lineId,
+          check_after: checkAfter, call_error: null, call_sid: null, call_ended_at: null, call_duration: null,
+        },
+        $inc: { tries: 1, attempts: 1 },
+      },
+      { returnDocument: 'after' },
+    ).lean()) as ContactFields | null;
   }
 
-  /** unknown → initiated: Exotel's call list shows the call. */
-  foundOnExotel(contact: ContactFields, callSid: string, createdAt: Date | null, checkAfter: Date) {
-    return this.#move(contact, { call_status: 'unknown', attempts: contact.attempts }, 'initiated', {
-      $set: { call_sid: callSid, call_started_at: createdAt ?? contact.claimed_at, call_error: null, check_after: checkAfter },
-    });
+  /** dialing (or unknown) → initiated: Exotel accepted the call. The sid is stored whatever else happened meanwhile. */
+  async placed(c: ContactFields, sid: string, createdAt: Date | null, checkAfter: Date): Promise<ContactFields | null> {
+    const key = attemptKey(c._id, c.tries);
+    await persist(() => this.#callRecord(c, { state: 'placed', sid }), { log: this.log, what: 'store a placed call' });
+    const after = await this.#move(c, ['dialing', 'unknown'], {
+      $set: { call_status: 'initiated', call_sid: sid, call_started_at: createdAt ?? c.sent_at, call_error: null, check_after: checkAfter },
+    }, { 'stats.placed': 1 });
+    if (after && c.line_id) await this.store.LiveLine.updateOne({ _id: c.line_id, holder: key }, { $set: { check_after: checkAfter, sid } });
+    return after;
   }
 
-  /** unknown → pending: Exotel's call list proves no call was placed for this attempt; it is given back. */
-  absentOnExotel(contact: ContactFields, now: Date) {
-    return this.#move(contact, { call_status: 'unknown', attempts: contact.attempts }, 'pending', {
-      $set: { next_attempt_at: now, runner_id: null, claimed_at: null, call_error: null, check_after: null },
+  /**
+   * A report of a call's end (a status callback): finds its attempt by CustomField (`<contact>:<try>`), or, when
+   * Exotel left CustomField out, by the sid on the live-call line the attempt holds. Null when no attempt matches.
+   */
+  async reported(report: Omit<AttemptOutcome, 'contactId' | 'try'> & { attemptKey: string | null }, now = new Date()): Promise<OutcomeResult | null> {
+    const { attemptKey: key, ...rest } = report;
+    const parsed = parseAttemptKey(key);
+    if (parsed) return this.outcome({ ...rest, contactId: parsed.contactId, try: parsed.try }, now);
+    const line = await this.store.LiveLine.findOne({ sid: report.callSid }).lean();
+    const held = parseAttemptKey(line?.holder);
+    return held ? this.outcome({ ...rest, contactId: held.contactId, try: held.try }, now) : null;
+  }
+
+  /** dialing → pending: the request provably never placed a call; the attempt is given back and comes again at `notBefore`. */
+  async notPlaced(c: ContactFields, reason: string | null, notBefore: Date): Promise<ContactFields | null> {
+    await persist(() => this.#callRecord(c, { state: 'not-placed' }), { log: this.log, what: 'record a request that placed no call' });
+    return this.#requeueOne(c, ['dialing'], notBefore, reason);
+  }
+
+  /** unknown → pending: Exotel's call list, read after the grace period, shows no call for this attempt. */
+  async absent(c: ContactFields, now: Date): Promise<ContactFields | null> {
+    await persist(() => this.#callRecord(c, { state: 'absent' }), { log: this.log, what: 'record an attempt Exotel never placed' });
+    return this.#requeueOne(c, ['unknown'], now, null);
+  }
+
+  /** dialing → failed for good: Exotel refused this number (a 4xx); no call was placed. */
+  async rejected(c: ContactFields, reason: string, now: Date): Promise<ContactFields | null> {
+    await this.#outbox(c, 'failed', reason, now);
+    await persist(() => this.#callRecord(c, { state: 'not-placed' }), { log: this.log, what: 'record a refused request' });
+    return this.#move(c, ['dialing'], {
+      $set: { call_status: 'failed', call_error: reason, outcome_at: now, last_outcome: 'failed', check_after: null, runner_id: null },
       $inc: { attempts: -1 },
     });
   }
 
-  /** Keeps an unknown or initiated contact as it is, to be checked again later, saying why. */
-  async checkLater(contact: ContactFields, checkAfter: Date, note?: string): Promise<void> {
+  /** dialing → unknown: the request may have reached Exotel; nothing happens to this number until Exotel says. */
+  unknown(c: ContactFields, reason: string, checkAfter: Date): Promise<ContactFields | null> {
+    return this.#move(c, ['dialing'], { $set: { call_status: 'unknown', call_error: reason, check_after: checkAfter } });
+  }
+
+  /** Keeps a live attempt as it is, to be checked again at `checkAfter`, saying why. */
+  async checkLater(c: ContactFields, checkAfter: Date, note?: string): Promise<void> {
     const set: Record<string, unknown> = { check_after: checkAfter };
     if (note !== undefined) set.call_error = note;
-    await this.store.Contact.updateOne({ _id: contact._id, call_status: contact.call_status }, { $set: set });
+    await this.store.Contact.updateOne({ _id: c._id, tries: c.tries, call_status: c.call_status }, { $set: set });
+    if (c.line_id) await this.store.LiveLine.updateOne({ _id: c.line_id, holder: attemptKey(c._id, c.tries) }, { $set: { check_after: checkAfter } });
+  }
+
+  /** pending → skipped at the dial gate: the number went on the do-not-call list after it was imported. */
+  skip(c: ContactFields, reason: 'dnc'): Promise<ContactFields | null> {
+    return this.#move(c, ['pending'], {
+      $set: { call_status: 'skipped', skip_reason: reason, call_error: 'On the do-not-call list; not called.', next_attempt_at: new Date(0) },
+    });
+  }
+
+  /** A pending contact at its attempt cap (the policy changed, or a manual retry raced): it keeps its last outcome. */
+  async capReached(c: ContactFields, now: Date): Promise<ContactFields | null> {
+    const outcome = c.last_outcome ?? 'failed';
+    if (NOT_REACHED.includes(outcome)) await this.#outbox(c, outcome, 'No attempts left under the campaign’s retry rules.', now);
+    return this.#move(c, ['pending'], { $set: { call_status: outcome, outcome_at: now, call_error: c.call_error ?? 'No attempts left.' } });
   }
 
   /**
-   * A call ended (status callback or call details): records the outcome once per call, and queues a retry when
-   * the campaign's policy gives one. Returns null for a repeated or unknown CallSid.
+   * A call ended. Applied only to the attempt it belongs to (its try, or its sid): a late or repeated outcome of an
+   * earlier attempt only completes that attempt's call record. Returns null when nothing about the contact changed.
    */
-  async outcome(outcome: CallOutcome, now = new Date()): Promise<OutcomeResult | null> {
-    const { contact, matchSid } = await this.#findForOutcome(outcome);
+  async outcome(o: AttemptOutcome, now = new Date()): Promise<OutcomeResult | null> {
+    const contact = (await this.store.Contact.findById(o.contactId).lean()) as ContactFields | null;
     if (!contact) return null;
-    const campaign = await this.store.Campaign.findById(contact.campaign_id, { retry: 1 }).lean();
-    const retryAt = campaign ? nextAttemptAt(campaign.retry, outcome.status, contact.attempts, now) : null;
+    const current = (o.try === null ? contact.call_sid === o.callSid : contact.tries === o.try) && LIVE_BUCKETS.includes(bucketOf(contact));
+    if (!current) {
+      if (o.try !== null) await this.#lateOutcome(contact, o);
+      return null;
+    }
+    const campaign = (await this.store.Campaign.findById(contact.campaign_id, { retry: 1, call_until: 1 }).lean()) as Pick<CampaignFields, 'retry' | 'call_until'> | null;
+    const retryAt = campaign ? nextAttemptAt(campaign.retry, o.status, contact.attempts, now, campaign.call_until) : null;
+    const record = { state: o.status, sid: o.callSid, outcome_at: now, duration: o.durationSeconds ?? null, answered_by: o.answeredBy ?? null, ...(o.price == null ? {} : { price: o.price }) };
+    await persist(() => this.#callRecord(contact, record), { log: this.log, what: 'record a call outcome' });
     const details = {
-      call_ended_at: outcome.endedAt ?? now,
-      call_duration: outcome.durationSeconds ?? null,
-      call_error: outcome.status === 'completed' ? null : (outcome.error ?? null),
-      outcome_at: now,
-      last_outcome: outcome.status,
-      check_after: null,
-      call_sid: outcome.callSid,
-      ...(outcome.startedAt ? { call_started_at: outcome.startedAt } : {}),
+      call_sid: o.callSid, call_ended_at: o.endedAt ?? now, call_duration: o.durationSeconds ?? null,
+      call_error: o.status === 'completed' ? null : (o.error ?? null), outcome_at: now, last_outcome: o.status,
+      answered_by: o.answeredBy ?? null, check_after: null, runner_id: null,
+      ...(o.startedAt ? { call_started_at: o.startedAt } : {}),
     };
-    const to: CallStatus = retryAt ? 'pending' : outcome.status;
-    const update = retryAt
-      ? { $set: { ...details, next_attempt_at: retryAt, runner_id: null, claimed_at: null } }
-      : { $set: details };
-    const after = await this.#move(
-      contact,
-      { call_status: contact.call_status, ...(matchSid ? { call_sid: matchSid } : {}), attempts: contact.attempts },
-      to,
-      update,
-    );
+    const stats = callStatsDelta(o.status, o.endedAt ?? now, o.durationSeconds ?? null, o.answeredBy ?? null);
+    let after: ContactFields | null;
+    if (retryAt) {
+      await persist(() => scheduleContacts(this.store, contact.campaign_id, [contact._id], retryAt), { log: this.log, what: 'queue a retry' });
+      after = await this.#move(contact, ['dialing', 'initiated', 'unknown'], { $set: { ...details, call_status: 'pending', next_attempt_at: retryAt } }, stats);
+    } else {
+      if (NOT_REACHED.includes(o.status)) await this.#outbox(contact, o.status, o.error ?? null, now);
+      after = await this.#move(contact, ['dialing', 'initiated', 'unknown'], { $set: { ...details, call_status: o.status } }, stats);
+    }
     return after ? { contact: after, from: contact.call_status, retrying: retryAt !== null } : null;
   }
 
   /**
-   * The contact a call's outcome belongs to. By the contact id Exotel echoes (CustomField) when there is one — an
-   * `_id` lookup, cheap on any server — else by CallSid. Only `initiated` holds the current attempt's sid; a contact
-   * still `dialing` or `unknown` takes the outcome too (the call ended before its acceptance was written), unless
-   * the call started well before this attempt was claimed (a late callback of an earlier attempt).
+   * Final contacts (busy, no answer, failed, canceled) queued again by a person. Counters first (a campaign must not
+   * complete while contacts come back), then the bucket, then each contact, one conditional update each.
    */
-  async #findForOutcome(outcome: CallOutcome): Promise<{ contact: ContactFields | null; matchSid: string | null }> {
-    const byId = outcome.contactId && /^[0-9a-f]{24}$/i.test(outcome.contactId)
-      ? ((await this.store.Contact.findById(outcome.contactId).lean()) as ContactFields | null)
-      : null;
-    if (byId && byId.call_sid === outcome.callSid && AWAITING_OUTCOME.includes(byId.call_status)) return { contact: byId, matchSid: outcome.callSid };
-    if (byId && (byId.call_status === 'dialing' || byId.call_status === 'unknown')) {
-      const claimed = byId.claimed_at?.getTime();
-      const late = claimed !== undefined && outcome.startedAt && outcome.startedAt.getTime() < claimed - 60_000;
-      return { contact: late ? null : byId, matchSid: null };
+  async requeue(campaignId: Types.ObjectId, contacts: readonly ContactFields[], now: Date): Promise<number> {
+    let moved = 0;
+    for (const from of NOT_REACHED) {
+      const group = contacts.filter((c) => c.call_status === from);
+      if (group.length === 0) continue;
+      await persist(() => applyDelta(this.store, campaignId, moveDelta(from, 'retrying', group.length)), { log: this.log, what: 'count a requeue' });
+      await persist(() => scheduleContacts(this.store, campaignId, group.map((c) => c._id), now), { log: this.log, what: 'queue a requeue' });
+      const result = await this.store.Contact.bulkWrite(
+        group.map((c) => ({
+          updateOne: {
+            filter: { _id: c._id, call_status: from, tries: c.tries },
+            update: { $set: { call_status: 'pending', next_attempt_at: now, check_after: null, call_error: null } },
+          },
+        })),
+        { ordered: false },
+      );
+      const missed = group.length - result.modifiedCount;
+      if (missed > 0) await persist(() => applyDelta(this.store, campaignId, moveDelta('retrying', from, missed)), { log: this.log, what: 'undo a requeue count' });
+      moved += result.modifiedCount;
     }
-    if (byId) return { contact: null, matchSid: null };
-    const bySid = (await this.store.Contact.findOne({ call_sid: outcome.callSid, call_status: { $in: AWAITING_OUTCOME } }).lean()) as ContactFields | null;
-    return { contact: bySid, matchSid: outcome.callSid };
+    if (moved > 0) this.events.emit('contact', { campaignId });
+    return moved;
   }
 
-  async #move(
-    contact: ContactFields,
-    expect: Record<string, unknown>,
-    to: CallStatus,
-    update: { $set?: Record<string, unknown>; $inc?: Record<string, number> },
-  ): Promise<ContactFields | null> {
-    const after = await this.store.Contact.findOneAndUpdate(
-      { _id: contact._id, ...expect },
-      { ...update, $set: { ...update.$set, call_status: to } },
-      { returnDocument: 'after' },
-    ).lean();
-    if (!after) return null;
-    const from = (expect.call_status as CallStatus | undefined) ?? contact.call_status;
-    this.counters.move(contact.campaign_id, from, to);
-    this.events.emit('contact', { campaignId: contact.campaign_id, from, contact: after as ContactFields });
-    return after as ContactFields;
+  /** Back to pending through the retry queue (bucket first), giving the attempt back. */
+  async #requeueOne(c: ContactFields, from: CallStatus[], notBefore: Date, reason: string | null): Promise<ContactFields | null> {
+    await persist(() => scheduleContacts(this.store, c.campaign_id, [c._id], notBefore), { log: this.log, what: 'queue a contact again' });
+    return this.#move(c, from, {
+      $set: { call_status: 'pending', next_attempt_at: notBefore, runner_id: null, check_after: null, call_error: reason },
+      $inc: { attempts: -1 },
+    });
+  }
+
+  async #lateOutcome(contact: ContactFields, o: AttemptOutcome): Promise<void> {
+    const key = attemptKey(contact._id, o.try!);
+    const set: Record<string, unknown> = { sid: o.callSid };
+    if (o.durationSeconds != null) set.duration = o.durationSeconds;
+    if (o.answeredBy) set.answered_by = o.answeredBy;
+    await this.store.Call.updateOne({ _id: key, state: { $in: ['sent', 'placed', 'absent'] } }, { $set: { ...set, state: o.status, outcome_at: new Date() } });
+    this.log.info({ contact: contact._id, try: o.try, current_try: contact.tries }, 'outcome of an earlier attempt; the current attempt is unchanged');
+  }
+
+  async #outbox(c: ContactFields, outcome: Outcome, reason: string | null, at: Date): Promise<void> {
+    const key = attemptKey(c._id, c.tries);
+    await persist(
+      () =>
+        this.store.Failure.updateOne(
+          { _id: key },
+          { $setOnInsert: { campaign_id: c.campaign_id, contact_id: c._id, try: c.tries, phone: c.phone, name: c.name, outcome, reason, at } },
+          { upsert: true },
+        ),
+      { log: this.log, what: 'note a failure for the thread' },
+    );
+  }
+
+  #callRecord(c: ContactFields, set: Record<string, unknown>) {
+    return this.store.Call.updateOne(
+      { _id: attemptKey(c._id, c.tries) },
+      { $set: set, $setOnInsert: { campaign_id: c.campaign_id, contact_id: c._id, try: c.tries, sent_at: c.sent_at ?? new Date() } },
+      { upsert: true },
+    );
+  }
+
+  /**
+   * One conditional update of the attempt `c` describes (same try, one of `from`), then the counters and the line.
+   * Returns the contact after the change, or null when it was not in the expected state.
+   */
+  async #move(c: ContactFields, from: CallStatus[], update: Update, extra: ViewDelta = {}): Promise<ContactFields | null> {
+    const before = (await this.store.Contact.findOneAndUpdate(
+      { _id: c._id, tries: c.tries, call_status: { $in: from } },
+      update,
+      { returnDocument: 'before' },
+    ).lean()) as ContactFields | null;
+    if (!before) return null;
+    const after = applied(before, update);
+    const fromBucket = bucketOf(before);
+    const toBucket = bucketOf(after);
+    // Every move here stays within outstanding work or leaves it, so the contact is written first (campaign-view.ts).
+    const delta = mergeDelta(moveDelta(fromBucket, toBucket), extra);
+    await persist(() => applyDelta(this.store, c.campaign_id, delta), { log: this.log, what: 'update campaign counters' }).catch((error: unknown) =>
+      this.log.error({ err: error, campaign: String(c.campaign_id) }, 'campaign counters not updated; the next recount corrects them'),
+    );
+    if (before.line_id && !LIVE_BUCKETS.includes(toBucket)) {
+      await this.#releaseLine(before.line_id, attemptKey(before._id, before.tries)).catch((error: unknown) =>
+        this.log.warn({ err: error, line: before.line_id }, 'could not give a live-call line back; the reconciler will'),
+      );
+    }
+    this.events.emit('contact', { campaignId: c.campaign_id, from: before.call_status, contact: after });
+    return after;
   }
 }
+
+/** The document an update produces from `before` ($set and $inc on top-level fields). */
+function applied(before: ContactFields, update: Update): ContactFields {
+  const after = { ...before, ...(update.$set ?? {}) } as Record<string, unknown>;
+  for (const [k, n] of Object.entries(update.$inc ?? {})) after[k] = ((after[k] as number | undefined) ?? 0) + n;
+  return after as unknown as ContactFields;
+}
+
+export type { Bucket };

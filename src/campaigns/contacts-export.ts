@@ -63,7 +63,8 @@ export async function exportContacts(store: Store, campaignId: Types.ObjectId): 
   const dir = await mkdtemp(join(tmpdir(), 'campaign-export-'));
   const path = join(dir, 'contacts.csv');
   let rows = 0;
-  const cursor = store.Contact.find({ campaign_id: campaignId }).sort({ _id: 1 }).lean().cursor({ batchSize: 500 });
+  // Insertion order is sequence order; a sort would make the embedded database hold the whole campaign in memory.
+  const cursor = store.Contact.find({ campaign_id: campaignId }).lean().cursor({ batchSize: 500 });
   const toRow = new Transform({
     objectMode: true,
     transform(contact: ContactFields, _enc, done) {

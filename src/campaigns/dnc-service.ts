@@ -1,7 +1,10 @@
-// The workspace's do-not-call list. Numbers on it are imported as skipped and never dialled; adding a number also
-// skips it wherever it is still waiting to be called in this workspace's campaigns.
+// The workspace's do-not-call list. Numbers on it are imported as skipped and never dialled: the dial gate reads the
+// list immediately before every call, so a number added is never dialled after the add is acknowledged. Adding a
+// number also marks it skipped wherever it is still waiting in this workspace's campaigns, so the breakdown says so.
+import { dncId } from '../store/dnc-model.js';
+import type { ContactFields } from '../store/contact-model.js';
 import type { Store } from '../store/store.js';
-import { recountCampaign } from './campaign-counters.js';
+import type { ContactState } from './contact-state.js';
 import { normalizePhone } from './phone.js';
 
 export interface DncChange {
@@ -30,13 +33,21 @@ function normalizeAll(typed: string[], result: DncChange): string[] {
 }
 
 export class DncService {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly state: ContactState,
+  ) {}
+
+  /** True when the number is on the workspace's list (one lookup by `_id`). */
+  async has(teamId: string, phone: string): Promise<boolean> {
+    return (await this.store.Dnc.exists({ _id: dncId(teamId, phone) })) !== null;
+  }
 
   async add(teamId: string, typed: string[], by: string): Promise<DncChange> {
     const result: DncChange = { changed: [], unchanged: [], invalid: [] };
     for (const phone of normalizeAll(typed, result)) {
       try {
-        await this.store.Dnc.create({ team_id: teamId, phone, added_by: by });
+        await this.store.Dnc.create({ _id: dncId(teamId, phone), team_id: teamId, phone, added_by: by });
         result.changed.push(phone);
       } catch (error) {
         if ((error as { code?: number }).code !== 11000) throw error;
@@ -50,7 +61,7 @@ export class DncService {
   async remove(teamId: string, typed: string[]): Promise<DncChange> {
     const result: DncChange = { changed: [], unchanged: [], invalid: [] };
     for (const phone of normalizeAll(typed, result)) {
-      const removed = await this.store.Dnc.deleteOne({ team_id: teamId, phone });
+      const removed = await this.store.Dnc.deleteOne({ _id: dncId(teamId, phone) });
       (removed.deletedCount > 0 ? result.changed : result.unchanged).push(phone);
     }
     return result;
@@ -62,19 +73,14 @@ export class DncService {
     return { phones, total };
   }
 
-  /** Pending contacts with these numbers, in this workspace's campaigns, become skipped (one update each). */
+  /** Pending contacts with these numbers, in this workspace's campaigns, become skipped (one conditional update each). */
   async #skipWaiting(teamId: string, phones: string[]): Promise<void> {
     const campaigns = await this.store.Campaign.find({ team_id: teamId }, { _id: 1 }).lean();
-    const ids = campaigns.map((c) => c._id);
-    const touched = new Set<string>();
-    const waiting = await this.store.Contact.find({ campaign_id: { $in: ids }, phone: { $in: phones }, call_status: 'pending' }, { _id: 1, campaign_id: 1 }).lean();
-    for (const c of waiting) {
-      const res = await this.store.Contact.updateOne(
-        { _id: c._id, call_status: 'pending' },
-        { $set: { call_status: 'skipped', skip_reason: 'dnc' } },
-      );
-      if (res.modifiedCount > 0) touched.add(String(c.campaign_id));
-    }
-    for (const id of touched) await recountCampaign(this.store, campaigns.find((c) => String(c._id) === id)!._id);
+    const waiting = (await this.store.Contact.find({
+      campaign_id: { $in: campaigns.map((c) => c._id) },
+      phone: { $in: phones },
+      call_status: 'pending',
+    }).lean()) as ContactFields[];
+    for (const contact of waiting) await this.state.skip(contact, 'dnc');
   }
 }

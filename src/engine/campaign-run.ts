@@ -1,75 +1,83 @@
-// One run per running campaign, in the process that holds the campaign's lease. It claims contacts one at a time,
-// waits for the account's pacer, dials, and records what Exotel said. Pause and stop abort its signal: nothing new
-// is claimed or dialled, requests already sent finish and are recorded.
+// One run per running campaign, in the process that holds the campaign's lease. It takes the next contact from the
+// campaign's queue, waits for the campaign's own pace and the account's pacer, asks the dial gate, sends, and records
+// what Exotel said. Pause and stop abort its signal: nothing new is sent, requests already sent finish and are
+// recorded, and only then is the lease given back, so another process never runs the campaign while a request of
+// this run may still be in flight.
 import type { Types } from 'mongoose';
-import type { CallingWindow } from '../config.js';
-import { outstanding, recountCampaign, statusBreakdown, type CounterBuffer } from '../campaigns/campaign-counters.js';
 import type { CampaignEvents } from '../campaigns/campaign-events.js';
 import type { CampaignTransitions } from '../campaigns/campaign-transitions.js';
+import { outstandingOf } from '../campaigns/campaign-view.js';
+import { ContactQueue, nextBucketDue } from '../campaigns/contact-queue.js';
 import type { ContactState } from '../campaigns/contact-state.js';
-import { ContactClaimer } from '../campaigns/contact-claims.js';
-import type { ExotelCall } from '../exotel/exotel-call.js';
-import { isExotelError } from '../exotel/exotel-error.js';
 import type { Logger } from '../logger.js';
-import type { CampaignFields } from '../store/campaign-model.js';
-import type { ContactDoc, ContactFields } from '../store/contact-model.js';
+import { attemptKey } from '../store/call-model.js';
+import type { CampaignFields, DialWait } from '../store/campaign-model.js';
+import type { ContactFields } from '../store/contact-model.js';
+import { persist, sleep } from '../store/persist.js';
 import type { Store } from '../store/store.js';
-import { campaignWindow, windowStatus } from './calling-window.js';
-import type { Dialer } from './dialer.js';
-import type { PacerPermit } from './pacer.js';
-import type { CallPacer } from './shared-pacer.js';
-import { persist, sleep } from './persist.js';
-import type { Reconciler } from './reconciler.js';
+import { CampaignThrottle } from './campaign-throttle.js';
+import type { DialGate } from './dial-gate.js';
+import type { Dialer, DialResult } from './dialer.js';
+import type { LiveLines } from './live-lines.js';
+import type { RequestPacer } from './request-pacer.js';
 
 export interface RunSettings {
   callerId: string;
   flowUrl: string;
-  /** Base of the status callback URL (`<PUBLIC_URL>/exotel/status/<secret>`), or undefined to poll. */
+  /** `<PUBLIC_URL>/exotel/status/<secret>`, or undefined to learn outcomes from call details. */
   statusCallbackUrl: string | undefined;
-  callingWindow: CallingWindow;
-  /** First look at an initiated call's details after this long without a callback. */
+  /** Exotel's TimeOut: how long a number rings, seconds. */
+  ringSeconds: number;
+  /** Exotel's TimeLimit: the longest call, seconds. */
+  maxCallSeconds: number;
+  /** First look at a placed call's details when no callback came, ms after it was placed. */
   pollAfterMs: number;
-  /** A request that never reached Exotel (5xx, refused) is tried again after this long. */
+  /** A request that never reached Exotel (network, 5xx on a read) is tried again after this long. */
   retryableDelayMs: number;
-  /** Pause between checks when nothing is due (waiting for outcomes or retries). */
+  /** Pause between checks when nothing is due. */
   idleMs: number;
-  /** Re-read the campaign's status at least this often while dialling. */
+  /** Re-read the campaign (status, lease, rules) at least this often. */
   statusCheckMs: number;
-  /** How often to look for unknown or overdue calls to check with Exotel. */
-  reconcileEveryMs: number;
+  /** Longest time between the fencing write and the send: beyond it the process was stalled and must not send. */
+  stallLimitMs: number;
+  /** The same refusal from Exotel this many times in a row means the account's settings are wrong: pause. */
+  sameErrorLimit: number;
 }
 
 export interface RunDeps {
   store: Store;
   state: ContactState;
   transitions: CampaignTransitions;
-  counters: CounterBuffer;
   events: CampaignEvents;
   dialer: Dialer;
-  pacer: CallPacer;
-  reconciler: Reconciler;
+  pacer: RequestPacer;
+  gate: DialGate;
+  lines: LiveLines;
   log: Logger;
-  runnerId: string;
   settings: RunSettings;
-  /** False once this process may no longer be sure it holds the lease; then nothing is dialled. */
-  leaseValid: () => boolean;
+  now: () => Date;
+  /** This campaign's calls per minute now (its own cap, or its fair share of the account's). */
+  rate: (campaign: CampaignFields) => number;
 }
-
-/** Exotel refused the account, not the number: every call would fail the same way. */
-const ACCOUNT_ERRORS = new Set([401, 402, 403]);
 
 export class CampaignRun {
   readonly campaignId: Types.ObjectId;
+  readonly runnerId: string;
+  readonly epoch: number;
   readonly #deps: RunDeps;
   readonly #abort = new AbortController();
   readonly #inflight = new Set<Promise<void>>();
   readonly #log: Logger;
   #done: Promise<void> | undefined;
+  #wait: DialWait = { reason: null, until: null };
+  #sameError = { signature: '', count: 0 };
 
-  constructor(campaignId: Types.ObjectId, deps: RunDeps) {
+  constructor(campaignId: Types.ObjectId, runnerId: string, epoch: number, deps: RunDeps) {
     this.campaignId = campaignId;
+    this.runnerId = runnerId;
+    this.epoch = epoch;
     this.#deps = deps;
-    this.#log = deps.log.child({ campaign: String(campaignId) });
+    this.#log = deps.log.child({ campaign: String(campaignId), epoch });
   }
 
   get aborted(): boolean {
@@ -83,7 +91,7 @@ export class CampaignRun {
     return this.#done;
   }
 
-  /** Stops claiming and dialling; resolves when requests in flight are recorded. */
+  /** Stops sending; resolves when requests in flight are recorded and the lease is given back. */
   async stop(reason: string): Promise<void> {
     if (!this.aborted) {
       this.#log.info({ reason }, 'stopping campaign run');
@@ -92,178 +100,202 @@ export class CampaignRun {
     await this.#done;
   }
 
+  /** Wakes a run that waits (a window opened, a line was freed, contacts were queued). */
+  nudge(): void {
+    this.#wake?.();
+  }
+
+  #wake: (() => void) | undefined;
+
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
-    await this.#recover();
-    const reconcileLoop = this.#reconcileLoop(signal);
     try {
-      await this.#dialLoop(signal);
+      await this.#loop(signal);
     } finally {
-      // Also when the loop failed (the database went away): requests already sent are recorded and the reconcile
-      // loop ends before the engine may start another run of this campaign.
       await Promise.allSettled([...this.#inflight]);
       this.#abort.abort(new Error('run ended'));
-      await reconcileLoop;
+      await this.#releaseLease();
     }
-    await this.#releaseLease();
   }
 
-  async #dialLoop(signal: AbortSignal): Promise<void> {
-    const { store, state, settings, pacer, runnerId } = this.#deps;
-    const claimer = new ContactClaimer(store, this.campaignId, runnerId);
-    let campaign: CampaignFields | null = null;
-    let checkedAt = 0;
-    while (!signal.aborted) {
-      if (Date.now() - checkedAt >= settings.statusCheckMs || !campaign) {
-        campaign = (await store.Campaign.findById(this.campaignId).lean()) as CampaignFields | null;
-        checkedAt = Date.now();
-        if (!campaign || campaign.status !== 'running') break;
-        const window = windowStatus(new Date(), campaignWindow(campaign.calling_window, settings.callingWindow));
-        if (!window.open) {
-          this.#log.info({ until: window.changesAt }, 'outside the calling window; waiting');
-          this.#deps.events.emit('status', { campaignId: this.campaignId, status: 'running', reason: `waiting for the calling window (opens ${window.changesAt.toISOString()})` });
-          await sleep(Math.min(window.changesAt.getTime() - Date.now() + 1_000, 60_000), signal).catch(() => {});
-          checkedAt = 0;
+  async #read(): Promise<CampaignFields | null> {
+    const c = (await this.#deps.store.Campaign.findById(this.campaignId).lean()) as CampaignFields | null;
+    if (!c || c.status !== 'running' || c.runner_id !== this.runnerId || c.lease_epoch !== this.epoch) return null;
+    return c;
+  }
+
+  async #loop(signal: AbortSignal): Promise<void> {
+    const { settings, pacer, gate, now } = this.#deps;
+    let campaign = await this.#read();
+    if (!campaign) return;
+    const queue = new ContactQueue(this.#deps.store, this.campaignId, campaign.queue_seq);
+    const throttle = new CampaignThrottle(this.#deps.rate(campaign), signal);
+    let readAt = Date.now();
+    try {
+      while (!signal.aborted) {
+        if (Date.now() - readAt >= settings.statusCheckMs) {
+          campaign = await this.#read();
+          readAt = Date.now();
+          if (!campaign) break;
+          const rate = this.#deps.rate(campaign);
+          if (rate !== throttle.rate) throttle.setRate(rate);
+        }
+        const candidate = await queue.next(campaign, now());
+        if (!candidate) {
+          if (await this.#finishIfDone(campaign)) break;
+          await this.#idle(campaign, signal);
+          readAt = 0;
           continue;
         }
+        if ((await this.#deps.lines.free()) === 0) {
+          await this.#waitFor('live-cap', null, signal);
+          continue;
+        }
+        await throttle.wait();
+        await pacer.take(signal);
+        const decision = await gate.pass(this, campaign, candidate.id, now());
+        if (decision.go) {
+          await queue.done(candidate);
+          await this.#setWait({ reason: null, until: null });
+          const dial = this.#dial(campaign, decision.contact, decision.fencedAt).finally(() => this.#inflight.delete(dial));
+          this.#inflight.add(dial);
+        } else if ('next' in decision) {
+          await queue.done(candidate);
+        } else if ('wait' in decision) {
+          await this.#waitFor(decision.wait, decision.until, signal);
+          readAt = 0;
+        } else {
+          if (decision.stop === 'expired') await this.#expire();
+          break;
+        }
       }
-      if (!this.#deps.leaseValid()) {
-        await sleep(250, signal).catch(() => {});
-        checkedAt = 0;
-        continue;
-      }
-
-      const contact = await claimer.next();
-      if (!contact) {
-        if (await this.#finished()) break;
-        await sleep(settings.idleMs, signal).catch(() => {});
-        continue;
-      }
-
-      let permit: PacerPermit;
-      try {
-        permit = await pacer.acquire(signal);
-      } catch {
-        await persist(() => state.released(contact, runnerId, new Date(), null), { log: this.#log, what: 'release a claim' });
-        break;
-      }
-      if (!this.#deps.leaseValid()) {
-        permit.release();
-        await persist(() => state.released(contact, runnerId, new Date(), null), { log: this.#log, what: 'release a claim' });
-        continue;
-      }
-      const dial = this.#dial(contact, campaign, permit).finally(() => this.#inflight.delete(dial));
-      this.#inflight.add(dial);
-    }
-  }
-
-  /** After a crash or a takeover: attempts a dead runner left claimed are checked before anything is redialled. */
-  async #recover(): Promise<void> {
-    const { state, store, counters, runnerId } = this.#deps;
-    // No run of this campaign is left in this process (the engine starts one only after the last one ended), so
-    // claims under this runner's own id are leftovers too.
-    const orphans = await persist(() => state.orphansToUnknown(this.campaignId, runnerId, new Date(), true), {
-      log: this.#log,
-      what: 'recover orphaned attempts',
-    });
-    if (orphans > 0) this.#log.warn({ orphans }, 'attempts left dialling by a stopped runner will be checked with Exotel');
-    await counters.flush(store, this.campaignId).catch(() => {});
-    await persist(() => recountCampaign(store, this.campaignId), { log: this.#log, what: 'recount' });
-    counters.discard(this.campaignId);
-  }
-
-  async #reconcileLoop(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.#deps.reconciler.reconcile(this.campaignId, signal);
-      } catch (error) {
-        if (!signal.aborted) this.#log.warn({ err: error }, 'reconciliation pass failed');
-      }
-      await sleep(this.#deps.settings.reconcileEveryMs, signal).catch(() => {});
-    }
-  }
-
-  /** True (and the campaign marked completed) when no contact needs anything more. */
-  async #finished(): Promise<boolean> {
-    if (this.#inflight.size > 0) return false;
-    const { store, counters, transitions } = this.#deps;
-    if (outstanding(await statusBreakdown(store, this.campaignId)) > 0) return false;
-    await counters.flush(store, this.campaignId).catch(() => {});
-    await recountCampaign(store, this.campaignId);
-    counters.discard(this.campaignId);
-    const result = await transitions.apply(this.campaignId, 'complete');
-    if (result.ok) this.#log.info('campaign completed');
-    return true;
-  }
-
-  async #dial(contact: ContactDoc, campaign: CampaignFields, permit: PacerPermit): Promise<void> {
-    const { dialer, pacer, state, settings, runnerId } = this.#deps;
-    const log = this.#log.child({ contact: String(contact._id) });
-    const fields = contact.toObject() as ContactFields;
-    let call: ExotelCall;
-    try {
-      call = await dialer.placeCall({
-        phone: contact.phone,
-        callerId: campaign.caller_id ?? settings.callerId,
-        flowUrl: settings.flowUrl,
-        customField: String(contact._id),
-        ...(settings.statusCallbackUrl ? { statusCallbackUrl: settings.statusCallbackUrl } : {}),
-      });
-      pacer.noteSuccess();
     } catch (error) {
-      permit.release();
-      await this.#recordFailure(fields, error, log);
+      if (!signal.aborted) throw error;
+    } finally {
+      await queue.save().catch((error: unknown) => this.#log.warn({ err: error }, 'could not save the queue position; a restart repeats a few lookups'));
+    }
+  }
+
+  /** Nothing is due now: say why on the campaign, and wait a little (or until nudged). */
+  async #idle(campaign: CampaignFields, signal: AbortSignal): Promise<void> {
+    const live = campaign.counts.dialing + campaign.counts.initiated + campaign.counts.unknown;
+    const nextRetry = campaign.counts.retrying > 0 || campaign.counts.pending > 0 ? await nextBucketDue(this.#deps.store, this.campaignId) : null;
+    if (nextRetry) await this.#setWait({ reason: 'waiting-retries', until: nextRetry });
+    else if (live > 0) await this.#setWait({ reason: 'waiting-outcomes', until: null });
+    await this.#pause(this.#deps.settings.idleMs, signal);
+  }
+
+  async #waitFor(reason: 'outside-hours' | 'live-cap', until: Date | null, signal: AbortSignal): Promise<void> {
+    await this.#setWait({ reason, until });
+    const ms = until ? Math.min(Math.max(until.getTime() - this.#deps.now().getTime(), 50), 60_000) : 500;
+    await this.#pause(ms, signal);
+  }
+
+  async #pause(ms: number, signal: AbortSignal): Promise<void> {
+    await Promise.race([sleep(ms, signal).catch(() => {}), new Promise<void>((resolve) => (this.#wake = resolve))]);
+    this.#wake = undefined;
+  }
+
+  async #setWait(wait: DialWait): Promise<void> {
+    if (this.#wait.reason === wait.reason && this.#wait.until?.getTime() === wait.until?.getTime()) return;
+    this.#wait = wait;
+    await this.#deps.store.Campaign.updateOne({ _id: this.campaignId }, { $set: { dial_wait: wait } }).catch(() => {});
+    this.#deps.events.emit('status', { campaignId: this.campaignId, status: 'running', reason: null });
+  }
+
+  /** Completes the campaign when its view says nothing is outstanding (one conditional update). */
+  async #finishIfDone(campaign: CampaignFields): Promise<boolean> {
+    if (this.#inflight.size > 0 || outstandingOf(campaign.counts) > 0) return false;
+    const result = await this.#deps.transitions.complete(this.campaignId);
+    if (result.ok) this.#log.info('campaign completed');
+    return result.ok;
+  }
+
+  async #expire(): Promise<void> {
+    const result = await this.#deps.transitions.apply(this.campaignId, 'expire', { reason: 'Its end date passed; nothing more is dialled.' });
+    if (result.ok) this.#log.info('campaign expired');
+  }
+
+  async #dial(campaign: CampaignFields, contact: ContactFields, fencedAt: number): Promise<void> {
+    const { dialer, settings, state, now } = this.#deps;
+    const log = this.#log.child({ contact: contact._id, try: contact.tries });
+    if (performance.now() - fencedAt > settings.stallLimitMs) {
+      // The process stood still between its last check and the send (a pause, a stop signal, a long GC): the lease
+      // it checked may be someone else's by now. Give the attempt back unsent.
+      log.warn({ stalled_ms: Math.round(performance.now() - fencedAt) }, 'process stalled before sending; the request is not sent');
+      await persist(() => state.notPlaced(contact, null, now()), { log, what: 'give back an unsent attempt' });
       return;
     }
-    permit.release();
-    const now = new Date();
-    log.debug({ call_sid: call.sid }, 'call placed');
-    const recorded = await persist(
-      () => state.initiated(fields, runnerId, call.sid, call.dateCreated ?? now, new Date(now.getTime() + settings.pollAfterMs)),
-      { log, what: 'record a placed call' },
-    ).catch((error: unknown) => {
-      log.error({ err: error, call_sid: call.sid }, 'could not record a placed call; it will be reconciled from Exotel');
-      return null;
+    const result = await dialer.placeCall({
+      phone: contact.phone,
+      callerId: campaign.caller_id ?? settings.callerId,
+      flowUrl: settings.flowUrl,
+      attemptKey: attemptKey(contact._id, contact.tries),
+      ringSeconds: settings.ringSeconds,
+      maxCallSeconds: settings.maxCallSeconds,
+      ...(settings.statusCallbackUrl ? { statusCallbackUrl: settings.statusCallbackUrl } : {}),
     });
-    if (!recorded) log.warn({ call_sid: call.sid }, 'placed call not recorded as initiated (claim no longer held)');
+    await this.#record(contact, result, log);
   }
 
-  async #recordFailure(contact: ContactFields, error: unknown, log: Logger): Promise<void> {
-    const { state, pacer, settings, runnerId, transitions } = this.#deps;
-    const now = new Date();
-    const what = { log, what: 'record a failed request' };
-    if (isExotelError(error) && error.kind === 'definite' && error.status !== undefined && ACCOUNT_ERRORS.has(error.status)) {
-      const reason = `Exotel refused the account (HTTP ${error.status}${error.exotelMessage ? `: ${error.exotelMessage}` : ''}). Check EXOTEL_AUTH_KEY, EXOTEL_AUTH_TOKEN, EXOTEL_ACCOUNT_SID and the plan, then resume.`;
-      log.error({ status: error.status }, 'Exotel refused the account; pausing the campaign');
-      await persist(() => state.released(contact, runnerId, now, null), what);
+  async #record(contact: ContactFields, result: DialResult, log: Logger): Promise<void> {
+    const { state, pacer, settings, now } = this.#deps;
+    const at = now();
+    if (result.kind === 'placed') {
+      pacer.noteSuccess();
+      this.#sameError = { signature: '', count: 0 };
+      log.debug({ call_sid: result.sid }, 'call placed');
+      // Retried for as long as the process lives: a placed call's sid must not be lost.
+      await persist(() => state.placed(contact, result.sid, result.createdAt, new Date(at.getTime() + settings.pollAfterMs)), {
+        log,
+        what: 'record a placed call',
+        maxWaitMs: Number.POSITIVE_INFINITY,
+      });
+      return;
+    }
+    if (result.kind === 'unknown') {
+      log.warn({ reason: result.message }, 'outcome of the request is unknown; checking with Exotel before anything else');
+      const firstLook = new Date(at.getTime() + (settings.ringSeconds + 5) * 1000);
+      await persist(() => state.unknown(contact, 'Checking with Exotel whether this call was placed.', firstLook), { log, what: 'record an unknown request' });
+      return;
+    }
+    await this.#recordRefusal(contact, result, log, at);
+  }
+
+  async #recordRefusal(contact: ContactFields, result: Extract<DialResult, { kind: 'not-placed' }>, log: Logger, at: Date): Promise<void> {
+    const { state, pacer, settings, transitions } = this.#deps;
+    const what = { log, what: 'record a refused request' };
+    if (result.why === 'rate-limited') {
+      const held = await pacer.hold(result.retryAfterMs);
+      log.warn({ hold_ms: held }, 'Exotel rate limit; every process holds');
+      await persist(() => state.notPlaced(contact, null, new Date(at.getTime() + held)), what);
+      return;
+    }
+    if (result.why === 'unavailable') {
+      await persist(() => state.notPlaced(contact, `Exotel was unavailable (${result.message}); trying again.`, new Date(at.getTime() + settings.retryableDelayMs)), what);
+      return;
+    }
+    const same = result.signature !== undefined && result.signature === this.#sameError.signature;
+    this.#sameError = { signature: result.signature ?? '', count: same ? this.#sameError.count + 1 : 1 };
+    if (result.why === 'account' || this.#sameError.count >= settings.sameErrorLimit) {
+      await persist(() => state.notPlaced(contact, null, at), what);
+      const reason =
+        result.why === 'account'
+          ? `Exotel refused the account (HTTP ${result.httpStatus}: ${result.message}). Check EXOTEL_AUTH_KEY, EXOTEL_AUTH_TOKEN, EXOTEL_ACCOUNT_SID and the plan, then resume.`
+          : `Exotel refused ${this.#sameError.count} numbers in a row with the same error: ${result.message}. This usually means the caller id (EXOTEL_CALLER_ID) or the call flow (EXOTEL_URL) is wrong; fix it, then resume.`;
+      log.error({ status: result.httpStatus }, 'Exotel refused the account settings; pausing the campaign');
       await transitions.apply(this.campaignId, 'pause', { reason });
       return;
     }
-    if (isExotelError(error) && error.kind === 'definite') {
-      const message = error.exotelMessage ?? error.message;
-      log.info({ status: error.status }, 'Exotel rejected the number');
-      await persist(() => state.rejected(contact, runnerId, message, now), what);
-      return;
-    }
-    if (isExotelError(error) && error.kind === 'retryable') {
-      const held = error.status === 429 ? pacer.holdFor(error.retryAfterMs) : pacer.holdFor(error.retryAfterMs ?? undefined);
-      const notBefore = new Date(now.getTime() + Math.max(held, error.status === 429 ? 0 : settings.retryableDelayMs));
-      log.warn({ status: error.status, hold_ms: held }, 'request did not reach Exotel; will try again');
-      await persist(() => state.released(contact, runnerId, notBefore, `Exotel was unavailable (${error.status ? `HTTP ${error.status}` : 'no connection'}); trying again.`), what);
-      return;
-    }
-    // Ambiguous, or anything unexpected: the call may exist. Never redial before checking.
-    log.warn({ err: error }, 'outcome of the request is unknown; will check with Exotel');
-    await persist(
-      () => state.unknown(contact, runnerId, 'No answer from Exotel after the request was sent; checking whether the call was placed.', now),
-      what,
-    );
+    log.info({ status: result.httpStatus }, 'Exotel refused the number');
+    await persist(() => state.rejected(contact, result.message, at), what);
   }
 
+  /** Gives the lease back once nothing of this run can be in flight (only if it is still ours). */
   async #releaseLease(): Promise<void> {
-    const { store, runnerId } = this.#deps;
-    await store.Campaign.updateOne({ _id: this.campaignId, runner_id: runnerId }, { $set: { runner_id: null, lease_expires_at: null } }).catch(
-      (error: unknown) => this.#log.warn({ err: error }, 'could not release the lease; it will expire'),
-    );
+    await this.#deps.store.Campaign.updateOne(
+      { _id: this.campaignId, runner_id: this.runnerId, lease_epoch: this.epoch },
+      { $set: { runner_id: null, lease_expires_at: null } },
+    ).catch((error: unknown) => this.#log.warn({ err: error }, 'could not release the lease; it will expire'));
   }
 }

@@ -1,62 +1,107 @@
-// The engine's scheduler: a tick that adopts running campaigns whose lease is free or expired, renews the leases of
-// this process's runs (stopping a run whose campaign is no longer running or whose lease another process took),
-// and flushes counters. A pause or stop made in this process stops the run at once through CampaignEvents; one
-// made in another process is noticed at the next tick.
+// The engine's scheduler: a tick that adopts running campaigns whose lease is free or expired (incrementing the lease
+// epoch, which fences out any older runner), renews the leases of this process's runs (stopping a run whose campaign
+// is no longer running or whose lease another process took), shares the account's pace among running campaigns, and
+// — in one process of the account at a time — resolves attempts whose outcome is not known yet. A pause or stop made
+// in this process stops the run at once through CampaignEvents; one made in another process is noticed at the next
+// tick.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Types } from 'mongoose';
 import type { StatusChange } from '../campaigns/campaign-events.js';
+import type { CampaignEvents } from '../campaigns/campaign-events.js';
+import type { CampaignTransitions } from '../campaigns/campaign-transitions.js';
+import { recountCampaign } from '../campaigns/campaign-view.js';
+import type { ContactState } from '../campaigns/contact-state.js';
 import type { Logger } from '../logger.js';
-import { CampaignRun, type RunDeps, type RunSettings } from './campaign-run.js';
-import { DEFAULT_RECONCILER_SETTINGS, Reconciler, type ReconcilerSettings } from './reconciler.js';
+import type { CampaignFields } from '../store/campaign-model.js';
+import type { Store } from '../store/store.js';
+import { CampaignRun, type RunSettings } from './campaign-run.js';
+import { DialGate, type HoursCheck } from './dial-gate.js';
+import type { Dialer } from './dialer.js';
+import { fairShares } from './fair-share.js';
+import { JobLeases } from './job-lease.js';
+import type { LiveLines } from './live-lines.js';
+import { Reconciler, type ReconcilerSettings } from './reconciler.js';
+import type { RequestPacer } from './request-pacer.js';
 
 export interface EngineSettings extends RunSettings {
   /** How often the scheduler ticks. Default 2000 ms. */
   tickMs: number;
   /** How long a lease lasts without renewal; another process adopts the campaign after that. Default 30 s. */
   leaseMs: number;
-  /** How often to look for stopped campaigns whose calls still await an outcome. Default 30 s. */
-  idleReconcileEveryMs: number;
+  /** How often the account's live attempts are looked at. Default 5 s. */
+  reconcileEveryMs: number;
+  /** The account's calls per minute, shared by running campaigns. */
+  accountRate: number;
   reconciler: ReconcilerSettings;
 }
 
 export const DEFAULT_ENGINE_TIMING = {
   tickMs: 2_000,
   leaseMs: 30_000,
-  idleReconcileEveryMs: 30_000,
+  reconcileEveryMs: 5_000,
   pollAfterMs: 120_000,
   retryableDelayMs: 5_000,
   idleMs: 1_000,
   statusCheckMs: 2_000,
-  reconcileEveryMs: 2_000,
-  reconciler: DEFAULT_RECONCILER_SETTINGS,
+  stallLimitMs: 2_000,
+  sameErrorLimit: 3,
 } satisfies Partial<EngineSettings>;
 
-/** What the engine shares with its runs; it adds the reconciler, the runner id and the lease check itself. */
-export interface EngineDeps extends Omit<RunDeps, 'reconciler' | 'runnerId' | 'leaseValid' | 'settings'> {
+export interface EngineDeps {
+  store: Store;
+  state: ContactState;
+  transitions: CampaignTransitions;
+  events: CampaignEvents;
+  dialer: Dialer;
+  pacer: RequestPacer;
+  lines: LiveLines;
+  hours: HoursCheck;
+  log: Logger;
   settings: EngineSettings;
+  now?: () => Date;
   /** Identifies this process in leases. Default host:pid:random. */
   runnerId?: string;
 }
 
 export class Engine {
   readonly runnerId: string;
+  readonly mode: 'live' | 'rehearsal';
   readonly #deps: EngineDeps;
+  readonly #now: () => Date;
   readonly #log: Logger;
   readonly #runs = new Map<string, { run: CampaignRun; leaseUntil: number }>();
   readonly #reconciler: Reconciler;
+  readonly #gate: DialGate;
+  readonly #jobs: JobLeases;
+  #shares = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
-  #stopped = false;
-  #idleCheckedAt = 0;
-  #idleAbort = new AbortController();
+  #stopped = true;
+  #reconciledAt = 0;
+  #lastTickAt = 0;
+  #chores = new AbortController();
   readonly #onStatus = (change: StatusChange) => this.#statusChanged(change);
+  readonly #onContact = ({ campaignId }: { campaignId: Types.ObjectId }) => this.#runs.get(String(campaignId))?.run.nudge();
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
+    this.#now = deps.now ?? (() => new Date());
     this.runnerId = deps.runnerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.mode = deps.dialer.rehearsal ? 'rehearsal' : 'live';
     this.#log = deps.log.child({ component: 'engine', runner: this.runnerId });
-    this.#reconciler = new Reconciler(deps.store, deps.state, deps.dialer, deps.pacer, this.#log, deps.settings.reconciler);
+    const { settings } = deps;
+    this.#reconciler = new Reconciler(deps.store, deps.state, deps.dialer, deps.lines, this.#log, settings.reconciler, this.#now);
+    this.#gate = new DialGate(
+      deps.store,
+      deps.state,
+      deps.lines,
+      deps.hours,
+      { firstCheckMs: settings.reconciler.staleDialingMs, leaseMarginMs: settings.stallLimitMs },
+      this.#log,
+    );
+    this.#jobs = new JobLeases(deps.store, this.runnerId);
+    deps.state.useLines((lineId, holder) => deps.lines.release(lineId, holder));
   }
 
   /** Campaign ids this process is running now. */
@@ -64,23 +109,30 @@ export class Engine {
     return [...this.#runs.keys()];
   }
 
+  /** When the last tick finished (0 before the first): `/healthz` reports a stalled engine. */
+  get lastTickAt(): number {
+    return this.#lastTickAt;
+  }
+
   start(): void {
     this.#stopped = false;
-    this.#idleAbort = new AbortController();
+    this.#chores = new AbortController();
     this.#deps.events.on('status', this.#onStatus);
-    this.#log.info({ rehearsal: this.#deps.dialer.rehearsal }, 'engine started');
+    this.#deps.events.on('contact', this.#onContact);
+    this.#log.info({ mode: this.mode }, 'engine started');
     this.#schedule(0);
   }
 
-  /** Stops every run (requests in flight are recorded), flushes counters and releases leases. */
+  /** Stops every run (requests in flight are recorded, leases given back). */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#deps.events.off('status', this.#onStatus);
-    this.#idleAbort.abort(new Error('engine stopping'));
+    this.#deps.events.off('contact', this.#onContact);
+    this.#chores.abort(new Error('engine stopping'));
     await this.#ticking;
     await Promise.all([...this.#runs.values()].map(({ run }) => run.stop('engine stopping')));
-    await this.#deps.counters.flush(this.#deps.store).catch((error: unknown) => this.#log.warn({ err: error }, 'final counter flush failed'));
+    await this.#jobs.release(this.#reconcilerJob()).catch(() => {});
     this.#log.info('engine stopped');
   }
 
@@ -90,6 +142,11 @@ export class Engine {
       this.#ticking = undefined;
     });
     return this.#ticking;
+  }
+
+  /** Wakes the run of a campaign (a calling window opened, contacts were queued). */
+  nudge(campaignId: Types.ObjectId | string): void {
+    this.#runs.get(String(campaignId))?.run.nudge();
   }
 
   #schedule(ms: number): void {
@@ -103,69 +160,77 @@ export class Engine {
   async #tick(): Promise<void> {
     try {
       await this.#renewLeases();
+      await this.#share();
       await this.#adopt();
-      await this.#deps.counters.flush(this.#deps.store);
-      await this.#reconcileIdle();
+      await this.#reconcile();
+      this.#lastTickAt = Date.now();
     } catch (error) {
       if (!this.#stopped) this.#log.warn({ err: error }, 'engine tick failed; will try again');
     }
   }
 
-  /**
-   * Calls still ringing when a campaign was stopped have outcomes too. Running campaigns reconcile in their runs and
-   * a paused one when it resumes (nothing at all is sent to Exotel for a paused campaign); a stopped one has no run,
-   * so the scheduler checks it now and then (any process may: every change is conditional and idempotent).
-   */
-  async #reconcileIdle(): Promise<void> {
-    const { store, settings } = this.#deps;
-    if (Date.now() - this.#idleCheckedAt < settings.idleReconcileEveryMs) return;
-    this.#idleCheckedAt = Date.now();
-    const due = await store.Contact.find(
-      { call_status: { $in: ['initiated', 'unknown'] }, check_after: { $lte: new Date() } },
-      { campaign_id: 1 },
-    )
-      .limit(500)
-      .lean();
-    const ids = [...new Set(due.map((c) => String(c.campaign_id)))].filter((id) => !this.#runs.has(id));
-    if (ids.length === 0) return;
-    const idle = await store.Campaign.find({ _id: { $in: ids }, status: 'stopped' }, { _id: 1 }).lean();
-    for (const { _id } of idle) {
-      if (this.#stopped) return;
-      await this.#reconciler.reconcile(_id, this.#idleAbort.signal);
-    }
-    if (idle.length > 0) await this.#deps.counters.flush(store);
+  #reconcilerJob(): string {
+    return `reconciler:${this.#deps.lines.account}`;
+  }
+
+  async #reconcile(): Promise<void> {
+    const { settings } = this.#deps;
+    if (Date.now() - this.#reconciledAt < settings.reconcileEveryMs) return;
+    this.#reconciledAt = Date.now();
+    if (!(await this.#jobs.hold(this.#reconcilerJob(), settings.reconcileEveryMs * 4))) return;
+    await this.#reconciler.reconcile(this.#chores.signal);
+  }
+
+  /** Every running campaign's calls per minute: its cap, or its share of the account's when the caps add up to more. */
+  async #share(): Promise<void> {
+    const running = await this.#deps.store.Campaign.find({ status: 'running' }, { _id: 1, calls_per_minute: 1 }).lean();
+    this.#shares = fairShares(
+      this.#deps.settings.accountRate,
+      running.map((c) => ({ id: String(c._id), cap: c.calls_per_minute ?? null })),
+    );
+  }
+
+  /** The calls a minute a campaign gets now: its fair share of the account's, never above its own cap. */
+  rateOf(campaign: CampaignFields): number {
+    return this.#rate(campaign);
+  }
+
+  #rate(campaign: CampaignFields): number {
+    return this.#shares.get(String(campaign._id)) ?? campaign.calls_per_minute ?? this.#deps.settings.accountRate;
   }
 
   async #adopt(): Promise<void> {
     const { store, settings } = this.#deps;
     const now = new Date();
     const free = { $or: [{ runner_id: null }, { lease_expires_at: { $lt: now } }, { runner_id: this.runnerId }] };
-    const candidates = await store.Campaign.find({ status: 'running', ...free }, { _id: 1 }).lean();
+    const mode = { mode: { $in: [this.mode, null] } };
+    const candidates = await store.Campaign.find({ status: 'running', ...mode, ...free }, { _id: 1 }).lean();
     for (const { _id } of candidates) {
       if (this.#stopped || this.#runs.has(String(_id))) continue;
       const leaseUntil = Date.now() + settings.leaseMs;
-      const adopted = await store.Campaign.findOneAndUpdate(
-        { _id, status: 'running', ...free },
-        { $set: { runner_id: this.runnerId, lease_expires_at: new Date(leaseUntil) } },
+      const adopted = (await store.Campaign.findOneAndUpdate(
+        { _id, status: 'running', ...mode, ...free },
+        { $set: { runner_id: this.runnerId, lease_expires_at: new Date(leaseUntil), mode: this.mode }, $inc: { lease_epoch: 1 } },
         { returnDocument: 'after' },
-      ).lean();
-      if (adopted) this.#startRun(_id, leaseUntil);
+      ).lean()) as CampaignFields | null;
+      if (adopted) await this.#startRun(adopted, leaseUntil);
     }
   }
 
-  #startRun(campaignId: Types.ObjectId, leaseUntil: number): void {
-    const key = String(campaignId);
-    const entry = { run: undefined as unknown as CampaignRun, leaseUntil };
-    const run = new CampaignRun(campaignId, {
+  async #startRun(campaign: CampaignFields, leaseUntil: number): Promise<void> {
+    const key = String(campaign._id);
+    // A crash may have left the counters behind the contacts; correct them before anyone reads them for a decision.
+    await recountCampaign(this.#deps.store, campaign._id, this.#log).catch((error: unknown) =>
+      this.#log.warn({ err: error, campaign: key }, 'recount at adoption failed; continuing with the counters as they are'),
+    );
+    const run = new CampaignRun(campaign._id, this.runnerId, campaign.lease_epoch, {
       ...this.#deps,
-      reconciler: this.#reconciler,
-      runnerId: this.runnerId,
-      // Keep a margin: a lease about to expire may already be someone else's by the time a request lands.
-      leaseValid: () => Date.now() < entry.leaseUntil - Math.min(5_000, this.#deps.settings.leaseMs / 4),
+      gate: this.#gate,
+      now: this.#now,
+      rate: (c) => this.#rate(c),
     });
-    entry.run = run;
-    this.#runs.set(key, entry);
-    this.#log.info({ campaign: key }, 'campaign adopted');
+    this.#runs.set(key, { run, leaseUntil });
+    this.#log.info({ campaign: key, epoch: campaign.lease_epoch }, 'campaign adopted');
     void run.start().finally(() => {
       if (this.#runs.get(key)?.run === run) this.#runs.delete(key);
     });
@@ -173,22 +238,18 @@ export class Engine {
 
   async #renewLeases(): Promise<void> {
     const { store, settings } = this.#deps;
-    for (const [key, entry] of this.#runs) {
-      if (entry.run.aborted) continue;
+    for (const entry of this.#runs.values()) {
+      const { run } = entry;
+      if (run.aborted) continue;
       const leaseUntil = Date.now() + settings.leaseMs;
       const renewed = await store.Campaign.findOneAndUpdate(
-        { _id: entry.run.campaignId, runner_id: this.runnerId },
+        { _id: run.campaignId, runner_id: this.runnerId, lease_epoch: run.epoch },
         { $set: { lease_expires_at: new Date(leaseUntil) } },
         { returnDocument: 'after' },
       ).lean();
-      if (!renewed) {
-        void entry.run.stop('lease lost to another process');
-      } else if (renewed.status !== 'running') {
-        void entry.run.stop(`campaign is ${renewed.status}`);
-      } else {
-        entry.leaseUntil = leaseUntil;
-      }
-      void key;
+      if (!renewed) void run.stop('lease lost to another process');
+      else if (renewed.status !== 'running') void run.stop(`campaign is ${renewed.status}`);
+      else entry.leaseUntil = leaseUntil;
     }
   }
 

@@ -1,40 +1,40 @@
-// Brings contacts whose outcome is not known yet in line with Exotel:
-// - `unknown` (an ambiguous request, or a runner that died while dialling) is looked up in Exotel's call list by
-//   number and time: found → initiated with that sid; absent after a grace period → pending (never dialled twice);
-//   Exotel unreachable → stays unknown and is checked again.
-// - `initiated` calls whose outcome has not arrived (no PUBLIC_URL, or a lost callback) are asked about by sid.
-// Every request goes through the account's pacer: Exotel's limit counts all API requests.
-import type { Types } from 'mongoose';
-import { comparablePhone } from '../campaigns/phone.js';
-import type { ContactState } from '../campaigns/contact-state.js';
-import type { ExotelCall } from '../exotel/exotel-call.js';
-import { FINAL_CALL_STATUSES } from '../exotel/exotel-call.js';
-import { isExotelError } from '../exotel/exotel-error.js';
-import type { Logger } from '../logger.js';
-import type { ContactFields, TerminalCallStatus } from '../store/contact-model.js';
+// Resolves every attempt whose outcome is not known yet, for the whole account, whatever its campaign's status
+// (paused and stopped campaigns' calls are resolved too). The attempts are the held live-call lines, a small set:
+// - `initiated` (Exotel accepted the call) whose callback has not come: its details are read by sid;
+// - `unknown` (an ambiguous answer, or a process that died after sending): looked up by sid when one is known, else in
+//   Exotel's call list by number and CustomField. The list never shows a call that is still queued, ringing or
+//   connected, so absence proves nothing until the call could no longer be live: it is declared absent (and the
+//   number queued again) only when the list was read after send time + TimeOut + TimeLimit + a settle margin;
+// - `dialing` for longer than any request can take: the process that sent it stopped; it becomes `unknown`.
+// Lines whose attempt is over (a crash between a contact's final write and the line's release) are given back.
+// Exactly one process of the account does this at a time (a job lease), and every change is conditional.
+import { parseAttemptKey } from '../store/call-model.js';
+import type { ContactFields } from '../store/contact-model.js';
+import type { LiveLineFields } from '../store/live-line-model.js';
 import type { Store } from '../store/store.js';
-import type { Dialer } from './dialer.js';
-import type { CallPacer } from './shared-pacer.js';
+import type { ContactState } from '../campaigns/contact-state.js';
+import { bucketOf, LIVE_BUCKETS } from '../campaigns/vocabulary.js';
+import type { Logger } from '../logger.js';
+import type { CallReport, Dialer } from './dialer.js';
+import { DialerUnavailableError } from './dialer.js';
+import type { LiveLines } from './live-lines.js';
 
 export interface ReconcilerSettings {
-  /** An unknown attempt absent from Exotel's call list this long after it was claimed was never placed. */
-  unknownGraceMs: number;
-  /** Ask again about an initiated call still in progress after this long. */
+  /** Exotel's TimeOut and TimeLimit the engine sends (seconds): the longest a placed call can stay off the list. */
+  ringSeconds: number;
+  maxCallSeconds: number;
+  /** Added after TimeOut + TimeLimit before absence from the list counts (Exotel lists a call after it ends). */
+  settleMs: number;
+  /** How often to look again at a live attempt. */
   pollEveryMs: number;
-  /** Re-check an unknown contact after Exotel could not be asked. */
+  /** Look again this soon when Exotel could not be asked. */
   unreachableRetryMs: number;
-  /** Exotel's timestamps are whole seconds in IST; accept calls created this much before the claim. */
+  /** A `dialing` attempt older than this was sent by a process that stopped. */
+  staleDialingMs: number;
+  /** Exotel's timestamps are whole seconds in IST, and clocks differ: accept calls created this much before sending. */
   clockSkewMs: number;
 }
 
-export const DEFAULT_RECONCILER_SETTINGS: ReconcilerSettings = {
-  unknownGraceMs: 120_000,
-  pollEveryMs: 30_000,
-  unreachableRetryMs: 30_000,
-  clockSkewMs: 60_000,
-};
-
-const BATCH = 50;
 /** Exotel's call list filters by at most five numbers. */
 const LIST_FILTER_MAX = 5;
 
@@ -43,119 +43,145 @@ export class Reconciler {
     private readonly store: Store,
     private readonly state: ContactState,
     private readonly dialer: Dialer,
-    private readonly pacer: CallPacer,
+    private readonly lines: LiveLines,
     private readonly log: Logger,
-    private readonly settings: ReconcilerSettings = DEFAULT_RECONCILER_SETTINGS,
+    private readonly settings: ReconcilerSettings,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** One pass: every unknown or initiated contact of the campaign whose check is due. One query finds them all. */
-  async reconcile(campaignId: Types.ObjectId, signal: AbortSignal): Promise<void> {
-    const due = (await this.store.Contact.find({
-      campaign_id: campaignId,
-      call_status: { $in: ['unknown', 'initiated'] },
-      check_after: { $lte: new Date() },
-    })
-      .sort({ check_after: 1 })
-      .limit(BATCH)
-      .lean()) as ContactFields[];
-    if (due.length === 0) return;
-    await this.#checkUnknown(due.filter((c) => c.call_status === 'unknown'), signal);
-    await this.#pollInitiated(due.filter((c) => c.call_status === 'initiated'), signal);
+  /** When an attempt sent at `sentAt` may be declared absent from a list read after it. */
+  absentAfter(sentAt: Date): Date {
+    const { ringSeconds, maxCallSeconds, settleMs } = this.settings;
+    return new Date(sentAt.getTime() + (ringSeconds + maxCallSeconds) * 1000 + settleMs);
   }
 
-  async #ask<T>(request: () => Promise<T>, signal: AbortSignal): Promise<T> {
-    const permit = await this.pacer.acquire(signal);
-    try {
-      const result = await request();
-      this.pacer.noteSuccess();
-      return result;
-    } catch (error) {
-      if (isExotelError(error) && error.status === 429) this.pacer.holdFor(error.retryAfterMs);
-      throw error;
-    } finally {
-      permit.release();
+  /** One pass over the lines whose check is due. */
+  async reconcile(signal: AbortSignal): Promise<void> {
+    const due = await this.lines.held(this.now());
+    const unknownWithoutSid: ContactFields[] = [];
+    for (const line of due) {
+      if (signal.aborted) return;
+      const contact = await this.#attemptOf(line);
+      if (!contact) continue;
+      if (contact.call_status === 'dialing') await this.#checkDialing(contact);
+      else if (contact.call_sid) await this.#checkBySid(contact, signal);
+      else unknownWithoutSid.push(contact);
+    }
+    for (let i = 0; i < unknownWithoutSid.length && !signal.aborted; i += LIST_FILTER_MAX) {
+      await this.#checkInList(unknownWithoutSid.slice(i, i + LIST_FILTER_MAX), signal);
     }
   }
 
-  async #checkUnknown(due: ContactFields[], signal: AbortSignal): Promise<void> {
-    for (let i = 0; i < due.length && !signal.aborted; i += LIST_FILTER_MAX) {
-      const group = due.slice(i, i + LIST_FILTER_MAX);
-      const since = new Date(Math.min(...group.map((c) => claimTime(c).getTime())) - this.settings.clockSkewMs);
-      let calls: ExotelCall[];
-      try {
-        calls = await this.#ask(() => this.dialer.listCalls(group.map((c) => c.phone), since, signal), signal);
-      } catch (error) {
-        if (signal.aborted) return;
-        this.log.warn({ err: error, contacts: group.length }, 'could not ask Exotel whether unknown calls were placed');
-        const retryAt = new Date(Date.now() + this.settings.unreachableRetryMs);
-        const note = `Could not ask Exotel whether this call was placed (${describe(error)}); checking again.`;
-        for (const c of group) await this.state.checkLater(c, retryAt, note);
-        continue;
-      }
-      for (const contact of group) await this.#settleUnknown(contact, calls);
+  /** The live attempt holding a line, or null after giving back a line whose attempt is over. */
+  async #attemptOf(line: LiveLineFields): Promise<ContactFields | null> {
+    const attempt = parseAttemptKey(line.holder);
+    const contact = attempt ? ((await this.store.Contact.findById(attempt.contactId).lean()) as ContactFields | null) : null;
+    const live = contact && attempt && contact.tries === attempt.try && LIVE_BUCKETS.includes(bucketOf(contact));
+    if (live) return contact;
+    // The gate takes the line just before it claims the contact: leave a young line alone.
+    const young = line.since && this.now().getTime() - line.since.getTime() < 60_000 && contact && attempt && contact.tries < attempt.try;
+    if (!young) {
+      await this.lines.release(line._id, line.holder!);
+      this.log.info({ line: line._id }, 'gave back a live-call line whose attempt is over');
     }
+    return null;
   }
 
-  async #settleUnknown(contact: ContactFields, calls: ExotelCall[]): Promise<void> {
-    const claimedAt = claimTime(contact).getTime();
-    const match = calls
-      .filter(
-        (call) =>
-          comparablePhone(call.from ?? '') === contact.phone &&
-          call.sid !== contact.call_sid &&
-          (call.customField === undefined || call.customField === '' || call.customField === String(contact._id)) &&
-          (call.dateCreated === null || call.dateCreated.getTime() >= claimedAt - this.settings.clockSkewMs),
-      )
-      .sort((a, b) => (a.dateCreated?.getTime() ?? 0) - (b.dateCreated?.getTime() ?? 0))[0];
-    const now = new Date();
-    if (match) {
-      this.log.info({ contact: String(contact._id), call_sid: match.sid }, 'unknown attempt found in Exotel call list');
-      const found = await this.state.foundOnExotel(contact, match.sid, match.dateCreated, now);
-      if (found && FINAL_CALL_STATUSES.has(match.status)) await this.#recordFinal(match, contact);
+  async #checkDialing(contact: ContactFields): Promise<void> {
+    const sent = contact.sent_at ?? contact.updated_at;
+    const staleAt = sent.getTime() + this.settings.staleDialingMs;
+    if (this.now().getTime() < staleAt) {
+      await this.state.checkLater(contact, new Date(staleAt));
       return;
     }
-    if (now.getTime() - claimedAt >= this.settings.unknownGraceMs) {
-      this.log.info({ contact: String(contact._id) }, 'unknown attempt absent from Exotel call list; queued again');
-      await this.state.absentOnExotel(contact, now);
-    } else {
-      const remaining = this.settings.unknownGraceMs - (now.getTime() - claimedAt);
-      await this.state.checkLater(contact, new Date(now.getTime() + Math.min(remaining, 5_000)));
-    }
+    this.log.warn({ contact: contact._id }, 'an attempt was left dialling by a process that stopped; checking it with Exotel');
+    await this.state.unknown(contact, 'The process dialling this number stopped; checking with Exotel whether the call was placed.', this.now());
   }
 
-  async #pollInitiated(due: ContactFields[], signal: AbortSignal): Promise<void> {
-    for (const contact of due) {
+  async #checkBySid(contact: ContactFields, signal: AbortSignal): Promise<void> {
+    let report: CallReport | null;
+    try {
+      report = await this.dialer.callDetails(contact.call_sid!, signal);
+    } catch (error) {
       if (signal.aborted) return;
-      try {
-        const call = await this.#ask(() => this.dialer.getCall(contact.call_sid!, signal), signal);
-        if (FINAL_CALL_STATUSES.has(call.status)) await this.#recordFinal(call, contact);
-        else await this.state.checkLater(contact, new Date(Date.now() + this.settings.pollEveryMs));
-      } catch (error) {
-        if (signal.aborted) return;
-        this.log.warn({ err: error, call_sid: contact.call_sid }, 'could not fetch call details');
-        await this.state.checkLater(contact, new Date(Date.now() + this.settings.unreachableRetryMs));
+      await this.#unreachable([contact], error);
+      return;
+    }
+    if (report?.final) {
+      await this.#final(contact, report);
+      return;
+    }
+    // Not final yet, or not known to Exotel yet (a sid we got but details lag): look again later.
+    await this.state.checkLater(contact, new Date(this.now().getTime() + this.settings.pollEveryMs));
+  }
+
+  async #checkInList(group: ContactFields[], signal: AbortSignal): Promise<void> {
+    const askedAt = this.now();
+    const since = new Date(Math.min(...group.map((c) => (c.sent_at ?? c.updated_at).getTime())) - this.settings.clockSkewMs);
+    let calls: CallReport[];
+    try {
+      calls = await this.dialer.finalCalls(group.map((c) => c.phone), since, signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      await this.#unreachable(group, error);
+      return;
+    }
+    for (const contact of group) {
+      const match = matchAttempt(contact, calls, this.settings.clockSkewMs);
+      if (match) {
+        this.log.info({ contact: contact._id, call_sid: match.sid }, 'attempt found in Exotel’s call list');
+        const placed = await this.state.placed(contact, match.sid, match.createdAt, askedAt);
+        if (placed) await this.#final(placed, match);
+        continue;
+      }
+      const absentAt = this.absentAfter(contact.sent_at ?? contact.updated_at);
+      if (askedAt.getTime() >= absentAt.getTime()) {
+        this.log.info({ contact: contact._id }, 'attempt absent from Exotel’s call list after it could no longer be live; queued again');
+        await this.state.absent(contact, askedAt);
+      } else {
+        const next = Math.min(absentAt.getTime(), askedAt.getTime() + this.settings.pollEveryMs);
+        await this.state.checkLater(contact, new Date(next), 'Checking with Exotel whether this call was placed.');
       }
     }
   }
 
-  async #recordFinal(call: ExotelCall, contact: ContactFields): Promise<void> {
+  async #final(contact: ContactFields, report: CallReport): Promise<void> {
     await this.state.outcome({
-      contactId: String(contact._id),
-      callSid: call.sid,
-      status: call.status as TerminalCallStatus,
-      startedAt: call.startTime,
-      endedAt: call.endTime,
-      durationSeconds: call.duration,
-      error: call.status === 'failed' ? 'Exotel reported the call failed.' : null,
+      contactId: contact._id,
+      try: contact.tries,
+      callSid: report.sid,
+      status: report.outcome!,
+      startedAt: report.startedAt,
+      endedAt: report.endedAt,
+      durationSeconds: report.durationSeconds,
+      price: report.price,
+      answeredBy: report.answeredBy,
+      error: report.outcome === 'failed' ? 'Exotel reported the call failed.' : null,
     });
+  }
+
+  async #unreachable(group: ContactFields[], error: unknown): Promise<void> {
+    const why = error instanceof DialerUnavailableError ? error.message : error instanceof Error ? error.message : String(error);
+    this.log.warn({ err: error, attempts: group.length }, 'could not ask Exotel about live attempts; will ask again');
+    const retryAt = new Date(this.now().getTime() + this.settings.unreachableRetryMs);
+    for (const c of group) {
+      const note = c.call_status === 'unknown' ? `Could not ask Exotel whether this call was placed (${why.slice(0, 200)}); checking again.` : undefined;
+      await this.state.checkLater(c, retryAt, note);
+    }
   }
 }
 
-function claimTime(contact: ContactFields): Date {
-  return contact.claimed_at ?? contact.updated_at;
-}
-
-function describe(error: unknown): string {
-  if (isExotelError(error)) return error.status ? `HTTP ${error.status}` : error.message;
-  return error instanceof Error ? error.message : String(error);
+/**
+ * The listed call that is this attempt: the one carrying its CustomField; when Exotel leaves CustomField out, a call
+ * to the same number created after the request was sent, the earliest such.
+ */
+export function matchAttempt(contact: ContactFields, calls: readonly CallReport[], skewMs: number): CallReport | null {
+  const key = `${contact._id}:${contact.tries}`;
+  const byKey = calls.find((c) => c.attemptKey === key);
+  if (byKey) return byKey;
+  const sent = (contact.sent_at ?? contact.updated_at).getTime();
+  const candidates = calls
+    .filter((c) => c.attemptKey === null && c.phone === contact.phone && (c.createdAt === null || c.createdAt.getTime() >= sent - skewMs))
+    .sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
+  return candidates[0] ?? null;
 }

@@ -53,6 +53,7 @@ export const exotelCallSchema = z
     Duration: numeric,
     Price: numeric,
     CustomField: optionalText.optional(),
+    AnsweredBy: optionalText.optional(),
   })
   .transform((c) => ({
     sid: c.Sid,
@@ -68,6 +69,8 @@ export const exotelCallSchema = z
     duration: c.Duration,
     price: c.Price,
     ...(c.CustomField == null ? {} : { customField: c.CustomField }),
+    /** `human` or `machine` when Exotel detected who answered. */
+    answeredBy: c.AnsweredBy ?? null,
   }));
 
 export type ExotelCall = z.output<typeof exotelCallSchema>;

@@ -21,6 +21,12 @@ export interface ExotelClientOptions {
   responseTimeoutMs?: number;
   /** Most sockets kept open to Exotel; requests beyond it queue in the pool. Default 10. */
   maxConnections?: number;
+  /**
+   * Called before every HTTP request, including each page of a call list (Exotel's limit counts every API request):
+   * the engine waits here for the account's pacer. Not called for `place-call`, whose slot the caller takes itself
+   * before its last checks. Default: none.
+   */
+  beforeRequest?: (operation: Operation, signal?: AbortSignal) => Promise<void>;
   /** Replaces the client's own keep-alive pool (tests: undici `MockAgent`). `connectTimeoutMs` and `maxConnections`
    * then belong to that dispatcher, and `close()` leaves it open for its owner. Default: a `Pool` on `baseUrl`. */
   dispatcher?: Dispatcher;
@@ -78,7 +84,7 @@ const NOT_SENT_CODES = new Set([
   'UND_ERR_DESTROYED',
 ]);
 
-type Operation = 'place-call' | 'call-details' | 'call-list';
+export type Operation = 'place-call' | 'call-details' | 'call-list';
 
 /**
  * Exotel's voice REST API over one keep-alive undici pool. Every failure is an {@link ExotelError} whose `kind` says
@@ -93,6 +99,7 @@ export class ExotelClient {
   readonly #authorization: string;
   readonly #secrets: string[];
   readonly #responseTimeoutMs: number;
+  readonly #beforeRequest: ExotelClientOptions['beforeRequest'];
 
   constructor(options: ExotelClientOptions) {
     const url = parseBaseUrl(options.baseUrl);
@@ -103,6 +110,7 @@ export class ExotelClient {
     this.#responseTimeoutMs = positiveInteger('responseTimeoutMs', options.responseTimeoutMs, DEFAULT_RESPONSE_TIMEOUT_MS);
     const maxConnections = positiveInteger('maxConnections', options.maxConnections, DEFAULT_MAX_CONNECTIONS);
 
+    this.#beforeRequest = options.beforeRequest;
     this.#origin = url.origin;
     this.#basePath = url.pathname.replace(/\/+$/, '');
     this.#accountPath = `${this.#basePath}/v1/Accounts/${encodeURIComponent(options.accountSid)}`;
@@ -242,6 +250,7 @@ export class ExotelClient {
     body: string | undefined,
     signal?: AbortSignal,
   ): Promise<unknown> {
+    if (operation !== 'place-call') await this.#beforeRequest?.(operation, signal);
     // Nothing has been sent yet, so the caller's own abort reason is the honest answer.
     signal?.throwIfAborted();
     const headers: Record<string, string> = { authorization: this.#authorization, accept: 'application/json' };
@@ -291,7 +300,11 @@ export class ExotelClient {
     } catch {
       // Not every failure comes from Exotel itself (proxies, load balancers answer HTML); the status still classifies it.
     }
-    const kind: ExotelErrorKind = status === 429 || status >= 500 ? 'retryable' : 'definite';
+    // A 429 proves the request was refused before anything happened. For a call, a 5xx, a 408 or a 499 does not: the
+    // call may have been placed behind a gateway that then failed (EXOTEL.md); for a read, retrying is harmless.
+    const uncertain = status >= 500 || status === 408 || status === 499;
+    const kind: ExotelErrorKind =
+      status === 429 ? 'retryable' : uncertain ? (operation === 'place-call' ? 'ambiguous' : 'retryable') : 'definite';
     // 503 may carry Retry-After too (RFC 9110); honouring it costs nothing.
     const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(retryAfter) : undefined;
     const consequence =
@@ -299,7 +312,9 @@ export class ExotelClient {
         ? ''
         : kind === 'retryable'
           ? ' No call was placed; it may be tried again later.'
-          : ' No call was placed.';
+          : kind === 'ambiguous'
+            ? ' The call may have been placed and must be checked before dialling again.'
+            : ' No call was placed.';
     const detail = exotelMessage ? `: ${exotelMessage.replace(/\.?\s*$/, '')}` : '';
     const withCode = code ? ` (code ${code})` : '';
     return new ExotelError(`Exotel rejected the ${operation} request with HTTP ${status}${withCode}${detail}.${consequence}`, {

@@ -65,14 +65,15 @@ export function exotelStatusRoute(secret: string, state: ContactState, log: Logg
       }
       if (!FINAL_CALL_STATUSES.has(callback.status)) return answer(res, 200, 'ok');
       try {
-        const result = await state.outcome({
+        const result = await state.reported({
+          attemptKey: callback.customField ?? null,
           callSid: callback.callSid,
           status: callback.status as TerminalCallStatus,
           startedAt: callback.startTime ?? null,
           endedAt: callback.endTime ?? callback.dateUpdated ?? null,
           durationSeconds: callback.duration ?? null,
+          answeredBy: callback.legs?.find((l) => l.answeredBy)?.answeredBy ?? null,
           error: callback.status === 'failed' ? 'Exotel reported the call failed.' : null,
-          contactId: callback.customField ?? null,
         });
         routeLog.debug({ call_sid: callback.callSid, status: callback.status, recorded: result !== null }, 'status callback');
         answer(res, 200, 'ok');

@@ -1,16 +1,16 @@
 import type { CampaignService } from '../campaigns/campaign-service.js';
+import type { ContactsService } from '../campaigns/contacts-service.js';
 import type { DncService } from '../campaigns/dnc-service.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
 import type { ProgressReporter } from './progress/progress-reporter.js';
 
 /** What Slack listeners need; built once in app.ts. */
 export interface SlackDeps {
   config: Config;
   log: Logger;
-  store: Store;
   service: CampaignService;
+  contacts: ContactsService;
   dnc: DncService;
   progress: ProgressReporter;
 }

@@ -1,98 +1,112 @@
 import { Schema, type Connection, type HydratedDocument, type Model, type Types } from 'mongoose';
+import { CALL_STATUSES, OUTCOMES, SKIP_REASONS, type CallStatus, type Outcome, type SkipReason } from '../campaigns/vocabulary.js';
 
-/** `call_status` values (the original system's field name). See DESIGN.md, State. */
-export const CALL_STATUSES = [
-  'pending',
-  'dialing',
-  'initiated',
-  'unknown',
-  'completed',
-  'busy',
-  'no-answer',
-  'failed',
-  'canceled',
-  'skipped',
-] as const;
-export type CallStatus = (typeof CALL_STATUSES)[number];
-
+export type { CallStatus, SkipReason } from '../campaigns/vocabulary.js';
+export { CALL_STATUSES, SKIP_REASONS } from '../campaigns/vocabulary.js';
 /** Outcomes Exotel reports when a call ends. */
-export const TERMINAL_CALL_STATUSES = ['completed', 'busy', 'no-answer', 'failed', 'canceled'] as const;
-export type TerminalCallStatus = (typeof TERMINAL_CALL_STATUSES)[number];
+export const TERMINAL_CALL_STATUSES = OUTCOMES;
+export type TerminalCallStatus = Outcome;
 
-export const SKIP_REASONS = ['invalid', 'dnc', 'duplicate'] as const;
+/**
+ * A contact's `_id` is `<campaign id>:<sequence number>`, 7 digits: the engine walks a campaign's contacts by `_id`,
+ * the one lookup every database (FerretDB included) serves without reading the whole collection.
+ */
+export function contactId(campaignId: Types.ObjectId | string, seq: number): string {
+  return `${String(campaignId)}:${String(seq).padStart(7, '0')}`;
+}
 
-export type SkipReason = (typeof SKIP_REASONS)[number];
+/** The campaign id and sequence number of a contact id, or null when it is not one. */
+export function parseContactId(id: string): { campaignId: string; seq: number } | null {
+  const m = /^([0-9a-f]{24}):(\d{7,})$/i.exec(id);
+  return m ? { campaignId: m[1]!.toLowerCase(), seq: Number(m[2]) } : null;
+}
 
 export interface ContactFields {
-  _id: Types.ObjectId;
+  _id: string;
   campaign_id: Types.ObjectId;
+  seq: number;
   phone: string;
   name: string;
   description: string;
+  /** Extra CSV columns (amount, due_date, loan_id, …). */
+  fields: Record<string, string>;
+
   call_status: CallStatus;
   skip_reason: SkipReason | null;
+  /** Requests sent for this contact, ever: the current one's number; `CustomField` is `<_id>:<tries>`. */
+  tries: number;
+  /** Calls placed, or possibly placed: what the attempt cap counts (a request proven not placed gives it back). */
   attempts: number;
+  /** Earliest time the next attempt may be made. */
   next_attempt_at: Date;
+  /** The run that made the current request, and its lease epoch. */
   runner_id: string | null;
-  claimed_at: Date | null;
+  lease_epoch: number | null;
+  /** When the current request was sent (set immediately before sending): the grace for an ambiguous answer counts from it. */
+  sent_at: Date | null;
+  /** The live-call line this attempt holds. */
+  line_id: string | null;
+
   call_sid: string | null;
   call_started_at: Date | null;
   call_ended_at: Date | null;
   call_duration: number | null;
+  /** Exotel's message for a failed request or call, or why the outcome is still being checked. */
   call_error: string | null;
   outcome_at: Date | null;
-  last_outcome: TerminalCallStatus | null;
+  /** The outcome of the last finished attempt; on a pending contact it means "waiting for a retry". */
+  last_outcome: Outcome | null;
+  answered_by: string | null;
+  digits: string | null;
+  /** When to ask Exotel about this attempt next. */
   check_after: Date | null;
-  reported_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
 export const contactSchema = new Schema<ContactFields>(
   {
+    _id: { type: String, required: true },
     campaign_id: { type: Schema.Types.ObjectId, required: true, ref: 'Campaign' },
+    seq: { type: Number, required: true },
     /** Normalised number, 91XXXXXXXXXX. */
     phone: { type: String, required: true },
     name: { type: String, default: '', maxlength: 200 },
     description: { type: String, default: '', maxlength: 1000 },
+    fields: { type: Schema.Types.Mixed, default: () => ({}) },
 
     call_status: { type: String, enum: CALL_STATUSES, default: 'pending', required: true },
     skip_reason: { type: String, enum: [...SKIP_REASONS, null], default: null },
-    /** Attempts started (claims), including the one in progress. */
+    tries: { type: Number, default: 0, min: 0 },
     attempts: { type: Number, default: 0, min: 0 },
-    /** Earliest time the next attempt may be claimed. */
     next_attempt_at: { type: Date, default: () => new Date(0) },
-
-    /** Which runner claimed the current attempt, and when. */
     runner_id: { type: String, default: null },
-    claimed_at: { type: Date, default: null },
+    lease_epoch: { type: Number, default: null },
+    sent_at: { type: Date, default: null },
+    line_id: { type: String, default: null },
 
     call_sid: { type: String, default: null },
     call_started_at: { type: Date, default: null },
     call_ended_at: { type: Date, default: null },
     call_duration: { type: Number, default: null },
-    /** Exotel's message for a failed request or call, or why the outcome is unknown. */
     call_error: { type: String, default: null },
-    /** When the terminal outcome was recorded (callback or reconciliation). */
     outcome_at: { type: Date, default: null },
-    /** The outcome of the previous attempt, kept while a retry waits (shown as "retrying"). */
-    last_outcome: { type: String, enum: [...TERMINAL_CALL_STATUSES, null], default: null },
-    /** When to ask Exotel about an initiated call whose outcome has not arrived, or re-check an unknown one. */
+    last_outcome: { type: String, enum: [...OUTCOMES, null], default: null },
+    answered_by: { type: String, default: null },
+    digits: { type: String, default: null },
     check_after: { type: Date, default: null },
-    /** When this contact's failure was posted in the progress message's thread. */
-    reported_at: { type: Date, default: null },
   },
   {
     strict: 'throw',
     collection: 'contacts',
     timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' },
+    minimize: false,
   },
 );
 
+// Import dedupes by number; exports and the finish report read a campaign's contacts in order.
 contactSchema.index({ campaign_id: 1, phone: 1 }, { unique: true });
-contactSchema.index({ campaign_id: 1, call_status: 1, next_attempt_at: 1 });
-// Status callbacks find their contact by Exotel's CallSid.
-contactSchema.index({ call_sid: 1 });
+contactSchema.index({ campaign_id: 1, seq: 1 });
 
 export type ContactDoc = HydratedDocument<ContactFields>;
 export type ContactModel = Model<ContactFields>;

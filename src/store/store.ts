@@ -3,7 +3,12 @@ import type { Logger } from '../logger.js';
 import { campaignModel, type CampaignModel } from './campaign-model.js';
 import { contactModel, type ContactModel } from './contact-model.js';
 import { dncModel, type DncModel } from './dnc-model.js';
-import { pacerSlotModel, type PacerSlotModel } from './pacer-slot-model.js';
+import { pacerStateModel, type PacerStateModel } from './pacer-state-model.js';
+import { callModel, type CallModel } from './call-model.js';
+import { failureModel, type FailureModel } from './failure-model.js';
+import { jobLeaseModel, type JobLeaseModel } from './job-lease-model.js';
+import { liveLineModel, type LiveLineModel } from './live-line-model.js';
+import { retryBucketModel, type RetryBucketModel } from './retry-bucket-model.js';
 
 export class DatabaseUnreachableError extends Error {
   constructor(readonly where: string, options?: { cause?: unknown }) {
@@ -30,7 +35,12 @@ export interface Store {
   readonly Campaign: CampaignModel;
   readonly Contact: ContactModel;
   readonly Dnc: DncModel;
-  readonly PacerSlot: PacerSlotModel;
+  readonly PacerState: PacerStateModel;
+  readonly Call: CallModel;
+  readonly LiveLine: LiveLineModel;
+  readonly RetryBucket: RetryBucketModel;
+  readonly Failure: FailureModel;
+  readonly JobLease: JobLeaseModel;
   /** True when the server answers a ping. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -64,8 +74,13 @@ export async function openStore(uri: string, options: StoreOptions = {}): Promis
   const Campaign = campaignModel(connection);
   const Contact = contactModel(connection);
   const Dnc = dncModel(connection);
-  const PacerSlot = pacerSlotModel(connection);
-  const models = [Campaign, Contact, Dnc, PacerSlot] as const;
+  const PacerState = pacerStateModel(connection);
+  const Call = callModel(connection);
+  const LiveLine = liveLineModel(connection);
+  const RetryBucket = retryBucketModel(connection);
+  const Failure = failureModel(connection);
+  const JobLease = jobLeaseModel(connection);
+  const models = [Campaign, Contact, Dnc, PacerState, Call, LiveLine, RetryBucket, Failure, JobLease] as const;
   await Promise.all(models.map((m) => m.createCollection())).catch(() => {});
   await Promise.all(models.map((m) => m.createIndexes()));
 
@@ -80,7 +95,12 @@ export async function openStore(uri: string, options: StoreOptions = {}): Promis
     Campaign,
     Contact,
     Dnc,
-    PacerSlot,
+    PacerState,
+    Call,
+    LiveLine,
+    RetryBucket,
+    Failure,
+    JobLease,
     async ping() {
       try {
         await connection.db!.admin().ping();

@@ -12,7 +12,7 @@ export function campaignControl(deps: SlackDeps, control: 'pause' | 'resume' | '
     await ack();
     const id = campaignIdOf(action.value);
     if (!id) return;
-    const result = await deps.service[control](id, { userId: body.user.id, admins: deps.config.admins });
+    const result = await deps.service[control](id, { userId: body.user.id });
     if (!result.ok) {
       // Only the person who clicked sees why nothing happened; the progress message stays as it is.
       await respond({ response_type: 'ephemeral', replace_original: false, ...notice(refusal(control, result)) });

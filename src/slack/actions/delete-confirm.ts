@@ -11,7 +11,7 @@ export function deleteConfirm(deps: SlackDeps) {
     await ack();
     const id = campaignIdOf(action.value);
     if (!id) return void (await respond({ replace_original: true, ...notice('That button is out of date. Run the command again.') }));
-    const result = await deps.service.delete(id, { userId: body.user.id, admins: deps.config.admins });
+    const result = await deps.service.delete(id, { userId: body.user.id });
     if (!result.ok) return void (await respond({ replace_original: true, ...notice(refusal('delete', result)) }));
     deps.log.info({ campaign: String(id), by: body.user.id }, 'campaign deleted');
     await respond({ replace_original: true, ...notice(`Deleted \`${result.campaign.name}\` and its contacts.`) });

@@ -1,7 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { canManage } from '../../campaigns/campaign-service.js';
 import { startSummaryOf } from '../start-summary.js';
-import type { ContactFields } from '../../store/contact-model.js';
 import { contactsModal, CONTACTS_PAGE_SIZE } from '../blocks/contacts-modal-blocks.js';
 import { messageModal, startModal } from '../blocks/start-modal-blocks.js';
 import { refusal, whoCanAct } from '../campaign-sentences.js';
@@ -19,10 +17,10 @@ export function homeStart(deps: SlackDeps) {
     const campaign = await deps.service.findById(campaignIdOf(action.value) ?? '');
     const open = (view: Parameters<typeof client.views.open>[0]['view']) => client.views.open({ trigger_id: body.trigger_id, view });
     if (!campaign) return void (await open(messageModal('Start campaign', 'That campaign no longer exists.')));
-    if (!canManage(campaign, { userId: body.user.id, admins: deps.config.admins })) {
+    if (!deps.service.canManage(campaign, { userId: body.user.id })) {
       return void (await open(messageModal('Start campaign', whoCanAct(campaign, 'start'))));
     }
-    const summary = await deps.service.summary(campaign);
+    const summary = deps.service.summary(campaign);
     if (campaign.status === 'running' || campaign.status === 'paused' || summary.toCall === 0) {
       const reason = summary.toCall === 0 ? 'nothing-to-call' : 'wrong-status';
       return void (await open(messageModal('Start campaign', refusal('start', { ok: false, reason, campaign }))));
@@ -41,7 +39,7 @@ export function startModalSubmit(deps: SlackDeps) {
       return;
     }
     if (!id) return void (await ack({ response_action: 'update', view: messageModal('Start campaign', 'That campaign no longer exists.') }));
-    const result = await deps.service.start(id, { userId: body.user.id, admins: deps.config.admins }, { channel, progress_channel: channel });
+    const result = await deps.service.start(id, { userId: body.user.id }, { channel, progress_channel: channel });
     if (!result.ok) {
       await ack({ response_action: 'update', view: messageModal('Start campaign', refusal('start', result)) });
       return;
@@ -78,13 +76,6 @@ export function contactsPage(deps: SlackDeps) {
 async function contactsPageView(deps: SlackDeps, rawId: string, page: number) {
   const campaign = await deps.service.findById(campaignIdOf(rawId) ?? '');
   if (!campaign) return messageModal('Contacts', 'That campaign no longer exists.');
-  const total = await deps.store.Contact.countDocuments({ campaign_id: campaign._id });
-  const lastPage = Math.max(0, Math.ceil(total / CONTACTS_PAGE_SIZE) - 1);
-  const current = Math.min(page, lastPage);
-  const contacts = (await deps.store.Contact.find({ campaign_id: campaign._id })
-    .sort({ _id: 1 })
-    .skip(current * CONTACTS_PAGE_SIZE)
-    .limit(CONTACTS_PAGE_SIZE)
-    .lean()) as ContactFields[];
-  return contactsModal({ campaign, contacts, page: current, total });
+  const { contacts, page: current } = await deps.contacts.page(campaign, page, CONTACTS_PAGE_SIZE);
+  return contactsModal({ campaign, contacts, page: current, total: campaign.contacts_seq });
 }

@@ -21,7 +21,7 @@ export function startConfirm(deps: SlackDeps) {
     const id = campaignIdOf(action.value);
     const channel = body.channel?.id ?? null;
     if (!id) return void (await respond({ replace_original: true, ...notice('That button is out of date. Run the command again.') }));
-    const result = await deps.service.start(id, { userId: body.user.id, admins: deps.config.admins }, { channel, progress_channel: channel });
+    const result = await deps.service.start(id, { userId: body.user.id }, { channel, progress_channel: channel });
     if (!result.ok) {
       await respond({ replace_original: true, ...notice(refusal('start', result)) });
       return;

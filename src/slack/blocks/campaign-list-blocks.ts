@@ -1,7 +1,13 @@
 import type { KnownBlock } from '@slack/types';
 import type { CampaignFields } from '../../store/campaign-model.js';
 import { COMMAND } from '../ids.js';
+import { progressLine } from './progress-blocks.js';
 import { escapeText, slackDate, STATUS_EMOJI, STATUS_LABEL, truncate } from './format.js';
+
+/** When a scheduled campaign starts. */
+export function when(c: Pick<CampaignFields, 'status' | 'scheduled_at'>): string {
+  return c.status === 'scheduled' && c.scheduled_at ? ` · starts ${slackDate(c.scheduled_at)}` : '';
+}
 
 /** How many campaigns one list message shows (Block Kit allows 50 blocks). */
 export const LIST_LIMIT = 40;
@@ -13,15 +19,13 @@ export function campaignListMessage(campaigns: readonly CampaignFields[], more: 
   }
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: '*Campaigns*, most recently changed first:' } }];
   for (const c of campaigns.slice(0, LIST_LIMIT)) {
-    const done = c.calls_completed + c.calls_busy + c.calls_no_answer + c.calls_failed + c.calls_canceled + c.contacts_skipped;
-    const failed = c.calls_busy + c.calls_no_answer + c.calls_failed + c.calls_canceled;
     blocks.push({
       type: 'section',
       text: {
         type: 'mrkdwn',
         text: truncate(
           `${STATUS_EMOJI[c.status] ?? ''} \`${c.name}\` — ${escapeText(c.title)} · ${STATUS_LABEL[c.status] ?? c.status} · ` +
-            `${done}/${c.total_contacts} (${failed} failed) · updated ${slackDate(c.updated_at, '{date_short_pretty}')}`,
+            `${progressLine(c.counts)}${when(c)} · updated ${slackDate(c.updated_at, '{date_short_pretty}')}`,
           3000,
         ),
       },

@@ -1,30 +1,37 @@
-import type { ContactFields } from '../../store/contact-model.js';
+import type { Outcome } from '../../campaigns/vocabulary.js';
 import { escapeText, formatPhone, truncate } from './format.js';
+
+/** A number finally not reached, as the thread shows it. */
+export interface FailureItem {
+  phone: string;
+  name: string;
+  outcome: Outcome;
+  reason: string | null;
+  /** The attempt it ended on. */
+  try: number;
+}
 
 const REASON: Record<string, string> = {
   busy: 'busy',
   'no-answer': 'no answer',
-  failed: 'failed',
+  failed: 'could not connect',
   canceled: 'canceled',
-  unknown: 'not known yet: Exotel could not be asked',
 };
 
-/** One line per number that did not connect: number, name, reason, attempt. */
-export function failureLine(contact: Pick<ContactFields, 'phone' | 'name' | 'call_status' | 'call_error' | 'attempts'>): string {
-  const reason = REASON[contact.call_status] ?? contact.call_status;
-  const detail = contact.call_error && contact.call_status !== 'busy' && contact.call_status !== 'no-answer' ? ` — ${escapeText(truncate(contact.call_error, 200))}` : '';
-  const name = contact.name ? ` · ${escapeText(truncate(contact.name, 60))}` : '';
-  return `• ${formatPhone(contact.phone)}${name} · *${reason}*${detail} · attempt ${Math.max(contact.attempts, 1)}`;
+/** One line per number not reached: number, name, reason, attempt. */
+export function failureLine(f: FailureItem): string {
+  const reason = REASON[f.outcome] ?? f.outcome;
+  const detail = f.reason && f.outcome !== 'busy' && f.outcome !== 'no-answer' ? ` — ${escapeText(truncate(f.reason, 200))}` : '';
+  const name = f.name ? ` · ${escapeText(truncate(f.name, 60))}` : '';
+  return `• ${formatPhone(f.phone)}${name} · *${reason}*${detail} · attempt ${Math.max(f.try, 1)}`;
 }
 
-/** A thread reply listing failures, within Slack's text limit; `count` says how many contacts it holds. */
-export function failureReply(
-  contacts: ReadonlyArray<Pick<ContactFields, 'phone' | 'name' | 'call_status' | 'call_error' | 'attempts'>>,
-): { text: string; count: number } {
+/** A thread reply listing numbers not reached, within Slack's text limit; `count` says how many it holds. */
+export function failureReply(failures: readonly FailureItem[]): { text: string; count: number } {
   const lines: string[] = [];
   let size = 0;
-  for (const c of contacts) {
-    const line = failureLine(c);
+  for (const f of failures) {
+    const line = failureLine(f);
     if (size + line.length + 1 > 3900) break;
     lines.push(line);
     size += line.length + 1;

@@ -47,12 +47,6 @@ export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
-/** "09:00–21:00 Asia/Kolkata" */
-export function windowText(startMinute: number, endMinute: number, timeZone: string): string {
-  const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-  return `${hhmm(startMinute)}–${hhmm(endMinute)} ${timeZone}`;
-}
-
 export const STATUS_LABEL: Record<string, string> = {
   draft: 'Draft',
   scheduled: 'Scheduled',
@@ -60,6 +54,7 @@ export const STATUS_LABEL: Record<string, string> = {
   paused: 'Paused',
   completed: 'Completed',
   stopped: 'Stopped',
+  expired: 'Expired',
 };
 
 export const STATUS_EMOJI: Record<string, string> = {
@@ -69,4 +64,5 @@ export const STATUS_EMOJI: Record<string, string> = {
   paused: ':double_vertical_bar:',
   completed: ':white_check_mark:',
   stopped: ':black_square_for_stop:',
+  expired: ':hourglass:',
 };

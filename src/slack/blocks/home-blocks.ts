@@ -1,17 +1,14 @@
 import type { Button, HomeView, KnownBlock } from '@slack/types';
 import type { CampaignFields } from '../../store/campaign-model.js';
+import { STARTABLE_STATUSES } from '../../campaigns/vocabulary.js';
 import { ActionId, COMMAND } from '../ids.js';
+import { when } from './campaign-list-blocks.js';
+import { progressLine } from './progress-blocks.js';
 import { escapeText, slackDate, STATUS_EMOJI, STATUS_LABEL, truncate } from './format.js';
 
 /** Campaigns shown on the Home tab (two blocks each, within the 100-block limit). */
 export const HOME_LIMIT = 45;
 
-const STARTABLE = new Set(['draft', 'scheduled', 'stopped', 'completed']);
-
-export function campaignCounts(c: CampaignFields): { done: number; failed: number } {
-  const failed = c.calls_busy + c.calls_no_answer + c.calls_failed + c.calls_canceled;
-  return { done: c.calls_completed + failed + c.contacts_skipped, failed };
-}
 
 /** The App Home tab: the original dashboard's table (title, status, progress, updated) with Start and View. */
 export function homeView(campaigns: readonly CampaignFields[]): HomeView {
@@ -26,7 +23,6 @@ export function homeView(campaigns: readonly CampaignFields[]): HomeView {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'No campaigns yet.' } });
   }
   for (const c of campaigns.slice(0, HOME_LIMIT)) {
-    const { done, failed } = campaignCounts(c);
     const id = String(c._id);
     blocks.push({
       type: 'section',
@@ -34,13 +30,13 @@ export function homeView(campaigns: readonly CampaignFields[]): HomeView {
         type: 'mrkdwn',
         text: truncate(
           `*${escapeText(c.title)}*  \`${c.name}\`\n${STATUS_EMOJI[c.status] ?? ''} ${STATUS_LABEL[c.status] ?? c.status} · ` +
-            `${done}/${c.total_contacts} (${failed} failed) · updated ${slackDate(c.updated_at)}`,
+            `${progressLine(c.counts)}${when(c)} · updated ${slackDate(c.updated_at)}`,
           3000,
         ),
       },
     });
     const elements: Button[] = [];
-    if (STARTABLE.has(c.status)) {
+    if (STARTABLE_STATUSES.includes(c.status)) {
       elements.push({ type: 'button', action_id: ActionId.homeStart, text: { type: 'plain_text', text: 'Start' }, style: 'primary', value: id });
     }
     elements.push({ type: 'button', action_id: ActionId.homeView, text: { type: 'plain_text', text: 'View' }, value: id });

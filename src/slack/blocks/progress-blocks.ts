@@ -1,84 +1,162 @@
 import type { KnownBlock } from '@slack/types';
-import type { StatusBreakdown } from '../../campaigns/campaign-counters.js';
+import { describeMoment } from '../../campaigns/calling-hours.js';
+import type { Counts } from '../../campaigns/vocabulary.js';
 import type { CampaignFields } from '../../store/campaign-model.js';
 import { ActionId, BlockId } from '../ids.js';
 import { aboutDuration, duration, escapeText, percent, progressBar, slackDate, STATUS_EMOJI, STATUS_LABEL, truncate } from './format.js';
 
+/** What the progress message (and `/campaign status`) shows: the campaign view and the moment. */
 export interface ProgressView {
-  campaign: Pick<CampaignFields, '_id' | 'name' | 'title' | 'status' | 'status_reason' | 'started_at' | 'completed_at'>;
-  breakdown: StatusBreakdown;
-  /** Pending contacts that already had an attempt and wait for a retry. */
-  retrying: number;
-  /** Calls a minute this campaign can get now. */
+  campaign: Pick<
+    CampaignFields,
+    '_id' | 'name' | 'title' | 'status' | 'status_reason' | 'started_at' | 'started_by' | 'completed_at' | 'last_action' | 'counts' | 'total_contacts' | 'dial_wait' | 'scheduled_at' | 'mode' | 'calling_hours'
+  >;
+  /** Calls a minute this campaign gets now. */
   callsPerMinute: number;
   now: Date;
-  /** Set while a running campaign waits for its calling window. */
-  waitingUntil?: Date | null;
+  /** The campaign's calling hours at `now` (null when closed for good). */
+  hours: { open: boolean; changesAt: Date | null };
   /** Pause / Resume / Stop buttons. */
   withActions: boolean;
 }
 
 export interface ProgressNumbers {
   total: number;
+  /** Calls Exotel reported completed. */
+  completed: number;
+  /** Contacts finally not reached: busy, no answer, failed or canceled after their last attempt. */
+  failed: number;
+  /** Completed, failed and skipped: nothing more will happen to them. */
   finished: number;
-  answered: number;
-  unsuccessful: number;
-  inProgress: number;
-  remaining: number;
+  live: number;
+  waiting: number;
 }
 
-export function progressNumbers(b: StatusBreakdown): ProgressNumbers {
-  const total = Object.values(b).reduce((a, n) => a + n, 0);
-  const unsuccessful = b.busy + b['no-answer'] + b.failed + b.canceled;
-  const finished = b.completed + unsuccessful + b.skipped;
-  const inProgress = b.dialing + b.initiated + b.unknown;
-  return { total, finished, answered: b.completed, unsuccessful, inProgress, remaining: b.pending + inProgress };
+export function progressNumbers(c: Counts): ProgressNumbers {
+  const total = Object.values(c).reduce((a, n) => a + n, 0);
+  const failed = c.busy + c['no-answer'] + c.failed + c.canceled;
+  return {
+    total,
+    completed: c.completed,
+    failed,
+    finished: c.completed + failed + c.skipped,
+    live: c.dialing + c.initiated + c.unknown,
+    waiting: c.pending + c.retrying,
+  };
 }
 
-/** The original system's line: `45/100 (5 failed)`. */
-export function progressLine(b: StatusBreakdown): string {
-  const n = progressNumbers(b);
-  return `${n.finished}/${n.total} (${n.unsuccessful} failed)`;
+/** The original system's line: `45/100 (5 failed)` — calls completed of all contacts, and contacts finally not reached. */
+export function progressLine(c: Counts): string {
+  const n = progressNumbers(c);
+  return `${n.completed}/${n.total} (${n.failed} failed)`;
+}
+
+/** Why nothing is being dialled now, when that is the case; null while it dials. */
+export function waitingText(view: ProgressView): string | null {
+  const { campaign: c, now } = view;
+  const tz = c.calling_hours.tz;
+  if (c.status === 'scheduled' && c.scheduled_at) return `Scheduled — starts ${describeMoment(c.scheduled_at, tz, now)}`;
+  if (c.status !== 'running') return null;
+  if (!view.hours.open) {
+    return view.hours.changesAt ? `Waiting for calling hours — resumes ${describeMoment(view.hours.changesAt, tz, now)}` : 'Outside calling hours, with no calling day ahead: edit the calling days';
+  }
+  const wait = c.dial_wait;
+  switch (wait?.reason) {
+    case 'live-cap':
+      return 'At the live-call limit — the next call goes out when one ends';
+    case 'rate-held':
+      return `Held by Exotel's rate limit${wait.until ? ` until ${describeMoment(wait.until, tz, now)}` : ''}`;
+    case 'waiting-retries':
+      return `Waiting for retries${wait.until ? ` — next at ${describeMoment(wait.until, tz, now)}` : ''}`;
+    case 'waiting-outcomes':
+      return 'Waiting for the last calls to end';
+    default:
+      return null;
+  }
+}
+
+function who(action: { verb: string; by: string | null; at: Date } | null, verbs: Record<string, string>): string | null {
+  if (!action || !verbs[action.verb] || !action.by) return null;
+  return `${verbs[action.verb]} by <@${action.by}> at ${slackDate(action.at, '{time}')}`;
 }
 
 function field(label: string, value: number) {
   return { type: 'mrkdwn' as const, text: `*${label}*\n${value}` };
 }
 
+function facts(view: ProgressView, n: ProgressNumbers): string {
+  const { campaign } = view;
+  const running = campaign.status === 'running';
+  const final = ['completed', 'stopped', 'expired'].includes(campaign.status);
+  const parts = [`${STATUS_EMOJI[campaign.status] ?? ''} *${STATUS_LABEL[campaign.status] ?? campaign.status}*`.trim()];
+  if (!final) parts.push(`pace ${Math.round(view.callsPerMinute)}/min`);
+  if (campaign.started_at) parts.push(campaign.started_by ? `started by <@${campaign.started_by}> at ${slackDate(campaign.started_at, '{time}')}` : `started ${slackDate(campaign.started_at)}`);
+  const paused = who(campaign.last_action, { pause: 'paused', stop: 'stopped', resume: 'resumed' });
+  if (paused && campaign.status !== 'running') parts.push(paused);
+  const waiting = waitingText(view);
+  if (running && !waiting && n.waiting > 0) parts.push(`${aboutDuration((n.waiting / Math.max(view.callsPerMinute, 1)) * 60_000)} left`);
+  let text = parts.join(' · ');
+  if (waiting) text += `\n:hourglass_flowing_sand: ${waiting}`;
+  if (campaign.status_reason) text += `\n${escapeText(truncate(campaign.status_reason, 500))}`;
+  if (campaign.mode === 'rehearsal') text += '\n:test_tube: *Rehearsal:* nobody is being called; the calls and their outcomes are simulated.';
+  return truncate(text, 3000);
+}
+
+function actions(view: ProgressView): KnownBlock | null {
+  const { campaign } = view;
+  const running = campaign.status === 'running';
+  if (!view.withActions || !(running || campaign.status === 'paused')) return null;
+  const id = String(campaign._id);
+  return {
+    type: 'actions',
+    block_id: BlockId.progressActions,
+    elements: [
+      running
+        ? { type: 'button', action_id: ActionId.pause, text: { type: 'plain_text', text: 'Pause' }, value: id }
+        : { type: 'button', action_id: ActionId.resume, text: { type: 'plain_text', text: 'Resume' }, style: 'primary', value: id },
+      {
+        type: 'button',
+        action_id: ActionId.stop,
+        text: { type: 'plain_text', text: 'Stop' },
+        style: 'danger',
+        value: id,
+        confirm: {
+          title: { type: 'plain_text', text: 'Stop this campaign?' },
+          text: { type: 'mrkdwn', text: truncate(`Nobody else in *${escapeText(campaign.title || campaign.name)}* will be called. Calls already ringing finish. You can start it again later.`, 300) },
+          confirm: { type: 'plain_text', text: 'Stop campaign' },
+          deny: { type: 'plain_text', text: 'Keep calling' },
+          style: 'danger',
+        },
+      },
+    ],
+  };
+}
+
 /** The live progress message (and the `/campaign status` answer). */
 export function progressMessage(view: ProgressView): { text: string; blocks: KnownBlock[] } {
-  const { campaign, breakdown: b } = view;
-  const n = progressNumbers(b);
-  const running = campaign.status === 'running';
-  const final = campaign.status === 'completed' || campaign.status === 'stopped';
-
-  const facts = [`${STATUS_EMOJI[campaign.status] ?? ''} *${STATUS_LABEL[campaign.status] ?? campaign.status}*`.trim()];
-  if (running && view.waitingUntil) facts.push(`outside the calling window until ${slackDate(view.waitingUntil, '{time}')}`);
-  if (!final) facts.push(`pace ${view.callsPerMinute}/min`);
-  if (campaign.started_at) facts.push(`started ${slackDate(campaign.started_at)}`);
-  if (running && !view.waitingUntil && n.remaining > 0) {
-    facts.push(`${aboutDuration((b.pending / Math.max(view.callsPerMinute, 1)) * 60_000)} left`);
-  }
-  const reason = campaign.status_reason ? `\n${escapeText(truncate(campaign.status_reason, 500))}` : '';
+  const { campaign } = view;
+  const c = campaign.counts;
+  const n = progressNumbers(c);
+  const final = ['completed', 'stopped', 'expired'].includes(campaign.status);
 
   const fields = [
-    field('Answered', b.completed),
-    field('Busy', b.busy),
-    field('No answer', b['no-answer']),
-    field('Failed', b.failed + b.canceled),
-    field('In progress', n.inProgress),
-    field('Pending', b.pending - view.retrying),
-    field('Retrying', view.retrying),
+    field('Completed', c.completed),
+    field('Busy', c.busy),
+    field('No answer', c['no-answer']),
+    field('Could not connect', c.failed + c.canceled),
+    field('In progress', c.dialing + c.initiated),
+    field('Waiting', c.pending),
+    field('Retrying', c.retrying),
   ];
-  if (b.skipped > 0) fields.push(field('Skipped', b.skipped));
-  if (b.unknown > 0) fields.push(field('Checking with Exotel', b.unknown));
+  if (c.unknown > 0) fields.push(field('Checking with Exotel', c.unknown));
+  if (c.skipped > 0) fields.push(field('Skipped', c.skipped));
 
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(campaign.title || campaign.name, 150), emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: truncate(facts.join(' · ') + reason, 3000) } },
+    { type: 'section', text: { type: 'mrkdwn', text: facts(view, n) } },
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: `\`${progressBar(n.finished, n.total)}\` ${percent(n.finished, n.total)}\n*${progressLine(b)}*` },
+      text: { type: 'mrkdwn', text: `*${progressLine(c)}*\n\`${progressBar(n.finished, n.total)}\` ${percent(n.finished, n.total)} finished` },
     },
     { type: 'section', fields },
   ];
@@ -86,49 +164,25 @@ export function progressMessage(view: ProgressView): { text: string; blocks: Kno
   if (final) {
     const ended = campaign.completed_at ?? view.now;
     const took = campaign.started_at ? ` after ${duration(ended.getTime() - campaign.started_at.getTime())}` : '';
-    const verb = campaign.status === 'completed' ? 'Finished' : 'Stopped';
+    const verb = campaign.status === 'completed' ? 'Finished' : campaign.status === 'expired' ? 'Ended (end date passed)' : 'Stopped';
+    const notCalled = n.waiting + n.live;
     blocks.push({
       type: 'section',
       text: {
         type: 'mrkdwn',
         text:
-          `*${verb}* ${slackDate(ended)}${took}: ${b.completed} answered, ${b.busy} busy, ${b['no-answer']} not answered, ` +
-          `${b.failed + b.canceled} failed${b.skipped ? `, ${b.skipped} skipped` : ''}${n.remaining ? `, ${n.remaining} not called` : ''}.`,
+          `*${verb}* ${slackDate(ended)}${took}: ${c.completed} completed, ${c.busy} busy, ${c['no-answer']} not answered, ` +
+          `${c.failed + c.canceled} could not connect${c.skipped ? `, ${c.skipped} skipped` : ''}${notCalled ? `, ${notCalled} not called` : ''}.`,
       },
     });
   }
-
-  if (view.withActions && (running || campaign.status === 'paused')) {
-    const id = String(campaign._id);
-    blocks.push({
-      type: 'actions',
-      block_id: BlockId.progressActions,
-      elements: [
-        running
-          ? { type: 'button', action_id: ActionId.pause, text: { type: 'plain_text', text: 'Pause' }, value: id }
-          : { type: 'button', action_id: ActionId.resume, text: { type: 'plain_text', text: 'Resume' }, style: 'primary', value: id },
-        {
-          type: 'button',
-          action_id: ActionId.stop,
-          text: { type: 'plain_text', text: 'Stop' },
-          style: 'danger',
-          value: id,
-          confirm: {
-            title: { type: 'plain_text', text: 'Stop this campaign?' },
-            text: { type: 'mrkdwn', text: truncate(`Nobody else in *${escapeText(campaign.title || campaign.name)}* will be called. Calls already ringing finish. You can start it again later.`, 300) },
-            confirm: { type: 'plain_text', text: 'Stop campaign' },
-            deny: { type: 'plain_text', text: 'Keep calling' },
-            style: 'danger',
-          },
-        },
-      ],
-    });
-  }
+  const buttons = actions(view);
+  if (buttons) blocks.push(buttons);
   blocks.push({
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: `\`${campaign.name}\` · numbers that did not connect are listed in the thread` }],
+    elements: [{ type: 'mrkdwn', text: `\`${campaign.name}\` · numbers not reached are listed in the thread` }],
   });
 
-  const text = `${campaign.title || campaign.name}: ${STATUS_LABEL[campaign.status] ?? campaign.status}, ${progressLine(b)}`;
+  const text = `${campaign.title || campaign.name}: ${STATUS_LABEL[campaign.status] ?? campaign.status}, ${progressLine(c)}`;
   return { text, blocks };
 }

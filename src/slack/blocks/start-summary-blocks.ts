@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { CampaignFields } from '../../store/campaign-model.js';
 import { ActionId, BlockId } from '../ids.js';
-import { aboutDuration, escapeText, truncate, windowText } from './format.js';
+import { aboutDuration, escapeText, slackDate, truncate } from './format.js';
 
 export interface StartSummary {
   campaign: Pick<CampaignFields, '_id' | 'name' | 'title' | 'status'>;
@@ -11,7 +11,14 @@ export interface StartSummary {
   failed: number;
   callerId: string;
   callsPerMinute: number;
-  window: { startMinute: number; endMinute: number; timeZone: string };
+  /** The calling days and hours in one line ("Mon–Sat 09:00–20:00 IST"). */
+  hours: string;
+  /** The retry rules in one line. */
+  retry: string;
+  /** The end date, if any. */
+  callUntil: Date | null;
+  /** Set when the summary is for `/campaign schedule`: when it will start. */
+  startsAt?: Date;
   rehearsal: boolean;
 }
 
@@ -21,13 +28,16 @@ export function startSummaryMessage(s: StartSummary): { text: string; blocks: Kn
   const title = escapeText(s.campaign.title || s.campaign.name);
   const who = s.failed > 0 ? `${s.toCall} contacts (${s.pending} not yet called, ${s.failed} to call again)` : `${s.toCall} contacts`;
   const lines = [
-    `*Start ${title}?*`,
+    s.startsAt ? `*Schedule ${title}?*` : `*Start ${title}?*`,
     `• *Calls:* ${who}`,
     `• *Caller id:* ${escapeText(s.callerId)}`,
     `• *Pace:* ${s.callsPerMinute} calls a minute, shared with other running campaigns`,
     `• *Estimated duration:* ${aboutDuration((s.toCall / Math.max(1, s.callsPerMinute)) * 60_000)}`,
-    `• *Calling window:* ${windowText(s.window.startMinute, s.window.endMinute, s.window.timeZone)}`,
+    `• *Calling hours:* ${escapeText(s.hours)}`,
+    `• *Retries:* ${escapeText(s.retry)}`,
   ];
+  if (s.callUntil) lines.push(`• *Calls until:* ${slackDate(s.callUntil)}`);
+  if (s.startsAt) lines.splice(1, 0, `• *Starts:* ${slackDate(s.startsAt)} (nothing is dialled before)`);
   if (s.rehearsal) lines.push('• :test_tube: *Rehearsal mode:* nobody is really called; outcomes are simulated.');
   const text = truncate(lines.join('\n'), 3000);
   return {

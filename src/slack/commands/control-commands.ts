@@ -38,7 +38,7 @@ export function controlCommands(deps: SlackDeps): Subcommand[] {
     async run(ctx): Promise<CommandReply> {
       const found = await findCampaign(deps, ctx, control);
       if ('reply' in found) return found.reply;
-      const actor: Actor = { userId: ctx.userId, admins: deps.config.admins };
+      const actor: Actor = { userId: ctx.userId };
       const result = await deps.service[control](found.campaign._id, actor);
       if (!result.ok) return { response_type: 'ephemeral', ...notice(refusal(control, result)) };
       deps.progress.track(result.campaign._id);

@@ -1,4 +1,4 @@
-import { DELETABLE } from '../../campaigns/campaign-service.js';
+import { DELETABLE_STATUSES as DELETABLE } from '../../campaigns/vocabulary.js';
 import { deleteConfirmMessage } from '../blocks/delete-blocks.js';
 import { notice } from '../blocks/notice-blocks.js';
 import { refusal } from '../campaign-sentences.js';

@@ -14,7 +14,7 @@ export function dncCommand(deps: SlackDeps): Subcommand {
     usage: 'dnc add|remove|list <numbers>',
     summary: 'the do-not-call list: numbers no campaign ever dials (admins)',
     async run(ctx) {
-      if (!deps.config.admins.includes(ctx.userId)) {
+      if (!deps.service.isAdmin(ctx.userId)) {
         return { response_type: 'ephemeral', ...notice('Only campaign admins (CAMPAIGN_ADMINS) can change or read the do-not-call list.') };
       }
       const [action = '', ...rest] = ctx.args;

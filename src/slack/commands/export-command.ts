@@ -1,4 +1,3 @@
-import { exportContacts } from '../../campaigns/contacts-export.js';
 import { notice } from '../blocks/notice-blocks.js';
 import { uploadFile } from '../upload-file.js';
 import type { SlackDeps } from '../slack-deps.js';
@@ -15,7 +14,7 @@ export function exportCommand(deps: SlackDeps): Subcommand {
       const found = await findCampaign(deps, ctx, 'export');
       if ('reply' in found) return found.reply;
       const { campaign } = found;
-      const file = await exportContacts(deps.store, campaign._id);
+      const file = await deps.contacts.export(campaign._id);
       try {
         let channel = campaign.progress_ts ? campaign.progress_channel : null;
         const threadTs = channel ? campaign.progress_ts : undefined;

@@ -1,6 +1,5 @@
 import type { CampaignFields } from '../../store/campaign-model.js';
 import { notice } from '../blocks/notice-blocks.js';
-import { canManage } from '../../campaigns/campaign-service.js';
 import { noSuchCampaign, refusal, whichCampaign } from '../campaign-sentences.js';
 import type { SlackDeps } from '../slack-deps.js';
 import type { CommandContext, CommandReply } from './subcommand.js';
@@ -18,7 +17,7 @@ export async function findCampaign(
   const typed = ctx.args[0];
   if (!typed) return { reply: { response_type: 'ephemeral', ...notice(whichCampaign(subcommand)) } };
   const campaign = await deps.service.findByName(ctx.teamId, typed);
-  if (campaign && options.manage && !canManage(campaign, { userId: ctx.userId, admins: deps.config.admins })) {
+  if (campaign && options.manage && !deps.service.canManage(campaign, { userId: ctx.userId })) {
     return { reply: { response_type: 'ephemeral', ...notice(refusal(options.manage, { ok: false, reason: 'forbidden', campaign })) } };
   }
   if (campaign) return { campaign };

@@ -19,7 +19,7 @@ export function startCommand(deps: SlackDeps): Subcommand {
       if (campaign.status === 'running' || campaign.status === 'paused') {
         return { response_type: 'ephemeral', ...notice(refusal('start', { ok: false, reason: 'wrong-status', campaign })) };
       }
-      const summary = await deps.service.summary(campaign);
+      const summary = deps.service.summary(campaign);
       if (summary.toCall === 0) {
         return { response_type: 'ephemeral', ...notice(refusal('start', { ok: false, reason: 'nothing-to-call', campaign })) };
       }

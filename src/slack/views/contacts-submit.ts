@@ -2,8 +2,8 @@
 // the file's type and size) is answered inline on the field; the import itself runs after the ack, and its report
 // is posted where the command was typed.
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { canManage, nameProblem } from '../../campaigns/campaign-service.js';
-import { ImportError, importContacts, MAX_IMPORT_BYTES, type ImportReport } from '../../campaigns/contacts-import.js';
+import { EDITABLE_STATUSES, nameProblem } from '../../campaigns/vocabulary.js';
+import { ImportError, MAX_IMPORT_BYTES, type ImportReport } from '../../campaigns/contacts-import.js';
 import type { CampaignFields } from '../../store/campaign-model.js';
 import { campaignIdOf } from '../actions/start-confirm.js';
 import { refusal } from '../campaign-sentences.js';
@@ -72,7 +72,7 @@ async function runImport(deps: SlackDeps, args: Args, campaign: CampaignFields, 
   for (const source of sources) {
     let report: ImportReport;
     try {
-      report = await importContacts(deps.store, { campaignId: campaign._id, teamId: campaign.team_id }, await source.open());
+      report = await deps.contacts.import(campaign, await source.open());
     } catch (error) {
       if (error instanceof ImportError || error instanceof FileDownloadError) {
         await postToChannelOrUser(args.client, target, `Nothing was imported from ${source.label} into \`${campaign.name}\`: ${error.message}`, log);
@@ -140,10 +140,10 @@ export function addContactsSubmit(deps: SlackDeps) {
     }
     const campaign = await deps.service.findById(campaignIdOf(meta.id) ?? '');
     if (!campaign) return void (await ack({ response_action: 'errors', errors: { [BlockId.paste]: 'That campaign no longer exists.' } }));
-    if (!canManage(campaign, { userId: body.user.id, admins: deps.config.admins })) {
+    if (!deps.service.canManage(campaign, { userId: body.user.id })) {
       return void (await ack({ response_action: 'errors', errors: { [BlockId.paste]: refusal('add', { ok: false, reason: 'forbidden', campaign }) } }));
     }
-    if (campaign.status === 'running') {
+    if (!EDITABLE_STATUSES.includes(campaign.status)) {
       return void (await ack({ response_action: 'errors', errors: { [BlockId.paste]: `${campaign.name} is running. Pause it first, then add contacts.` } }));
     }
     await ack();

@@ -3,9 +3,8 @@
 // its sid, so call details still answer after a restart and the engine runs exactly as it does live (outcomes come
 // from polling call details, as they do live without PUBLIC_URL).
 import { randomBytes, randomInt } from 'node:crypto';
-import type { ExotelCall } from '../exotel/exotel-call.js';
-import type { TerminalCallStatus } from '../store/contact-model.js';
-import type { Dialer } from './dialer.js';
+import type { Outcome as TerminalCallStatus } from '../campaigns/vocabulary.js';
+import type { CallReport, Dialer } from '../engine/dialer.js';
 
 export interface RehearsalOptions {
   /** Request latency, uniform in [min, max] ms. Default [150, 600]. */
@@ -46,8 +45,8 @@ export function rehearsalDialer(options: RehearsalOptions = {}): Dialer {
     return 'completed';
   };
 
-  const details = (sid: string): ExotelCall => {
-    const [, created36, end36, code, phone] = sid.split('-');
+  const details = (sid: string): CallReport => {
+    const [, created36, end36, code, phone, key] = sid.split('-');
     const createdAt = new Date(parseInt(created36 ?? '0', 36));
     const endsAt = new Date(parseInt(end36 ?? '0', 36));
     const ended = Date.now() >= endsAt.getTime();
@@ -55,14 +54,16 @@ export function rehearsalDialer(options: RehearsalOptions = {}): Dialer {
     return {
       sid,
       status: ended ? outcome : 'in-progress',
-      from: `0${(phone ?? '').slice(-10)}`,
-      to: null,
-      dateCreated: createdAt,
-      dateUpdated: ended ? endsAt : createdAt,
-      startTime: createdAt,
-      endTime: ended ? endsAt : null,
-      duration: ended ? Math.round((endsAt.getTime() - createdAt.getTime()) / 1000) : null,
+      final: ended,
+      outcome: ended ? outcome : null,
+      attemptKey: key ? Buffer.from(key, 'hex').toString() : null,
+      phone: phone ?? null,
+      createdAt,
+      startedAt: createdAt,
+      endedAt: ended ? endsAt : null,
+      durationSeconds: ended ? Math.round((endsAt.getTime() - createdAt.getTime()) / 1000) : null,
       price: null,
+      answeredBy: ended && outcome === 'completed' ? 'human' : null,
     };
   };
 
@@ -73,13 +74,14 @@ export function rehearsalDialer(options: RehearsalOptions = {}): Dialer {
       const now = Date.now();
       const outcome = draw();
       const endsAt = now + (outcome === 'completed' ? between(callMs) : between([callMs[0], Math.max(callMs[0], callMs[1] / 2)]));
-      const sid = `rehearsal-${now.toString(36)}-${endsAt.toString(36)}-${CODES[outcome]}-${request.phone}-${randomBytes(3).toString('hex')}`;
-      return details(sid);
+      const key = Buffer.from(request.attemptKey).toString('hex');
+      const sid = `rehearsal-${now.toString(36)}-${endsAt.toString(36)}-${CODES[outcome]}-${request.phone}-${key}-${randomBytes(3).toString('hex')}`;
+      return { kind: 'placed', sid, createdAt: new Date(now) };
     },
-    async getCall(sid) {
-      return details(sid);
+    async callDetails(sid) {
+      return sid.startsWith('rehearsal-') ? details(sid) : null;
     },
-    async listCalls() {
+    async finalCalls() {
       // Nothing was ever placed anywhere, so no rehearsed call can be found: an interrupted attempt is simply queued again.
       return [];
     },

@@ -1,0 +1,13 @@
+/**
+ * What the engine needs from the account's pacer (AccountPacer implements it): one start per call of `take`, spaced
+ * so that every process sharing the database together stays within Exotel's per-account limit.
+ */
+export interface RequestPacer {
+  /** Resolves when one request may start; rejects with `signal.reason` on abort, taking nothing. */
+  take(signal?: AbortSignal): Promise<void>;
+  /** Exotel answered 429: holds every process; returns the hold in ms from now. */
+  hold(retryAfterMs?: number): Promise<number>;
+  /** A request got through (resets the backoff of holds without Retry-After). */
+  noteSuccess(): void;
+  close(): void;
+}
