@@ -47,8 +47,10 @@ export interface Runtime {
 
 export interface RuntimeOverrides {
   dialer?: Dialer;
-  /** Replaces the account's pacer (tests: a faster window). */
+  /** Replaces the account's pacer. */
   pacer?: RequestPacer;
+  /** Tunes the account's pacer (tests and benches: a shorter window, another rate). */
+  pacing?: { callsPerMinute?: number; windowMs?: number };
   settings?: Partial<Omit<EngineSettings, 'reconciler'>> & { reconciler?: Partial<ReconcilerSettings> };
   progress?: Partial<ProgressSettings>;
   runnerId?: string;
@@ -95,7 +97,8 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
   const transitions = new CampaignTransitions(store, events);
   const account = accountOf(config);
   const pacer =
-    overrides.pacer ?? new AccountPacer(store.PacerState, { account, callsPerMinute: config.exotel.callsPerMinute, log });
+    overrides.pacer ??
+    new AccountPacer(store.PacerState, { account, callsPerMinute: config.exotel.callsPerMinute, log, ...overrides.pacing });
   const dialer =
     overrides.dialer ??
     (config.exotel.dryRun

@@ -1,25 +1,35 @@
 import type { Types } from 'mongoose';
-import type { EngineSettings } from '../../src/engine/engine.js';
-import { DEFAULT_RECONCILER_SETTINGS } from '../../src/engine/reconciler.js';
+import { insertContacts } from '../../src/campaigns/contact-insert.js';
+import type { RuntimeOverrides } from '../../src/runtime.js';
 import type { CampaignFields } from '../../src/store/campaign-model.js';
 import type { Store } from '../../src/store/store.js';
 import { expect } from 'vitest';
 import type { ContactFields } from '../../src/store/contact-model.js';
 import type { FakeCall, FakeExotel } from '../fakes/fake-exotel.js';
 
-/** Engine timings for tests: ticks and checks in fractions of a second, a short lease and grace period. */
-export const FAST_SETTINGS: Partial<EngineSettings> = {
+/**
+ * Engine timings for tests: ticks and checks in fractions of a second, a short lease, and calls that ring at most
+ * 1 s and last at most 2 s (with the fake's `secondMs: 1000`, a test Exotel second is a real one), so an attempt whose
+ * fate is unknown may be declared absent 3.5 s after it was sent.
+ */
+export const FAST_SETTINGS: NonNullable<RuntimeOverrides['settings']> = {
   tickMs: 200,
   leaseMs: 4_000,
-  idleReconcileEveryMs: 300,
+  reconcileEveryMs: 300,
   idleMs: 100,
   statusCheckMs: 200,
-  reconcileEveryMs: 300,
   pollAfterMs: 3_000,
   retryableDelayMs: 200,
-  callingWindow: { startMinute: 0, endMinute: 24 * 60, timeZone: 'Asia/Kolkata' },
-  reconciler: { ...DEFAULT_RECONCILER_SETTINGS, unknownGraceMs: 1_500, pollEveryMs: 500, unreachableRetryMs: 300 },
+  ringSeconds: 1,
+  maxCallSeconds: 2,
+  reconciler: { ringSeconds: 1, maxCallSeconds: 2, settleMs: 500, pollEveryMs: 500, unreachableRetryMs: 300, staleDialingMs: 3_000 },
 };
+
+/** Every day, all day: tests that are not about calling hours never wait for them. */
+export const ALWAYS_OPEN = { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '24:00', tz: 'Asia/Kolkata', skip: [] };
+
+/** One attempt per contact, unless a test is about retries. */
+export const NO_RETRIES = { on: [], max_attempts: 1, delays: { busy: 1800, 'no-answer': 7200, failed: 1800 }, exponential: false };
 
 /** The environment of a live (not rehearsal) bot talking to the fake Exotel. */
 export function exotelEnv(fake: FakeExotel, extra: Record<string, string> = {}): Record<string, string> {
@@ -41,6 +51,7 @@ export function phoneNumbers(n: number, prefix = '98'): string[] {
 }
 
 let seq = 0;
+/** A draft campaign with these numbers as contacts (sequence-numbered, counted in the campaign view). */
 export async function seedCampaign(
   store: Store,
   phones: string[],
@@ -53,11 +64,12 @@ export async function seedCampaign(
     title: `Campaign ${seq}`,
     owner: 'U0OWNER',
     channel: 'C0001',
-    total_contacts: phones.length,
+    calling_hours: ALWAYS_OPEN,
+    retry: NO_RETRIES,
     ...fields,
   });
-  await store.Contact.insertMany(phones.map((phone, i) => ({ campaign_id: campaign._id, phone, name: `Contact ${i}` })));
-  return campaign.toObject() as CampaignFields;
+  await insertContacts(store, campaign._id, phones.map((phone, i) => ({ phone, name: `Contact ${i}`, description: '' })));
+  return (await store.Campaign.findById(campaign._id).lean()) as CampaignFields;
 }
 
 export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string): Promise<T> {
@@ -126,5 +138,5 @@ export function outcomeTruth(calls: ReadonlyArray<{ outcome: keyof OutcomeCounts
 
 /** A campaign's outcome counters in the shape of {@link outcomeTruth}. */
 export function outcomeCounters(c: CampaignFields): OutcomeCounts {
-  return { completed: c.calls_completed, busy: c.calls_busy, 'no-answer': c.calls_no_answer, failed: c.calls_failed, canceled: c.calls_canceled };
+  return { completed: c.counts.completed, busy: c.counts.busy, 'no-answer': c.counts['no-answer'], failed: c.counts.failed, canceled: c.counts.canceled };
 }
