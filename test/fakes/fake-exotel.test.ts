@@ -299,13 +299,13 @@ describe('status callbacks', () => {
 
   it('late delivers the terminal callback lateCallbackMs after the end, and settled() waits for it', async () => {
     const sink = await receiver();
-    const f = await start({ lateCallbackMs: 150, callbackFault: () => 'late' });
+    const f = await start({ lateCallbackMs: 400, callbackFault: () => 'late' });
     await connect(f, { StatusCallback: sink.url });
     await waitFor(() => f.calls[0]!.endTime !== null, 'the call to end');
     expect(f.callbacks).toHaveLength(0);
     await f.settled();
     expect(f.callbacks).toHaveLength(1);
-    expect(f.callbacks[0]!.at.getTime() - f.calls[0]!.endTime!.getTime()).toBeGreaterThanOrEqual(145);
+    expect(f.callbacks[0]!.at.getTime() - f.calls[0]!.endTime!.getTime()).toBeGreaterThanOrEqual(395);
     expect(sink.callbacks()).toHaveLength(1);
   });
 });
