@@ -6,6 +6,16 @@
 // relies on it. The build therefore copies the module from the Go module cache and adds one mutex
 // around the write commands (WRITE_LOCK below) before compiling: writes are serialised, as SQLite
 // serialises them anyway, and each conditional update becomes atomic like MongoDB's.
+//
+// Two more patches make lookups by _id cheap (ID_PUSHDOWN and ID_COLUMN below). FerretDB's SQLite backend turns a
+// filter into SQL only when the filter is exactly {_id: <string|ObjectId>}; any other filter, such as the conditional
+// update {_id, call_status: 'pending'}, reads and decodes every document of the collection in Go. The build widens
+// that rule to any filter with a top-level _id equal to a string or ObjectId. It cannot change a result: the backend
+// contract lets Query apply a filter partially, and every caller (find, getMore, count, distinct, aggregate,
+// findAndModify, update, delete) applies the whole filter again in Go afterwards. And even that SQL scanned the whole
+// table: it spells the _id expression `->'$._id'` while the unique _id index is on `->"_id"`, and SQLite uses an
+// expression index only for the same expression. The build spells it as the index does, so lookups, and the write by
+// _id that follows every update and delete, search the index. docs/database.md has the details.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -24,7 +34,14 @@ import "sync"
 var writeMu sync.Mutex
 `;
 const LOCKED_HANDLERS = ['MsgFindAndModify', 'MsgUpdate', 'MsgDelete', 'MsgInsert'];
-const PATCH_VERSION = 'write-lock-1';
+// In internal/backends/sqlite/collection.go, once in Query and once in Explain.
+const ID_PUSHDOWN_RULE = 'if params.Filter.Len() == 1 {';
+const ID_PUSHDOWN_PATCH = 'if params.Filter.Len() >= 1 { // campaign-bot: any filter with a top-level _id';
+// In internal/backends/sqlite/metadata/metadata.go: the expression of the unique index every collection has on _id.
+const ID_COLUMN_RULE = `IDColumn = DefaultColumn + "->'$._id'"`;
+const ID_COLUMN_PATCH = 'IDColumn = DefaultColumn + `->"_id"` // campaign-bot: as in the _id index';
+/** Part of the binary's cache key: change it whenever a patch changes, so the cached binary is rebuilt. */
+const PATCH_VERSION = 'write-lock-1+id-pushdown-1+id-column-1';
 
 export class FerretDbBuildError extends Error {
   constructor(message: string) {
@@ -71,6 +88,21 @@ function addWriteLock(moduleDir: string): void {
   }
 }
 
+/** Replaces `rule` by `patch` in one file of the module, failing unless `rule` occurs exactly `times` times. */
+function replaceIn(moduleDir: string, file: string[], rule: string, patch: string, times: number): void {
+  const path = join(moduleDir, ...file);
+  const source = readFileSync(path, 'utf8');
+  const found = source.split(rule).length - 1;
+  if (found !== times) throw new FerretDbBuildError(`expected \`${rule}\` ${times} times in ${path}, found it ${found} times`);
+  writeFileSync(path, source.replaceAll(rule, patch));
+}
+
+function pushDownIdEquality(moduleDir: string): void {
+  // Twice: in Query and in Explain, which must agree or explain would misreport what a query does.
+  replaceIn(moduleDir, ['internal', 'backends', 'sqlite', 'collection.go'], ID_PUSHDOWN_RULE, ID_PUSHDOWN_PATCH, 2);
+  replaceIn(moduleDir, ['internal', 'backends', 'sqlite', 'metadata', 'metadata.go'], ID_COLUMN_RULE, ID_COLUMN_PATCH, 1);
+}
+
 function makeWritable(dir: string): void {
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
@@ -103,6 +135,7 @@ export function ferretDbBinary(cacheDir: string, say: (line: string) => void): s
     cpSync(info.Dir, patched, { recursive: true });
     makeWritable(patched);
     addWriteLock(patched);
+    pushDownIdEquality(patched);
     writeFileSync(join(work, 'go.mod'), `${readFileSync(join(work, 'go.mod'), 'utf8')}\nreplace ${FERRETDB_MODULE} => ./ferretdb-src\n`);
     const tmp = `${binary}.${process.pid}.tmp`;
     run('go', ['build', '-trimpath', '-o', tmp, '.'], work);

@@ -51,9 +51,27 @@ export function describeUri(uri: string): string {
   return uri.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:[redacted]@').replace(/\?.*$/, '');
 }
 
+/**
+ * What every read and write of the bot asks of a replica set, so that a failover cannot undo a claim, a lease or an
+ * outcome that was acknowledged, nor show a runner an older copy of one: writes are acknowledged once a majority of
+ * the members has them in its journal (a write that reached only the old primary is rolled back on failover), reads
+ * go to the primary and return only majority-committed data. A write that cannot reach a majority within
+ * `wtimeoutMS` fails with a write concern error instead of waiting for the socket timeout. These keys are the URI
+ * option names, so they override the same options in MONGODB_URI. A standalone server and FerretDB accept them
+ * (FerretDB ignores them; it has one copy of the data).
+ */
+export const DURABLE_OPTIONS = Object.freeze({
+  w: 'majority',
+  journal: true,
+  wtimeoutMS: 10_000,
+  readPreference: 'primary',
+  readConcernLevel: 'majority',
+} as const);
+
 export async function openStore(uri: string, options: StoreOptions = {}): Promise<Store> {
   const hasDbInUri = /^mongodb(\+srv)?:\/\/[^/]+\/[^/?]+/.test(uri);
   const connection = mongoose.createConnection(uri, {
+    ...DURABLE_OPTIONS,
     dbName: options.dbName ?? (hasDbInUri ? undefined : 'campaign-bot'),
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
     connectTimeoutMS: 10_000,
