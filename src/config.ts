@@ -173,7 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
     const raw = get(name);
     return raw ? parseInteger(name, raw, min, max, problems) : fallback;
   };
-  const ringSeconds = number('EXOTEL_TIMEOUT_SECONDS', 30, 5, 120);
+  const ringSeconds = number('EXOTEL_TIMEOUT_SECONDS', 30, 5, 60);
   const maxCallSeconds = number('EXOTEL_TIME_LIMIT_SECONDS', 600, 10, 14_400);
   const settleSeconds = number('EXOTEL_SETTLE_SECONDS', 300, 30, 3_600);
   const maxLiveCalls = number('EXOTEL_MAX_LIVE_CALLS', 10, 1, 1_000);

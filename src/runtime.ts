@@ -63,7 +63,7 @@ export function accountOf(config: Config): string {
   return config.exotel.dryRun ? 'rehearsal' : config.exotel.accountSid;
 }
 
-function engineSettings(config: Config, overrides: RuntimeOverrides['settings'] = {}): EngineSettings {
+function engineSettings(config: Config, overrides: RuntimeOverrides['settings'] = {}, pacing: RuntimeOverrides['pacing'] = {}): EngineSettings {
   const { exotel } = config;
   const callbacks = config.publicUrl !== undefined && exotel.webhookSecret !== undefined;
   const reconciler: ReconcilerSettings = {
@@ -83,7 +83,8 @@ function engineSettings(config: Config, overrides: RuntimeOverrides['settings'] 
     statusCallbackUrl: callbacks ? statusCallbackUrl(config.publicUrl!, exotel.webhookSecret!) : undefined,
     ringSeconds: exotel.ringSeconds,
     maxCallSeconds: exotel.maxCallSeconds,
-    accountRate: exotel.callsPerMinute,
+    // A shortened pacing window (tests, benches) is the same limit run faster: campaigns share it per minute.
+    accountRate: ((pacing.callsPerMinute ?? exotel.callsPerMinute) * 60_000) / (pacing.windowMs ?? 60_000),
     // Without callbacks every outcome comes from call details: ask soon after a typical call ends.
     pollAfterMs: callbacks ? DEFAULT_ENGINE_TIMING.pollAfterMs : exotel.dryRun ? 5_000 : 45_000,
     ...overrides,
@@ -115,7 +116,7 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
           pacer,
         ));
   const lines = new LiveLines(store, account, config.exotel.maxLiveCalls);
-  const settings = engineSettings(config, overrides.settings);
+  const settings = engineSettings(config, overrides.settings, overrides.pacing);
   const engine = new Engine({
     store,
     state,

@@ -9,6 +9,7 @@
 // outstanding" — which completes a campaign — is always true when the counters say so. A recount (off the hot path:
 // at adoption, at the end, and now and then) corrects what a crash left, logs the drift, and applies its correction
 // only if no transition moved the counters meanwhile (`view_version`).
+import { DateTime } from 'luxon';
 import type { Types } from 'mongoose';
 import type { Logger } from '../logger.js';
 import type { CampaignFields } from '../store/campaign-model.js';
@@ -41,9 +42,15 @@ export function mergeDelta(...deltas: ViewDelta[]): ViewDelta {
   return out;
 }
 
-/** The stats a finished call adds: its hour, talk time and who answered. */
-export function callStatsDelta(outcome: Outcome, at: Date, talkSeconds: number | null, answeredBy: string | null): ViewDelta {
-  const hour = at.toISOString().slice(0, 13).replace(/[-T]/g, '');
+/** The key of the campaign's local hour holding `at`: the epoch minute the hour starts (zones with :30 offsets too). */
+export function hourKey(at: Date, timeZone: string): string {
+  const start = DateTime.fromJSDate(at, { zone: timeZone }).startOf('hour');
+  return String(Math.floor((start.isValid ? start.toMillis() : at.getTime() - (at.getTime() % 3_600_000)) / 60_000));
+}
+
+/** The stats a finished call adds: its hour (local to the campaign), talk time and who answered. */
+export function callStatsDelta(outcome: Outcome, at: Date, talkSeconds: number | null, answeredBy: string | null, timeZone = 'UTC'): ViewDelta {
+  const hour = hourKey(at, timeZone);
   const delta: ViewDelta = { [`stats.hours.${hour}.${outcome}`]: 1 };
   if (talkSeconds && talkSeconds > 0) delta['stats.talk_seconds'] = talkSeconds;
   const who = answeredBy?.toLowerCase();

@@ -162,7 +162,10 @@ export class ContactState {
       if (o.try !== null) await this.#lateOutcome(contact, o);
       return null;
     }
-    const campaign = (await this.store.Campaign.findById(contact.campaign_id, { retry: 1, call_until: 1 }).lean()) as Pick<CampaignFields, 'retry' | 'call_until'> | null;
+    const campaign = (await this.store.Campaign.findById(contact.campaign_id, { retry: 1, call_until: 1, calling_hours: 1 }).lean()) as Pick<
+      CampaignFields,
+      'retry' | 'call_until' | 'calling_hours'
+    > | null;
     const retryAt = campaign ? nextAttemptAt(campaign.retry, o.status, contact.attempts, now, campaign.call_until) : null;
     const record = { state: o.status, sid: o.callSid, outcome_at: now, duration: o.durationSeconds ?? null, answered_by: o.answeredBy ?? null, ...(o.price == null ? {} : { price: o.price }) };
     await persist(() => this.#callRecord(contact, record), { log: this.log, what: 'record a call outcome' });
@@ -172,7 +175,7 @@ export class ContactState {
       answered_by: o.answeredBy ?? null, check_after: null, runner_id: null,
       ...(o.startedAt ? { call_started_at: o.startedAt } : {}),
     };
-    const stats = callStatsDelta(o.status, o.endedAt ?? now, o.durationSeconds ?? null, o.answeredBy ?? null);
+    const stats = callStatsDelta(o.status, o.endedAt ?? now, o.durationSeconds ?? null, o.answeredBy ?? null, campaign?.calling_hours.tz);
     let after: ContactFields | null;
     if (retryAt) {
       await persist(() => scheduleContacts(this.store, contact.campaign_id, [contact._id], retryAt), { log: this.log, what: 'queue a retry' });

@@ -7,7 +7,7 @@
  * behind every turn already promised at the old rate and then one new gap after the last of them.
  */
 import pThrottle from 'p-throttle';
-import { sleep } from './persist.js';
+import { sleep } from '../store/persist.js';
 
 const noop = () => {};
 

@@ -48,7 +48,7 @@ export interface CampaignStats {
   answered_machine: number;
   /** Keys pressed (Passthru digits) → how many calls. */
   keys: Record<string, number>;
-  /** `YYYYMMDDHH` (UTC hour) → outcome → calls. */
+  /** Epoch minute of the start of the campaign's local hour → outcome (and `human`) → calls. */
   hours: Record<string, Partial<Record<string, number>>>;
 }
 

@@ -1,7 +1,6 @@
 // The engine end to end over real HTTP and the real database: the real app serves the status callbacks, the fake
 // Exotel enforces the pace and reports outcomes after random delays.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Pacer } from '../../src/engine/pacer.js';
 import type { ContactFields } from '../../src/store/contact-model.js';
 import type { Store } from '../../src/store/store.js';
 import { startFakeExotel, type FakeExotel } from '../fakes/fake-exotel.js';
@@ -16,11 +15,11 @@ let app: TestApp;
 beforeAll(async () => {
   store = await testStore('engine_e2e');
   // 1200 calls a minute, enforced as 200 in any 10 s (stricter than 1200 in any 60 s).
-  fake = await startFakeExotel({ callsPerMinute: 200, windowMs: 10_000, callbackDelayMs: [50, 1500], seed: 7 });
+  fake = await startFakeExotel({ callsPerMinute: 200, windowMs: 10_000, callbackDelayMs: [50, 1500], seed: 7, secondMs: 1000 });
   app = await startTestApp(
     store,
     exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'e2e-webhook-secret-0123456789' }),
-    { runtime: { settings: FAST_SETTINGS, pacer: new Pacer({ callsPerMinute: 200, windowMs: 10_000, maxInFlight: 10 }) } },
+    { runtime: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 200, windowMs: 10_000 } } },
   );
 });
 afterAll(async () => {
@@ -32,7 +31,7 @@ describe('a 300-contact campaign at 1200 calls a minute', () => {
   it('places every number exactly once, within the limit, and records what Exotel reported', async () => {
     const phones = phoneNumbers(300);
     const campaign = await seedCampaign(store, phones);
-    const started = await app.runtime!.transitions.apply(campaign._id, 'start');
+    const started = await app.runtime!.transitions.apply(campaign._id, 'start', { set: { mode: 'live' } });
     expect(started.ok).toBe(true);
 
     const done = await waitForStatus(store, campaign._id, 'completed', 90_000);

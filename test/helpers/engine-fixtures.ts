@@ -41,6 +41,7 @@ export function exotelEnv(fake: FakeExotel, extra: Record<string, string> = {}):
     EXOTEL_AUTH_TOKEN: fake.apiToken,
     EXOTEL_CALLER_ID: '08047112345',
     EXOTEL_URL: 'http://my.exotel.com/ACfake/exoml/start_voice/12345',
+    EXOTEL_MAX_LIVE_CALLS: '50',
     ...extra,
   };
 }
