@@ -12,6 +12,8 @@ import { DncService } from './campaigns/dnc-service.js';
 import { ProgressMarks } from './campaigns/progress-marks.js';
 import type { Config } from './config.js';
 import { AccountPacer } from './engine/account-pacer.js';
+import { Clockwork } from './engine/clockwork.js';
+import { JobLeases } from './engine/job-lease.js';
 import type { Dialer } from './engine/dialer.js';
 import { DEFAULT_ENGINE_TIMING, Engine, type EngineSettings } from './engine/engine.js';
 import { LiveLines } from './engine/live-lines.js';
@@ -38,6 +40,7 @@ export interface Runtime {
   pacer: RequestPacer;
   lines: LiveLines;
   engine: Engine;
+  clockwork: Clockwork;
   /** HTTP routes served beside Slack's (the Exotel status callback when a webhook secret is set). */
   routes: CustomRoute[];
   /** Starts the engine and the progress reporter. */
@@ -94,8 +97,9 @@ function engineSettings(config: Config, overrides: RuntimeOverrides['settings'] 
 
 export function createRuntime(config: Config, store: Store, log: Logger, overrides: RuntimeOverrides = {}): Runtime {
   const events = new CampaignEvents();
-  const state = new ContactState(store, events, log);
-  const transitions = new CampaignTransitions(store, events);
+  const clock = overrides.now ?? (() => new Date());
+  const state = new ContactState(store, events, log, clock);
+  const transitions = new CampaignTransitions(store, events, clock);
   const account = accountOf(config);
   const pacer =
     overrides.pacer ??
@@ -132,7 +136,7 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
     ...(overrides.runnerId ? { runnerId: overrides.runnerId } : {}),
   });
   const routes = config.exotel.webhookSecret ? [exotelStatusRoute(config.exotel.webhookSecret, state, log)] : [];
-  const service = new CampaignService(store, state, transitions, { admins: config.admins, mode: engine.mode, defaults: config });
+  const service = new CampaignService(store, state, transitions, { admins: config.admins, mode: engine.mode, defaults: config, now: clock });
   const progress = new ProgressReporter(
     new ProgressMarks(store),
     slackClient(config, log),
@@ -142,6 +146,16 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
     () => engine.runnerId,
     (campaign) => engine.rateOf(campaign),
   );
+  const clockwork = new Clockwork({
+    store,
+    service,
+    events,
+    jobs: new JobLeases(store, engine.runnerId),
+    log,
+    now: clock,
+    running: () => engine.running,
+    nudge: (id) => engine.nudge(id),
+  });
   let started = false;
   return {
     events,
@@ -155,15 +169,18 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
     pacer,
     lines,
     engine,
+    clockwork,
     routes,
     start() {
       started = true;
       for (const warning of config.warnings) log.warn(warning);
       engine.start();
+      clockwork.start();
       progress.start();
     },
     async close() {
       if (started) await progress.stop();
+      await clockwork.stop();
       await engine.stop();
       pacer.close();
       await dialer.close();

@@ -12,7 +12,7 @@ import { fieldsOf } from './campaign-hours.js';
 import type { CampaignTransitions, Transition } from './campaign-transitions.js';
 import { dropBuckets } from './contact-queue.js';
 import type { ContactState } from './contact-state.js';
-import { DELETABLE_STATUSES, LIVE_BUCKETS, NOT_REACHED, nameProblem, type Counts } from './vocabulary.js';
+import { DELETABLE_STATUSES, EDITABLE_STATUSES, LIVE_BUCKETS, NOT_REACHED, nameProblem, type Counts } from './vocabulary.js';
 
 export { nameProblem, NAME_PATTERN } from './vocabulary.js';
 
@@ -40,6 +40,8 @@ export interface ServiceOptions {
   mode: 'live' | 'rehearsal';
   /** Rules a new campaign starts with. */
   defaults: Pick<Config, 'callingHours' | 'retry'>;
+  /** Business time; tests inject one. */
+  now?: () => Date;
 }
 
 export interface NewCampaign {
@@ -195,6 +197,59 @@ export class CampaignService {
     return { ok: true, campaign: (await this.findById(id)) ?? result.campaign, requeued, atCap };
   }
 
+  /**
+   * Schedules a start at `at` (the same checks as start); the campaign becomes `scheduled` and starts then, whichever
+   * process is running at that moment (clockwork.ts), even if every process restarted in between.
+   */
+  async schedule(id: Types.ObjectId, actor: Actor, at: Date, set: Partial<CampaignFields> = {}): Promise<ActionResult> {
+    const campaign = await this.findById(id);
+    if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
+    if (!this.canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
+    if (this.summary(campaign).toCall === 0) return { ok: false, reason: 'nothing-to-call', campaign };
+    const result = await this.transitions.apply(id, 'schedule', { by: actor.userId, set: { scheduled_at: at, started_by: actor.userId, mode: this.options.mode, ...set } });
+    return result.ok ? { ok: true, campaign: result.campaign } : { ok: false, reason: 'wrong-status', campaign: result.campaign };
+  }
+
+  async unschedule(id: Types.ObjectId, actor: Actor): Promise<ActionResult> {
+    const campaign = await this.findById(id);
+    if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
+    if (!this.canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
+    const result = await this.transitions.apply(id, 'unschedule', { by: actor.userId, set: { scheduled_at: null } });
+    return result.ok ? { ok: true, campaign: result.campaign } : { ok: false, reason: 'wrong-status', campaign: result.campaign };
+  }
+
+  /** The clock's start of a scheduled campaign: only the schedule it was given (a re-schedule moved it: nothing). */
+  async startScheduled(id: Types.ObjectId, at: Date): Promise<ActionResult> {
+    const campaign = await this.findById(id);
+    if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
+    const result = await this.transitions.apply(id, 'start', {
+      by: campaign.started_by,
+      where: { status: 'scheduled', scheduled_at: at },
+      set: { progress_ts: null, progress_final: false, report_posted: false, progress_channel: campaign.progress_channel ?? campaign.channel },
+    });
+    if (!result.ok) return { ok: false, reason: 'wrong-status', campaign: result.campaign };
+    const { requeued, atCap } = await this.#requeue(result.campaign);
+    return { ok: true, campaign: (await this.findById(id)) ?? result.campaign, requeued, atCap };
+  }
+
+  /** Ends a campaign whose end date passed: nothing more is dialled; contacts never called stay counted as such. */
+  async expire(id: Types.ObjectId, now: Date): Promise<ActionResult> {
+    const result = await this.transitions.apply(id, 'expire', {
+      where: { call_until: { $lte: now } },
+      reason: 'Its end date passed; nothing more is dialled.',
+    });
+    return result.ok ? { ok: true, campaign: result.campaign } : { ok: false, reason: 'wrong-status', campaign: result.campaign };
+  }
+
+  /** Changes a campaign's rules while it is not running (one conditional update). */
+  async updateRules(id: Types.ObjectId, actor: Actor, rules: Partial<Pick<CampaignFields, 'retry' | 'calling_hours' | 'call_until' | 'calls_per_minute' | 'caller_id' | 'message_template' | 'keys' | 'title' | 'description'>>): Promise<ActionResult> {
+    const campaign = await this.findById(id);
+    if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
+    if (!this.canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
+    const after = await this.store.Campaign.findOneAndUpdate({ _id: id, status: { $in: EDITABLE_STATUSES } }, { $set: rules }, { returnDocument: 'after', runValidators: true }).lean();
+    return after ? { ok: true, campaign: after as CampaignFields } : { ok: false, reason: 'wrong-status', campaign: (await this.findById(id)) ?? campaign };
+  }
+
   pause(id: Types.ObjectId, actor: Actor) {
     return this.#change(id, actor, 'pause');
   }
@@ -234,7 +289,7 @@ export class CampaignService {
       { _id: 1, call_status: 1, tries: 1, attempts: 1, campaign_id: 1 },
     ).lean()) as ContactFields[];
     const under = finals.filter((c) => c.attempts < campaign.retry.max_attempts);
-    const requeued = await this.state.requeue(campaign._id, under, new Date());
+    const requeued = await this.state.requeue(campaign._id, under, this.options.now?.() ?? new Date());
     return { requeued, atCap: finals.length - under.length };
   }
 

@@ -41,11 +41,12 @@ export class CampaignTransitions {
   constructor(
     private readonly store: Store,
     private readonly events: CampaignEvents,
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   async apply(campaignId: Types.ObjectId, transition: Transition, options: TransitionOptions = {}): Promise<TransitionResult> {
     const { from, to } = TRANSITIONS[transition];
-    const now = options.now ?? new Date();
+    const now = options.now ?? this.clock();
     const set: Record<string, unknown> = {
       ...options.set,
       status: to,

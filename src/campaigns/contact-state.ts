@@ -52,6 +52,8 @@ export class ContactState {
     private readonly store: Store,
     private readonly events: CampaignEvents,
     private readonly log: Logger,
+    /** The clock for business time (due times, outcome times); tests inject one. */
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   /** Set by the engine, which owns the lines. */
@@ -92,7 +94,7 @@ export class ContactState {
    * A report of a call's end (a status callback): finds its attempt by CustomField (`<contact>:<try>`), or, when
    * Exotel left CustomField out, by the sid on the live-call line the attempt holds. Null when no attempt matches.
    */
-  async reported(report: Omit<AttemptOutcome, 'contactId' | 'try'> & { attemptKey: string | null }, now = new Date()): Promise<OutcomeResult | null> {
+  async reported(report: Omit<AttemptOutcome, 'contactId' | 'try'> & { attemptKey: string | null }, now = this.clock()): Promise<OutcomeResult | null> {
     const { attemptKey: key, ...rest } = report;
     const parsed = parseAttemptKey(key);
     if (parsed) return this.outcome({ ...rest, contactId: parsed.contactId, try: parsed.try }, now);
@@ -154,7 +156,7 @@ export class ContactState {
    * A call ended. Applied only to the attempt it belongs to (its try, or its sid): a late or repeated outcome of an
    * earlier attempt only completes that attempt's call record. Returns null when nothing about the contact changed.
    */
-  async outcome(o: AttemptOutcome, now = new Date()): Promise<OutcomeResult | null> {
+  async outcome(o: AttemptOutcome, now = this.clock()): Promise<OutcomeResult | null> {
     const contact = (await this.store.Contact.findById(o.contactId).lean()) as ContactFields | null;
     if (!contact) return null;
     const current = (o.try === null ? contact.call_sid === o.callSid : contact.tries === o.try) && LIVE_BUCKETS.includes(bucketOf(contact));
@@ -178,7 +180,7 @@ export class ContactState {
     const stats = callStatsDelta(o.status, o.endedAt ?? now, o.durationSeconds ?? null, o.answeredBy ?? null, campaign?.calling_hours.tz);
     let after: ContactFields | null;
     if (retryAt) {
-      await persist(() => scheduleContacts(this.store, contact.campaign_id, [contact._id], retryAt), { log: this.log, what: 'queue a retry' });
+      await persist(() => scheduleContacts(this.store, contact.campaign_id, [contact._id], retryAt, now), { log: this.log, what: 'queue a retry' });
       after = await this.#move(contact, ['dialing', 'initiated', 'unknown'], { $set: { ...details, call_status: 'pending', next_attempt_at: retryAt } }, stats);
     } else {
       if (NOT_REACHED.includes(o.status)) await this.#outbox(contact, o.status, o.error ?? null, now);
@@ -197,7 +199,7 @@ export class ContactState {
       const group = contacts.filter((c) => c.call_status === from);
       if (group.length === 0) continue;
       await persist(() => applyDelta(this.store, campaignId, moveDelta(from, 'retrying', group.length)), { log: this.log, what: 'count a requeue' });
-      await persist(() => scheduleContacts(this.store, campaignId, group.map((c) => c._id), now), { log: this.log, what: 'queue a requeue' });
+      await persist(() => scheduleContacts(this.store, campaignId, group.map((c) => c._id), now, now), { log: this.log, what: 'queue a requeue' });
       const result = await this.store.Contact.bulkWrite(
         group.map((c) => ({
           updateOne: {
@@ -217,7 +219,7 @@ export class ContactState {
 
   /** Back to pending through the retry queue (bucket first), giving the attempt back. */
   async #requeueOne(c: ContactFields, from: CallStatus[], notBefore: Date, reason: string | null): Promise<ContactFields | null> {
-    await persist(() => scheduleContacts(this.store, c.campaign_id, [c._id], notBefore), { log: this.log, what: 'queue a contact again' });
+    await persist(() => scheduleContacts(this.store, c.campaign_id, [c._id], notBefore, this.clock()), { log: this.log, what: 'queue a contact again' });
     return this.#move(c, from, {
       $set: { call_status: 'pending', next_attempt_at: notBefore, runner_id: null, check_after: null, call_error: reason },
       $inc: { attempts: -1 },
@@ -229,7 +231,7 @@ export class ContactState {
     const set: Record<string, unknown> = { sid: o.callSid };
     if (o.durationSeconds != null) set.duration = o.durationSeconds;
     if (o.answeredBy) set.answered_by = o.answeredBy;
-    await this.store.Call.updateOne({ _id: key, state: { $in: ['sent', 'placed', 'absent'] } }, { $set: { ...set, state: o.status, outcome_at: new Date() } });
+    await this.store.Call.updateOne({ _id: key, state: { $in: ['sent', 'placed', 'absent'] } }, { $set: { ...set, state: o.status, outcome_at: this.clock() } });
     this.log.info({ contact: contact._id, try: o.try, current_try: contact.tries }, 'outcome of an earlier attempt; the current attempt is unchanged');
   }
 
@@ -249,7 +251,7 @@ export class ContactState {
   #callRecord(c: ContactFields, set: Record<string, unknown>) {
     return this.store.Call.updateOne(
       { _id: attemptKey(c._id, c.tries) },
-      { $set: set, $setOnInsert: { campaign_id: c.campaign_id, contact_id: c._id, try: c.tries, sent_at: c.sent_at ?? new Date() } },
+      { $set: set, $setOnInsert: { campaign_id: c.campaign_id, contact_id: c._id, try: c.tries, sent_at: c.sent_at ?? this.clock() } },
       { upsert: true },
     );
   }

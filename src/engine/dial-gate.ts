@@ -88,7 +88,8 @@ export class DialGate {
         status: 'running',
         runner_id: run.runnerId,
         lease_epoch: run.epoch,
-        lease_expires_at: { $gt: new Date(now.getTime() + this.options.leaseMarginMs) },
+        // Leases are about processes being alive: real time, whatever clock the business rules use.
+        lease_expires_at: { $gt: new Date(Date.now() + this.options.leaseMarginMs) },
       },
       { $inc: { ...moveDelta(from, 'dialing'), view_version: 1 } },
       { returnDocument: 'after' },
