@@ -15,6 +15,8 @@ import type { Store } from '../store/store.js';
 const MINUTE = 60_000;
 /** The first-attempt position is written back every this many steps (and when the run stops); a restart repeats at most this many lookups. */
 const SAVE_EVERY = 25;
+/** Buckets are looked for at most this often when the last look found none (and at once after `recheck()`). */
+const BUCKET_LOOK_MS = 1_000;
 
 export function minuteOf(at: Date | number): number {
   return Math.floor((typeof at === 'number' ? at : at.getTime()) / MINUTE);
@@ -55,6 +57,7 @@ export class ContactQueue {
   #bucketId: string | null = null;
   #seq: number;
   #savedSeq: number;
+  #lookedAt = -Infinity;
 
   constructor(
     private readonly store: Store,
@@ -67,7 +70,7 @@ export class ContactQueue {
 
   /** The next contact worth trying, retries first; null when nothing is due now. */
   async next(campaign: Pick<CampaignFields, 'contacts_seq'>, now: Date): Promise<NextCandidate> {
-    if (this.#due.length === 0) await this.#loadBucket(now);
+    if (this.#due.length === 0 && performance.now() - this.#lookedAt >= BUCKET_LOOK_MS) await this.#loadBucket(now);
     const due = this.#due[0];
     if (due !== undefined) return { id: due, fromBucket: true };
     if (this.#seq <= campaign.contacts_seq) return { id: contactId(this.campaignId, this.#seq), fromBucket: false };
@@ -92,7 +95,13 @@ export class ContactQueue {
     this.#savedSeq = this.#seq;
   }
 
+  /** Look for due buckets at the next `next()` (contacts were queued again, or a minute passed). */
+  recheck(): void {
+    this.#lookedAt = -Infinity;
+  }
+
   async #loadBucket(now: Date): Promise<void> {
+    this.#lookedAt = performance.now();
     const bucket = await this.store.RetryBucket.findOne({ campaign_id: this.campaignId, minute: { $lt: minuteOf(now) } })
       .sort({ minute: 1 })
       .lean();

@@ -131,6 +131,7 @@ export class CampaignRun {
     const queue = new ContactQueue(this.#deps.store, this.campaignId, campaign.queue_seq);
     const throttle = new CampaignThrottle(this.#deps.rate(campaign), signal);
     let readAt = Date.now();
+    let linesBusy = false;
     try {
       while (!signal.aborted) {
         if (Date.now() - readAt >= settings.statusCheckMs) {
@@ -144,13 +145,16 @@ export class CampaignRun {
         if (!candidate) {
           if (await this.#finishIfDone(campaign)) break;
           await this.#idle(campaign, signal);
+          queue.recheck();
           readAt = 0;
           continue;
         }
-        if ((await this.#deps.lines.free()) === 0) {
+        // After the gate found every line busy, wait for a free one before spending a pacing turn on a request.
+        if (linesBusy && (await this.#deps.lines.free()) === 0) {
           await this.#waitFor('live-cap', null, signal);
           continue;
         }
+        linesBusy = false;
         await throttle.wait();
         await pacer.take(signal);
         const decision = await gate.pass(this, campaign, candidate.id, now());
@@ -162,7 +166,8 @@ export class CampaignRun {
         } else if ('next' in decision) {
           await queue.done(candidate);
         } else if ('wait' in decision) {
-          await this.#waitFor(decision.wait, decision.until, signal);
+          linesBusy = decision.wait === 'live-cap';
+          if (!linesBusy) await this.#waitFor(decision.wait, decision.until, signal);
           readAt = 0;
         } else {
           if (decision.stop === 'expired') await this.#expire();
