@@ -77,6 +77,8 @@ function engineSettings(config: Config, overrides: RuntimeOverrides['settings'] 
     unreachableRetryMs: 30_000,
     staleDialingMs: 60_000,
     clockSkewMs: 60_000,
+    priceEveryMs: 120_000,
+    priceTries: 15,
     ...overrides.reconciler,
   };
   return {

@@ -190,7 +190,7 @@ export class CampaignService {
     if (this.summary(campaign).toCall === 0) return { ok: false, reason: 'nothing-to-call', campaign };
     const result = await this.transitions.apply(id, 'start', {
       by: actor.userId,
-      set: { progress_ts: null, progress_final: false, report_posted: false, mode: this.options.mode, ...set },
+      set: { progress_ts: null, progress_final: false, report_ts: null, report_cost_final: false, chart_posted: false, mode: this.options.mode, ...set },
     });
     if (!result.ok) return { ok: false, reason: 'wrong-status', campaign: result.campaign };
     const { requeued, atCap } = await this.#requeue(result.campaign);
@@ -225,7 +225,7 @@ export class CampaignService {
     const result = await this.transitions.apply(id, 'start', {
       by: campaign.started_by,
       where: { status: 'scheduled', scheduled_at: at },
-      set: { progress_ts: null, progress_final: false, report_posted: false, progress_channel: campaign.progress_channel ?? campaign.channel },
+      set: { progress_ts: null, progress_final: false, report_ts: null, report_cost_final: false, chart_posted: false, progress_channel: campaign.progress_channel ?? campaign.channel },
     });
     if (!result.ok) return { ok: false, reason: 'wrong-status', campaign: result.campaign };
     const { requeued, atCap } = await this.#requeue(result.campaign);

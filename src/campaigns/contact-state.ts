@@ -85,7 +85,7 @@ export class ContactState {
     await persist(() => this.#callRecord(c, { state: 'placed', sid }), { log: this.log, what: 'store a placed call' });
     const after = await this.#move(c, ['dialing', 'unknown'], {
       $set: { call_status: 'initiated', call_sid: sid, call_started_at: createdAt ?? c.sent_at, call_error: null, check_after: checkAfter },
-    }, { 'stats.placed': 1 });
+    }, { 'stats.placed': 1, 'stats.cost_pending': 1 });
     if (after && c.line_id) await this.store.LiveLine.updateOne({ _id: c.line_id, holder: key }, { $set: { check_after: checkAfter, sid } });
     return after;
   }
@@ -164,12 +164,12 @@ export class ContactState {
       if (o.try !== null) await this.#lateOutcome(contact, o);
       return null;
     }
-    const campaign = (await this.store.Campaign.findById(contact.campaign_id, { retry: 1, call_until: 1, calling_hours: 1 }).lean()) as Pick<
+    const campaign = (await this.store.Campaign.findById(contact.campaign_id, { retry: 1, call_until: 1, calling_hours: 1, mode: 1 }).lean()) as Pick<
       CampaignFields,
-      'retry' | 'call_until' | 'calling_hours'
+      'retry' | 'call_until' | 'calling_hours' | 'mode'
     > | null;
     const retryAt = campaign ? nextAttemptAt(campaign.retry, o.status, contact.attempts, now, campaign.call_until) : null;
-    const record = { state: o.status, sid: o.callSid, outcome_at: now, duration: o.durationSeconds ?? null, answered_by: o.answeredBy ?? null, ...(o.price == null ? {} : { price: o.price }) };
+    const record = { state: o.status, sid: o.callSid, outcome_at: now, duration: o.durationSeconds ?? null, answered_by: o.answeredBy ?? null };
     await persist(() => this.#callRecord(contact, record), { log: this.log, what: 'record a call outcome' });
     const details = {
       call_sid: o.callSid, call_ended_at: o.endedAt ?? now, call_duration: o.durationSeconds ?? null,
@@ -186,7 +186,39 @@ export class ContactState {
       if (NOT_REACHED.includes(o.status)) await this.#outbox(contact, o.status, o.error ?? null, now);
       after = await this.#move(contact, ['dialing', 'initiated', 'unknown'], { $set: { ...details, call_status: o.status } }, stats);
     }
+    if (after) await this.#expectPrice(contact, o, campaign?.mode ?? 'live', now);
     return after ? { contact: after, from: contact.call_status, retrying: retryAt !== null } : null;
+  }
+
+  /**
+   * Records an attempt's price once (Exotel reports it minutes after the call ended) and adds it to the campaign's
+   * cost. Returns false when the price was already recorded.
+   */
+  async priced(key: string, price: number): Promise<boolean> {
+    const call = await this.store.Call.findOneAndUpdate({ _id: key, price: null }, { $set: { price } }, { returnDocument: 'after' }).lean();
+    if (!call) return false;
+    await persist(() => applyDelta(this.store, call.campaign_id, { 'stats.cost': price, 'stats.cost_pending': -1 }), { log: this.log, what: 'add a call price' });
+    await this.store.PriceCheck.deleteOne({ _id: key });
+    return true;
+  }
+
+  /** Exotel never reported a price for this call: it no longer counts as pending. */
+  async priceMissing(key: string): Promise<void> {
+    const check = await this.store.PriceCheck.findOneAndDelete({ _id: key }).lean();
+    if (check) await applyDelta(this.store, check.campaign_id, { 'stats.cost_pending': -1, 'stats.cost_missing': 1 });
+  }
+
+  async #expectPrice(contact: ContactFields, o: AttemptOutcome, mode: 'live' | 'rehearsal' | null, now: Date): Promise<void> {
+    const key = attemptKey(contact._id, contact.tries);
+    if (o.price != null) {
+      await this.priced(key, o.price);
+      return;
+    }
+    await this.store.PriceCheck.updateOne(
+      { _id: key },
+      { $setOnInsert: { campaign_id: contact.campaign_id, sid: o.callSid, mode: mode ?? 'live', check_after: new Date(now.getTime() + 120_000), tries: 0 } },
+      { upsert: true },
+    ).catch((error: unknown) => this.log.warn({ err: error }, 'could not note a price to ask for later'));
   }
 
   /**

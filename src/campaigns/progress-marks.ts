@@ -35,10 +35,29 @@ export class ProgressMarks {
     await this.store.Campaign.updateOne({ _id: id }, { $set: { progress_final: true } });
   }
 
-  /** The finish report was posted (once per run of the campaign). Returns false when someone else did it. */
-  async claimReport(id: Types.ObjectId): Promise<boolean> {
-    const res = await this.store.Campaign.updateOne({ _id: id, report_posted: false }, { $set: { report_posted: true } });
+  /** Records the finish report's ts unless another process posted one first; false means "delete yours". */
+  async recordReport(id: Types.ObjectId, ts: string, costFinal: boolean): Promise<boolean> {
+    const res = await this.store.Campaign.updateOne({ _id: id, report_ts: null }, { $set: { report_ts: ts, report_cost_final: costFinal } });
     return res.modifiedCount > 0;
+  }
+
+  /** The report now shows the final cost. */
+  async reportCostFinal(id: Types.ObjectId): Promise<void> {
+    await this.store.Campaign.updateOne({ _id: id }, { $set: { report_cost_final: true } });
+  }
+
+  async chartPosted(id: Types.ObjectId): Promise<void> {
+    await this.store.Campaign.updateOne({ _id: id }, { $set: { chart_posted: true } });
+  }
+
+  /** Campaigns whose report went out before Exotel had reported every price. */
+  async reportsAwaitingCost(): Promise<CampaignFields[]> {
+    return (await this.store.Campaign.find({ report_ts: { $ne: null }, report_cost_final: false }).lean()) as CampaignFields[];
+  }
+
+  /** Contacts an ended campaign never called (its end date passed, or it was stopped): a scan, once, at the end. */
+  async neverCalled(id: Types.ObjectId, limit: number): Promise<ContactFields[]> {
+    return (await this.store.Contact.find({ campaign_id: id, call_status: 'pending' }).limit(limit).lean()) as ContactFields[];
   }
 
   /**

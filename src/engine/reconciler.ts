@@ -33,6 +33,9 @@ export interface ReconcilerSettings {
   staleDialingMs: number;
   /** Exotel's timestamps are whole seconds in IST, and clocks differ: accept calls created this much before sending. */
   clockSkewMs: number;
+  /** Ask for a missing price this often, at most `priceTries` times. Defaults 2 min and 15. */
+  priceEveryMs: number;
+  priceTries: number;
 }
 
 /** Exotel's call list filters by at most five numbers. */
@@ -69,6 +72,31 @@ export class Reconciler {
     }
     for (let i = 0; i < unknownWithoutSid.length && !signal.aborted; i += LIST_FILTER_MAX) {
       await this.#checkInList(unknownWithoutSid.slice(i, i + LIST_FILTER_MAX), signal);
+    }
+    await this.#askPrices(signal);
+  }
+
+  /**
+   * Prices Exotel reports minutes after a call ended, asked for in small batches so they never crowd out the checks
+   * of live attempts (every request takes a turn of the account's pacer). After `priceTries` lookups without a price
+   * the call stops counting as pending.
+   */
+  async #askPrices(signal: AbortSignal): Promise<void> {
+    const now = this.now();
+    const mode = this.dialer.rehearsal ? 'rehearsal' : 'live';
+    const due = await this.store.PriceCheck.find({ mode, check_after: { $lte: now } }).limit(10).lean();
+    for (const check of due) {
+      if (signal.aborted) return;
+      let report: CallReport | null = null;
+      try {
+        report = await this.dialer.callDetails(check.sid, signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        this.log.debug({ err: error }, 'could not ask Exotel for a price; will ask again');
+      }
+      if (report?.price != null) await this.state.priced(check._id, report.price);
+      else if (check.tries + 1 >= this.settings.priceTries) await this.state.priceMissing(check._id);
+      else await this.store.PriceCheck.updateOne({ _id: check._id }, { $set: { check_after: new Date(now.getTime() + this.settings.priceEveryMs) }, $inc: { tries: 1 } });
     }
   }
 

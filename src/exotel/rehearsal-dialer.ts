@@ -62,7 +62,8 @@ export function rehearsalDialer(options: RehearsalOptions = {}): Dialer {
       startedAt: createdAt,
       endedAt: ended ? endsAt : null,
       durationSeconds: ended ? Math.round((endsAt.getTime() - createdAt.getTime()) / 1000) : null,
-      price: null,
+      // A rehearsed price: Rs 0.50 a started minute of a completed call, as a typical Indian plan charges.
+      price: ended ? (outcome === 'completed' ? 0.5 * Math.ceil(Math.max(1, (endsAt.getTime() - createdAt.getTime()) / 1000) / 60) : 0) : null,
       answeredBy: ended && outcome === 'completed' ? 'human' : null,
     };
   };

@@ -12,6 +12,7 @@ export const ActionId = {
   contactsPage: 'contacts_page',
   deleteConfirm: 'campaign_delete_confirm',
   deleteCancel: 'campaign_delete_cancel',
+  reportExport: 'campaign_report_export',
 } as const;
 
 export const BlockId = {
@@ -20,6 +21,7 @@ export const BlockId = {
   startChannel: 'start_channel',
   contactsNav: 'contacts_nav',
   deleteActions: 'delete_actions',
+  reportActions: 'report_actions',
   name: 'campaign_name',
   title: 'campaign_title',
   description: 'campaign_description',

@@ -10,17 +10,21 @@ export interface UploadTarget {
   comment: string;
 }
 
+/** The bytes of a file: streamed from disk, or held in memory (a rendered chart). */
+export type UploadBody = { path: string; bytes: number } | { data: Buffer };
+
 /**
- * Uploads a file from disk into a channel or thread, streaming it (Slack's external upload: get an upload URL,
- * send the bytes, complete). The SDK's filesUploadV2 reads the whole file into memory first; this does not.
+ * Uploads a file into a channel or thread (Slack's external upload: get an upload URL, send the bytes, complete). A
+ * file on disk is streamed: the SDK's filesUploadV2 reads the whole file into memory first; this does not.
  */
-export async function uploadFile(client: WebClient, path: string, bytes: number, target: UploadTarget): Promise<void> {
-  const { upload_url: uploadUrl, file_id: fileId } = await client.files.getUploadURLExternal({ filename: target.filename, length: bytes });
+export async function uploadFile(client: WebClient, body: UploadBody, target: UploadTarget): Promise<void> {
+  const length = 'data' in body ? body.data.length : body.bytes;
+  const { upload_url: uploadUrl, file_id: fileId } = await client.files.getUploadURLExternal({ filename: target.filename, length });
   if (!uploadUrl || !fileId) throw new Error('Slack gave no upload address');
   const res = await fetch(uploadUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes) },
-    body: Readable.toWeb(createReadStream(path)) as unknown as ReadableStream,
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(length) },
+    body: 'data' in body ? body.data : (Readable.toWeb(createReadStream(body.path)) as unknown as ReadableStream),
     duplex: 'half',
   } as RequestInit & { duplex: 'half' });
   if (!res.ok) throw new Error(`Slack refused the upload (HTTP ${res.status})`);

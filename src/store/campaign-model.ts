@@ -44,6 +44,8 @@ export interface CampaignStats {
   cost: number;
   /** Calls whose price Exotel has not reported yet. */
   cost_pending: number;
+  /** Calls Exotel never reported a price for. */
+  cost_missing: number;
   answered_human: number;
   answered_machine: number;
   /** Keys pressed (Passthru digits) → how many calls. */
@@ -117,8 +119,10 @@ export interface CampaignFields {
   progress_channel: string | null;
   progress_ts: string | null;
   progress_final: boolean;
-  /** The finish report (and chart) were posted in the thread. */
-  report_posted: boolean;
+  /** The finish report in the thread (its ts), whether it shows the final cost, and whether the chart went with it. */
+  report_ts: string | null;
+  report_cost_final: boolean;
+  chart_posted: boolean;
 
   runner_id: string | null;
   lease_expires_at: Date | null;
@@ -166,6 +170,7 @@ const statsSchema = new Schema(
     talk_seconds: { type: Number, default: 0 },
     cost: { type: Number, default: 0 },
     cost_pending: { type: Number, default: 0 },
+    cost_missing: { type: Number, default: 0 },
     answered_human: { type: Number, default: 0 },
     answered_machine: { type: Number, default: 0 },
     keys: { type: Schema.Types.Mixed, default: () => ({}) },
@@ -223,7 +228,9 @@ export const campaignSchema = new Schema<CampaignFields>(
     progress_channel: { type: String, default: null },
     progress_ts: { type: String, default: null },
     progress_final: { type: Boolean, default: false },
-    report_posted: { type: Boolean, default: false },
+    report_ts: { type: String, default: null },
+    report_cost_final: { type: Boolean, default: false },
+    chart_posted: { type: Boolean, default: false },
 
     runner_id: { type: String, default: null },
     lease_expires_at: { type: Date, default: null },

@@ -8,6 +8,7 @@ import { callModel, type CallModel } from './call-model.js';
 import { failureModel, type FailureModel } from './failure-model.js';
 import { jobLeaseModel, type JobLeaseModel } from './job-lease-model.js';
 import { liveLineModel, type LiveLineModel } from './live-line-model.js';
+import { priceCheckModel, type PriceCheckModel } from './price-check-model.js';
 import { retryBucketModel, type RetryBucketModel } from './retry-bucket-model.js';
 
 export class DatabaseUnreachableError extends Error {
@@ -41,6 +42,7 @@ export interface Store {
   readonly RetryBucket: RetryBucketModel;
   readonly Failure: FailureModel;
   readonly JobLease: JobLeaseModel;
+  readonly PriceCheck: PriceCheckModel;
   /** True when the server answers a ping. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -98,7 +100,8 @@ export async function openStore(uri: string, options: StoreOptions = {}): Promis
   const RetryBucket = retryBucketModel(connection);
   const Failure = failureModel(connection);
   const JobLease = jobLeaseModel(connection);
-  const models = [Campaign, Contact, Dnc, PacerState, Call, LiveLine, RetryBucket, Failure, JobLease] as const;
+  const PriceCheck = priceCheckModel(connection);
+  const models = [Campaign, Contact, Dnc, PacerState, Call, LiveLine, RetryBucket, Failure, JobLease, PriceCheck] as const;
   await Promise.all(models.map((m) => m.createCollection())).catch(() => {});
   await Promise.all(models.map((m) => m.createIndexes()));
 
@@ -119,6 +122,7 @@ export async function openStore(uri: string, options: StoreOptions = {}): Promis
     RetryBucket,
     Failure,
     JobLease,
+    PriceCheck,
     async ping() {
       try {
         await connection.db!.admin().ping();

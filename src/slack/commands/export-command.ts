@@ -23,7 +23,7 @@ export function exportCommand(deps: SlackDeps): Subcommand {
           channel = dm.channel?.id ?? null;
         }
         if (!channel) throw new Error('no channel to upload to');
-        await uploadFile(ctx.slack.client, file.path, file.bytes, {
+        await uploadFile(ctx.slack.client, { path: file.path, bytes: file.bytes }, {
           channel,
           ...(threadTs ? { threadTs } : {}),
           filename: `${campaign.name}-contacts.csv`,
