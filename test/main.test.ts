@@ -42,8 +42,8 @@ async function startEnv() {
   };
 }
 
-function start(env: Record<string, string>, dir: string): BotProcess {
-  const bot = startBotProcess(env, dir);
+function start(env: Record<string, string>, dir: string, nodeArgs: string[] = []): BotProcess {
+  const bot = startBotProcess(env, dir, { nodeArgs });
   bots.push(bot);
   return bot;
 }
@@ -177,4 +177,46 @@ describe('one process per folder', () => {
     expect(messages(bot).filter((m) => m.startsWith('not JSON'))).toEqual([]);
     expect(bot.stdout()).not.toMatch(/local FerretDB/);
   }, 120_000);
+});
+
+describe('nothing fails silently', () => {
+  /** Loaded before the bot: on SIGUSR2, a promise nobody awaits rejects, or a timer throws. */
+  const misbehave = (what: 'reject' | 'throw') => [
+    '--import',
+    `data:text/javascript,${encodeURIComponent(
+      what === 'reject'
+        ? "process.on('SIGUSR2', () => { Promise.reject(new TypeError('test rejection: nobody awaited this')); });"
+        : "process.on('SIGUSR2', () => { setTimeout(() => { throw new RangeError('test exception: thrown from a timer'); }); });",
+    )}`,
+  ];
+
+  it('an unhandled rejection is logged in one line naming it, and the bot keeps running', async () => {
+    const env = await startEnv();
+    const bot = start(env, newFolder(), misbehave('reject'));
+    await bot.waitForLine(/campaign-bot is listening/, 240_000);
+    bot.child.kill('SIGUSR2');
+    const line = await bot.waitForLine(/unhandled promise rejection/, 30_000);
+    expect(JSON.parse(line)).toMatchObject({ level: 50, msg: 'unhandled promise rejection: TypeError: test rejection: nobody awaited this' });
+    expect((await fetch(`http://127.0.0.1:${env.PORT}/healthz`)).status).toBe(200);
+    expect(bot.child.exitCode).toBeNull();
+    expect(bot.stderr()).toBe('');
+    bot.child.kill('SIGTERM');
+    expect((await bot.exited).code).toBe(0);
+  }, 360_000);
+
+  it('an uncaught exception is logged in one line naming it, then the bot stops cleanly with code 1', async () => {
+    const dir = newFolder();
+    const bot = start(await startEnv(), dir, misbehave('throw'));
+    await bot.waitForLine(/campaign-bot is listening/, 240_000);
+    bot.child.kill('SIGUSR2');
+    expect((await bot.exited).code).toBe(1);
+    const lines = bot.stdout().trim().split('\n').map((l) => JSON.parse(l) as { msg: string; level: number });
+    expect(lines.filter((l) => l.msg.includes('test exception'))).toEqual([
+      expect.objectContaining({ level: 60, msg: 'uncaught exception: RangeError: test exception: thrown from a timer; stopping' }),
+    ]);
+    expect(lines.at(-1)?.msg).toBe('stopped');
+    expect(bot.stderr()).toBe('');
+    // Stopped cleanly: the database went with it and the folder is free for the next start.
+    expect(() => readFileSync(join(dir, 'data', 'campaign-bot.lock'))).toThrow(/ENOENT/);
+  }, 360_000);
 });
