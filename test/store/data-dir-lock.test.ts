@@ -107,7 +107,7 @@ describe('stale locks', () => {
 
 describe('processes starting at the same instant', () => {
   async function race(count: number): Promise<string[]> {
-    const startAt = Date.now() + 1_500;
+    const startAt = Date.now() + 3_000; // time for every child to load, even on a busy machine
     const outputs = Array.from({ length: count }, () => {
       const child = spawn(process.execPath, ['--import', TSX, CHILD, dir, String(startAt)], { stdio: ['pipe', 'pipe', 'inherit'] });
       children.push(child);
