@@ -1,5 +1,7 @@
 // pino, JSON by default and pretty on a terminal. Every logged value passes through `redact` first:
-// tokens, secrets and Authorization headers are replaced, phone numbers keep only their last 4 digits.
+// tokens, secrets and Authorization headers are replaced, phone numbers keep only their last 4 digits, and the path
+// after `/exotel/<route>/` (where Exotel's callbacks carry EXOTEL_WEBHOOK_SECRET) is replaced wherever a URL shows up,
+// including Bolt's own "Unhandled HTTP request (GET) made to …" lines.
 // pino's own `redact` option needs exact paths; phone numbers turn up under any key and inside
 // messages, so the walk below looks at every value instead.
 import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
@@ -11,6 +13,8 @@ const PHONE_KEY = /^(phone|phones|number|numbers|mobile|msisdn|from|to|caller_?i
 const TOKEN_TEXT = /\b(xox[abposr]|xapp)-[A-Za-z0-9-]+/g;
 const BASIC_AUTH_TEXT = /\b(Basic|Bearer)\s+[A-Za-z0-9+/=._-]{8,}/g;
 const URL_CREDENTIALS = /(\/\/)[^/\s:@]+:[^/\s@]+@/g;
+// `/exotel/status/<secret>`, `/exotel/greeting/<secret>/…`: everything after the route name up to the query string.
+const EXOTEL_PATH_TEXT = /(\/exotel\/[\w-]+\/)[^\s?#"'<>]+/g;
 // 10 to 13 digits, optionally with + and separators, not part of a longer number, a word or an id (ObjectIds are
 // hex), nor a decimal (Slack ts).
 const PHONE_TEXT = /(?<![\w.])\+?\d(?:[\s-]?\d){9,12}(?![\w.])/g;
@@ -29,6 +33,7 @@ export function redactText(text: string): string {
     .replace(TOKEN_TEXT, REDACTED)
     .replace(BASIC_AUTH_TEXT, `$1 ${REDACTED}`)
     .replace(URL_CREDENTIALS, `$1${REDACTED}@`)
+    .replace(EXOTEL_PATH_TEXT, `$1${REDACTED}`)
     .replace(PHONE_TEXT, (m) => maskDigits(m));
 }
 

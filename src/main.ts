@@ -1,4 +1,5 @@
-// Entry point: config → logger → database → Slack app → start. SIGTERM/SIGINT stop it cleanly.
+// Entry point: config → logger → database → Slack app → start. SIGTERM/SIGINT stop it cleanly. Nothing fails silently:
+// a rejected promise nobody awaited is logged, and an uncaught exception is logged and stops the bot cleanly (exit 1).
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { createLogger, type Logger } from './logger.js';
@@ -9,7 +10,15 @@ import { verifySlackToken } from './slack/verify-slack-token.js';
 import { createRuntime, type Runtime } from './runtime.js';
 
 /** Errors whose message is already the sentence a person needs; shown without a stack trace. */
-const EXPLAINED = new Set(['ConfigError', 'DatabaseUnreachableError', 'NoLocalDatabaseError', 'SlackTokenError']);
+const EXPLAINED = new Set([
+  'ConfigError',
+  'DatabaseUnreachableError',
+  'NoLocalDatabaseError',
+  'LocalDataEngineError',
+  'DataEngineFileError',
+  'DataDirInUseError',
+  'SlackTokenError',
+]);
 
 async function main(): Promise<void> {
   let config;
@@ -50,6 +59,13 @@ async function main(): Promise<void> {
   let app: ReturnType<typeof createApp> | undefined;
   process.once('SIGTERM', () => void shutdown(0));
   process.once('SIGINT', () => void shutdown(0));
+  process.on('unhandledRejection', (reason) => {
+    log.error({ err: reason }, `unhandled promise rejection: ${describeError(reason)}`);
+  });
+  process.on('uncaughtException', (error) => {
+    log.fatal({ err: error }, `uncaught exception: ${describeError(error)}; stopping`);
+    void shutdown(1);
+  });
 
   try {
     database = await resolveDatabase({
@@ -71,6 +87,12 @@ async function main(): Promise<void> {
     fail(log, error);
     await shutdown(1);
   }
+}
+
+/** `TypeError: x is not a function`, for the one line that names an error nobody handled. */
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message.split('\n')[0]}`;
+  return `${typeof error} ${String(error).slice(0, 200)}`;
 }
 
 function fail(log: Logger, error: unknown): void {

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger, redactText } from '../src/logger.js';
+import { boltLogger } from '../src/slack/bolt-logger.js';
 
 function capture() {
   const lines: string[] = [];
@@ -64,5 +65,40 @@ describe('redaction', () => {
     expect(redactText('ts 1732512345.123456 in C0123 after 42 tries, 2026-11-25')).toBe(
       'ts 1732512345.123456 in C0123 after 42 tries, 2026-11-25',
     );
+  });
+
+  it('hides everything after /exotel/<route>/ in any logged string, so the webhook secret never shows', () => {
+    const { log, output } = capture();
+    const secret = 'wh-5ecret-0123456789abcdef';
+    log.info(`Unhandled HTTP request (GET) made to /exotel/status/${secret}`);
+    log.info({ url: `https://bot.example.com/exotel/greeting/${secret}?CallSid=abc&From=09876543210` }, 'greeting');
+    log.warn({ err: new Error(`POST http://127.0.0.1:3000/exotel/passthru/${secret}/extra failed`) }, 'callback failed');
+    log.child({ callback: `/exotel/status/${secret}` }).info('bound');
+    const out = output();
+    expect(out).not.toContain(secret);
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0].msg).toBe('Unhandled HTTP request (GET) made to /exotel/status/[redacted]');
+    expect(lines[1].url).toBe('https://bot.example.com/exotel/greeting/[redacted]?CallSid=abc&From=•••••••3210');
+    expect(lines[2].err.message).toBe('POST http://127.0.0.1:3000/exotel/passthru/[redacted] failed');
+    expect(lines[3].callback).toBe('/exotel/status/[redacted]');
+  });
+
+  it('leaves other paths alone', () => {
+    for (const text of ['/exotel/status', 'GET /healthz', '/slack/events', 'see /exotel/ for details', 'https://api.exotel.com/v1/Accounts/acme/Calls/connect.json']) {
+      expect(redactText(text)).toBe(text);
+    }
+  });
+
+  it('redacts what Bolt logs, strings and objects alike', () => {
+    const { log, output } = capture();
+    const bolt = boltLogger(log);
+    bolt.info('An unhandled HTTP request (HEAD) made to', '/exotel/status/wh-5ecret-0123456789abcdef', 'was ignored');
+    bolt.debug('options', { signingSecret: SIGNING_SECRET, token: BOT_TOKEN, port: 3000 });
+    const out = output();
+    expect(out).not.toContain('wh-5ecret-0123456789abcdef');
+    expect(out).not.toContain(SIGNING_SECRET);
+    expect(out).not.toContain(BOT_TOKEN);
+    expect(out).toContain('/exotel/status/[redacted] was ignored');
+    expect(out).toContain('\\"port\\":3000');
   });
 });

@@ -65,7 +65,8 @@ function run(cmd: string, args: string[], cwd: string): string {
   return result.stdout;
 }
 
-function requiredVersion(): string {
+/** The FerretDB version the helper embeds (`v1.24.2`), from its go.mod. */
+export function ferretDbVersion(): string {
   const goMod = readFileSync(join(HELPER_DIR, 'go.mod'), 'utf8');
   const match = new RegExp(`${FERRETDB_MODULE.replace(/\./g, '\\.')} (v[\\w.-]+)`).exec(goMod);
   if (!match) throw new FerretDbBuildError(`${HELPER_DIR}go.mod does not require ${FERRETDB_MODULE}`);
@@ -128,7 +129,7 @@ export function ferretDbBinary(cacheDir: string, say: (line: string) => void): s
   mkdirSync(work, { recursive: true });
   try {
     for (const file of ['go.mod', 'go.sum', 'main.go']) cpSync(join(HELPER_DIR, file), join(work, file));
-    const version = requiredVersion();
+    const version = ferretDbVersion();
     const info = JSON.parse(run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${version}`], work)) as { Dir?: string };
     if (!info.Dir) throw new FerretDbBuildError(`go mod download gave no directory for ${FERRETDB_MODULE}@${version}`);
     const patched = join(work, 'ferretdb-src');

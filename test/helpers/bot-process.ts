@@ -13,9 +13,14 @@ export interface BotProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+export interface BotProcessOptions {
+  /** Extra node options before the entry point (e.g. another `--import`). Default none. */
+  nodeArgs?: string[];
+}
+
 /** Runs the bot as `npm start` does (node --import tsx src/main.ts), with exactly the given environment. */
-export function startBotProcess(env: Record<string, string | undefined>, cwd: string): BotProcess {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+export function startBotProcess(env: Record<string, string | undefined>, cwd: string, options: BotProcessOptions = {}): BotProcess {
+  const child = spawn(process.execPath, ['--import', TSX, ...(options.nodeArgs ?? []), MAIN], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,11 +1,21 @@
 // Exotel's terminal status callback through the real app on a real port: the secret path, every body encoding Exotel
-// may use, idempotent repeats, unknown calls and unreadable bodies.
+// may use, idempotent repeats, unknown calls, unreadable bodies, and clients that break off or lie.
+import { connect } from 'node:net';
+import { Writable } from 'node:stream';
 import type { Types } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CampaignFields } from '../../src/store/campaign-model.js';
 import type { ContactFields } from '../../src/store/contact-model.js';
 import type { Store } from '../../src/store/store.js';
-import { startTestApp, type TestApp } from '../helpers/app-harness.js';
+import type { App } from '@slack/bolt';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { exotelStatusRoute } from '../../src/http/exotel-status-route.js';
+import { createLogger } from '../../src/logger.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { FAKE_BOT } from '../fakes/fake-slack.js';
+import { freePort, startTestApp, type TestApp } from '../helpers/app-harness.js';
+import { testEnv } from '../helpers/test-env.js';
 import { testStore } from '../helpers/database.js';
 import { FAST_SETTINGS, phoneNumbers, seedCampaign, waitFor } from '../helpers/engine-fixtures.js';
 
@@ -176,5 +186,135 @@ describe('unreadable bodies', () => {
       expect(res.status, `${type}: ${body}`).toBe(400);
     }
     expect(await everyContact()).toEqual(before);
+  });
+});
+
+describe('clients that break off, lie or send garbage', () => {
+  const BODY_TIMEOUT_MS = 500;
+  const lines: string[] = [];
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown) => rejections.push(reason);
+  let port: number;
+  let bolt: App;
+  let runtime: Runtime;
+
+  // The real app with a logger whose lines the tests read, and a short body timeout.
+  beforeAll(async () => {
+    process.on('unhandledRejection', onRejection);
+    port = await freePort();
+    const config = loadConfig(testEnv({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, EXOTEL_WEBHOOK_SECRET: SECRET }));
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const log = createLogger({ level: 'debug', destination, pretty: false });
+    runtime = createRuntime(config, store, log);
+    const routes = [exotelStatusRoute(SECRET, runtime.state, log, { bodyTimeoutMs: BODY_TIMEOUT_MS })];
+    bolt = createApp({ config, log, store, identity: { botId: FAKE_BOT.bot_id, botUserId: FAKE_BOT.user_id }, runtime: { ...runtime, routes } });
+    await bolt.start(port);
+  });
+  afterAll(async () => {
+    process.off('unhandledRejection', onRejection);
+    await bolt?.stop();
+    await runtime?.close();
+  });
+
+  /** Sends raw bytes, then hangs up, half-closes or waits; resolves with whatever the server sent back. */
+  function raw(bytes: string, then: 'destroy' | 'half-close' | 'wait'): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      socket.setEncoding('utf8').on('data', (d: string) => (received += d));
+      socket.on('error', reject).on('close', () => resolve(received));
+      socket.write(bytes, () => {
+        if (then === 'destroy') setTimeout(() => socket.destroy(), 100);
+        if (then === 'half-close') socket.end();
+      });
+    });
+  }
+
+  const headers = (length: number | 'chunked', type = 'application/json') =>
+    `POST /exotel/status/${SECRET} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${type}\r\n` +
+    (length === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${length}`) +
+    '\r\n\r\n';
+  const callbackLines = () => lines.filter((l) => JSON.parse(l).component === 'exotel-callback');
+
+  /** Runs `send`, then waits for the route's one log line about it. */
+  async function oneLogLine(send: () => Promise<unknown>): Promise<{ msg: string; level: number }> {
+    const before = callbackLines().length;
+    await send();
+    await waitFor(async () => callbackLines().length > before, 5_000, 'the route to log the request');
+    // Give a second line the chance to appear, had the route logged twice.
+    await new Promise((r) => setTimeout(r, 100));
+    const added = callbackLines().slice(before);
+    expect(added, added.join('\n')).toHaveLength(1);
+    return JSON.parse(added[0]!) as { msg: string; level: number };
+  }
+
+  afterEach(async () => {
+    // The process is still serving, and nothing escaped as an unhandled rejection or put the secret in a log line.
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+    const res = await fetch(`http://127.0.0.1:${port}/exotel/status/${SECRET}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(rejections).toEqual([]);
+    expect(lines.join('\n')).not.toContain(SECRET);
+  });
+
+  it('half a body, then the client hangs up: one line, nothing else', async () => {
+    const line = await oneLogLine(() => raw(`${headers(500)}{"CallSid": "abc`, 'destroy'));
+    expect(line.msg).toMatch(/^unreadable status callback request: (the client closed the connection before the body was complete|the request broke off \(.+\))$/);
+  });
+
+  it('a body shorter than its Content-Length, then the client closes its side: 400 if it still listens', async () => {
+    let response = '';
+    const line = await oneLogLine(async () => (response = await raw(`${headers(500)}{"CallSid": "abc"}`, 'half-close')));
+    expect(line.msg).toMatch(/^unreadable status callback request: /);
+    if (response !== '') expect(response).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
+  it('a body shorter than its Content-Length on an open connection: 408 once the body is overdue', async () => {
+    let response = '';
+    const line = await oneLogLine(async () => (response = await raw(`${headers(500)}{"CallSid": "abc"}`, 'wait')));
+    expect(line.msg).toBe(`unreadable status callback request: the body did not arrive within ${BODY_TIMEOUT_MS} ms (18 bytes came)`);
+    expect(response).toMatch(/^HTTP\/1\.1 408 /);
+    expect(response).toMatch(/\r\nconnection: close\r\n/i);
+  });
+
+  it('a body longer than its Content-Length: the declared part is read, and is garbage', async () => {
+    let response = '';
+    const line = await oneLogLine(async () => (response = await raw(`${headers(10)}{"CallSid": "abc", "Status": "completed"}`, 'wait')));
+    expect(line.msg).toBe('unreadable status callback');
+    expect(response).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
+  it('a malformed chunked body: one line', async () => {
+    const line = await oneLogLine(() => raw(`${headers('chunked')}5\r\n{"Cal\r\nZZZ\r\nnot a chunk\r\n`, 'wait'));
+    expect(line.msg).toMatch(/^unreadable status callback request: the request broke off \(.+\)$/);
+  });
+
+  it('garbage JSON: 400 and one line', async () => {
+    let status = 0;
+    const line = await oneLogLine(async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/exotel/status/${SECRET}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"CallSid": "abc", "Status": compl\u0000eted}}}',
+      });
+      status = res.status;
+    });
+    expect(status).toBe(400);
+    expect(line.msg).toBe('unreadable status callback');
+  });
+
+  it('a GET or HEAD to the callback path gets 404, and the log shows the path without the secret', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      const before = lines.length;
+      const res = await fetch(`http://127.0.0.1:${port}/exotel/status/${SECRET}`, { method });
+      expect(res.status, method).toBe(404);
+      await waitFor(async () => lines.length > before, 5_000, `Bolt to log the ${method}`);
+      expect(lines.slice(before).map((l) => JSON.parse(l).msg)).toContain(`Unhandled HTTP request (${method}) made to /exotel/status/[redacted]`);
+    }
   });
 });
