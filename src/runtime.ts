@@ -25,6 +25,8 @@ import { rehearsalDialer } from './exotel/rehearsal-dialer.js';
 import { exotelStatusRoute, statusCallbackUrl } from './http/exotel-status-route.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/store.js';
+import cron, { type ScheduledTask } from 'node-cron';
+import { FinishReport } from './slack/progress/finish-report.js';
 import { DEFAULT_PROGRESS_SETTINGS, ProgressReporter, type ProgressSettings } from './slack/progress/progress-reporter.js';
 import { slackClient } from './slack/slack-client.js';
 
@@ -100,7 +102,8 @@ function engineSettings(config: Config, overrides: RuntimeOverrides['settings'] 
 export function createRuntime(config: Config, store: Store, log: Logger, overrides: RuntimeOverrides = {}): Runtime {
   const events = new CampaignEvents();
   const clock = overrides.now ?? (() => new Date());
-  const state = new ContactState(store, events, log, clock);
+  const settings = engineSettings(config, overrides.settings, overrides.pacing);
+  const state = new ContactState(store, events, log, clock, settings.reconciler.priceEveryMs);
   const transitions = new CampaignTransitions(store, events, clock);
   const account = accountOf(config);
   const pacer =
@@ -122,7 +125,6 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
           pacer,
         ));
   const lines = new LiveLines(store, account, config.exotel.maxLiveCalls);
-  const settings = engineSettings(config, overrides.settings, overrides.pacing);
   const engine = new Engine({
     store,
     state,
@@ -139,9 +141,12 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
   });
   const routes = config.exotel.webhookSecret ? [exotelStatusRoute(config.exotel.webhookSecret, state, log)] : [];
   const service = new CampaignService(store, state, transitions, { admins: config.admins, mode: engine.mode, defaults: config, now: clock });
+  const marks = new ProgressMarks(store);
+  const slack = slackClient(config, log);
+  const finish = new FinishReport(slack, marks, log);
   const progress = new ProgressReporter(
-    new ProgressMarks(store),
-    slackClient(config, log),
+    marks,
+    slack,
     events,
     log,
     { ...DEFAULT_PROGRESS_SETTINGS, callsPerMinute: config.exotel.callsPerMinute, ...overrides.progress },
@@ -158,6 +163,8 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
     running: () => engine.running,
     nudge: (id) => engine.nudge(id),
   });
+  progress.whenFinished((campaign) => finish.post(campaign));
+  let costs: ScheduledTask | undefined;
   let started = false;
   return {
     events,
@@ -179,8 +186,11 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
       engine.start();
       clockwork.start();
       progress.start();
+      // Prices come minutes after calls end: reports posted before the last one are completed then.
+      costs = cron.schedule('*/30 * * * * *', () => finish.completeCosts(), { name: 'report-costs', noOverlap: true });
     },
     async close() {
+      await costs?.destroy();
       if (started) await progress.stop();
       await clockwork.stop();
       await engine.stop();

@@ -54,6 +54,8 @@ export class ContactState {
     private readonly log: Logger,
     /** The clock for business time (due times, outcome times); tests inject one. */
     private readonly clock: () => Date = () => new Date(),
+    /** First ask for a price this long after a call ended (Exotel reports it 2–5 minutes later). */
+    private readonly priceDelayMs = 120_000,
   ) {}
 
   /** Set by the engine, which owns the lines. */
@@ -216,7 +218,7 @@ export class ContactState {
     }
     await this.store.PriceCheck.updateOne(
       { _id: key },
-      { $setOnInsert: { campaign_id: contact.campaign_id, sid: o.callSid, mode: mode ?? 'live', check_after: new Date(now.getTime() + 120_000), tries: 0 } },
+      { $setOnInsert: { campaign_id: contact.campaign_id, sid: o.callSid, mode: mode ?? 'live', check_after: new Date(now.getTime() + this.priceDelayMs), tries: 0 } },
       { upsert: true },
     ).catch((error: unknown) => this.log.warn({ err: error }, 'could not note a price to ask for later'));
   }

@@ -23,7 +23,8 @@ export async function uploadFile(client: WebClient, body: UploadBody, target: Up
   if (!uploadUrl || !fileId) throw new Error('Slack gave no upload address');
   const res = await fetch(uploadUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/octet-stream', 'content-length': String(length) },
+    // fetch sets the length of a Buffer itself (and refuses a second one); a stream needs it said.
+    headers: { 'content-type': 'application/octet-stream', ...('data' in body ? {} : { 'content-length': String(length) }) },
     body: 'data' in body ? body.data : (Readable.toWeb(createReadStream(body.path)) as unknown as ReadableStream),
     duplex: 'half',
   } as RequestInit & { duplex: 'half' });

@@ -5,6 +5,7 @@ import type { SlackDeps } from '../slack-deps.js';
 import { campaignControl } from './campaign-controls.js';
 import { deleteCancel, deleteConfirm } from './delete-confirm.js';
 import { contactsPage, homeStart, homeViewContacts } from './home-actions.js';
+import { reportExport } from './report-export.js';
 import { startCancel, startConfirm } from './start-confirm.js';
 
 export function registerActions(app: App, deps: SlackDeps): void {
@@ -18,4 +19,5 @@ export function registerActions(app: App, deps: SlackDeps): void {
   app.action(new RegExp(`^${ActionId.contactsPage}_(prev|next)$`), guarded(deps.log, 'contacts-page', contactsPage(deps)));
   app.action(ActionId.deleteConfirm, guarded(deps.log, 'delete-confirm', deleteConfirm(deps)));
   app.action(ActionId.deleteCancel, guarded(deps.log, 'delete-cancel', deleteCancel()));
+  app.action(ActionId.reportExport, guarded(deps.log, 'report-export', reportExport(deps)));
 }

@@ -12,6 +12,7 @@ import { addCommand, createCommand } from './create-command.js';
 import { deleteCommand } from './delete-command.js';
 import { dncCommand } from './dnc-command.js';
 import { exportCommand } from './export-command.js';
+import { chartCommand } from './chart-command.js';
 
 export function registerCommands(app: App, deps: SlackDeps): void {
   const subcommands: Subcommand[] = [];
@@ -24,6 +25,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
     createCommand(),
     addCommand(deps),
     exportCommand(deps),
+    chartCommand(deps),
     deleteCommand(deps),
     dncCommand(deps),
   );

@@ -48,7 +48,13 @@ interface Tracked {
   dirty: boolean;
   readAt: number;
   shown: Shown;
+  /** After the finish report failed: not before this, and how long the next wait is. */
+  retryAt: number;
+  backoffMs: number;
 }
+
+const FIRST_BACKOFF_MS = 5_000;
+const MAX_BACKOFF_MS = 300_000;
 
 /** Called once a campaign's message shows its end and every failure is in the thread (the finish report). */
 export type OnFinished = (campaign: CampaignFields) => Promise<void>;
@@ -145,7 +151,7 @@ export class ProgressReporter {
     const key = String(campaignId);
     const tracked = this.#tracked.get(key);
     if (tracked) tracked.dirty = true;
-    else this.#tracked.set(key, { id: campaignId, dirty: true, readAt: 0, shown: { signature: '', status: '', finished: -1, at: 0 } });
+    else this.#tracked.set(key, { id: campaignId, dirty: true, readAt: 0, shown: { signature: '', status: '', finished: -1, at: 0 }, retryAt: 0, backoffMs: FIRST_BACKOFF_MS });
   }
 
   #postOnce(campaign: CampaignFields): Promise<string | null> {
@@ -189,6 +195,7 @@ export class ProgressReporter {
   async #serve(tracked: Tracked, now: number): Promise<void> {
     const key = String(tracked.id);
     if (!tracked.dirty && now - tracked.readAt < this.settings.refreshMs) return;
+    if (now < tracked.retryAt) return;
     if (now - tracked.readAt < Math.min(this.settings.minIntervalMs, this.settings.refreshMs) && !tracked.dirty) return;
     const campaign = await this.marks.view(tracked.id);
     tracked.readAt = now;
@@ -228,8 +235,10 @@ export class ProgressReporter {
       try {
         await this.#onFinished(campaign);
       } catch (error) {
-        this.#log.warn({ err: error, campaign: key }, 'finish report failed; will try again');
+        this.#log.warn({ err: error, campaign: key, retry_in_ms: tracked.backoffMs }, 'finish report failed; will try again');
         tracked.dirty = true;
+        tracked.retryAt = now + tracked.backoffMs;
+        tracked.backoffMs = Math.min(tracked.backoffMs * 2, MAX_BACKOFF_MS);
         return;
       }
       await this.marks.finish(campaign._id);
