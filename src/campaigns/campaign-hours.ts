@@ -23,6 +23,21 @@ export function fieldsOf(hours: CallingHours): CallingHoursFields {
   };
 }
 
+const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+/** The calling days and hours as people type them, and as parseDaysAndHours reads them: "Mon-Sat 09:00-20:00". */
+export function formatDaysAndHours(fields: Pick<CallingHoursFields, 'days' | 'start' | 'end'>): string {
+  const days = [...new Set(fields.days)].sort((a, b) => a - b);
+  const runs: number[][] = [];
+  for (const d of days) {
+    const last = runs.at(-1);
+    if (last && last.at(-1) === d - 1) last.push(d);
+    else runs.push([d]);
+  }
+  const text = days.length === 7 ? 'Mon-Sun' : runs.map((r) => (r.length >= 2 ? `${DAY_NAMES[r[0]! - 1]}-${DAY_NAMES[r.at(-1)! - 1]}` : DAY_NAMES[r[0]! - 1])).join(',');
+  return `${text} ${fields.start}-${fields.end}`;
+}
+
 /** Whether the campaign may dial at `now`, and when that changes. */
 export function campaignHoursStatus(campaign: Pick<CampaignFields, 'calling_hours'>, now: Date): HoursStatus {
   return hoursStatus(now, hoursOf(campaign.calling_hours));

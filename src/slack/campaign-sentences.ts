@@ -19,7 +19,10 @@ export function whoCanAct(campaign: CampaignFields, verb: string): string {
   return `Only <@${campaign.owner}>, who owns \`${campaign.name}\`, or a campaign admin (CAMPAIGN_ADMINS) can ${verb} it.`;
 }
 
-const VERB: Record<string, string> = { start: 'start', pause: 'pause', resume: 'resume', stop: 'stop', retry: 'retry', delete: 'delete', add: 'add contacts to', export: 'export' };
+const VERB: Record<string, string> = {
+  start: 'start', schedule: 'schedule', unschedule: 'unschedule', pause: 'pause', resume: 'resume', stop: 'stop', retry: 'retry',
+  delete: 'delete', add: 'add contacts to', export: 'export', edit: 'edit',
+};
 
 /** The sentence for a refused action. */
 export function refusal(action: keyof typeof VERB, result: Extract<ActionResult, { ok: false }>): string {
@@ -28,9 +31,13 @@ export function refusal(action: keyof typeof VERB, result: Extract<ActionResult,
   if (result.reason === 'forbidden') return whoCanAct(c, VERB[action]!);
   const name = `\`${c.name}\``;
   const status = (STATUS_LABEL[c.status] ?? c.status).toLowerCase();
+  if (result.reason === 'calls-live') {
+    return `${name} still has calls whose outcome is not known yet. Try again once they have ended (\`${COMMAND} status ${c.name}\` shows them).`;
+  }
   if (result.reason === 'nothing-to-call') {
+    const atCap = result.atCap ? ` ${result.atCap} numbers not reached have had all ${c.retry.max_attempts} attempts its rules allow (\`${COMMAND} edit ${c.name}\` changes them).` : '';
     return action === 'retry'
-      ? `${name} has no failed, busy or unanswered contacts to call again.`
+      ? `${name} has no busy, unanswered or unconnected contacts with attempts left to call again.${atCap}`
       : `${name} has nobody left to call: every contact has been called or skipped. Add contacts first, or \`${COMMAND} retry ${c.name}\` after failures.`;
   }
   switch (action) {
@@ -38,6 +45,13 @@ export function refusal(action: keyof typeof VERB, result: Extract<ActionResult,
       if (c.status === 'running') return `${name} is already running. \`${COMMAND} status ${c.name}\` shows its progress.`;
       if (c.status === 'paused') return `${name} is paused. \`${COMMAND} resume ${c.name}\` continues it.`;
       return `${name} cannot be started while it is ${status}.`;
+    case 'schedule':
+      if (c.status === 'running' || c.status === 'paused') return `${name} is already ${status}; it cannot be scheduled.`;
+      return `${name} cannot be scheduled while it is ${status}.`;
+    case 'unschedule':
+      return `${name} is ${status}, not scheduled.`;
+    case 'edit':
+      return `${name} is running. \`${COMMAND} pause ${c.name}\` first, then edit it.`;
     case 'pause':
       return `${name} is ${status}, not running, so there is nothing to pause.`;
     case 'resume':

@@ -13,6 +13,8 @@ export const ActionId = {
   deleteConfirm: 'campaign_delete_confirm',
   deleteCancel: 'campaign_delete_cancel',
   reportExport: 'campaign_report_export',
+  scheduleConfirm: 'campaign_schedule_confirm',
+  scheduleCancel: 'campaign_schedule_cancel',
 } as const;
 
 export const BlockId = {
@@ -29,6 +31,18 @@ export const BlockId = {
   paste: 'contacts_paste',
   callerId: 'campaign_caller_id',
   pace: 'campaign_pace',
+  retryOn: 'rules_retry_on',
+  maxAttempts: 'rules_max_attempts',
+  delayBusy: 'rules_delay_busy',
+  delayNoAnswer: 'rules_delay_no_answer',
+  delayFailed: 'rules_delay_failed',
+  exponential: 'rules_exponential',
+  hours: 'rules_hours',
+  timeZone: 'rules_time_zone',
+  skipDates: 'rules_skip_dates',
+  startAt: 'rules_start_at',
+  callUntil: 'rules_call_until',
+  scheduleActions: 'schedule_actions',
 } as const;
 
 /** Element action_ids inside modal inputs. */
@@ -42,4 +56,5 @@ export const ViewId = {
   startModal: 'campaign_start_modal',
   create: 'campaign_create',
   addContacts: 'campaign_add_contacts',
+  edit: 'campaign_edit',
 } as const;

@@ -6,6 +6,7 @@ import { campaignControl } from './campaign-controls.js';
 import { deleteCancel, deleteConfirm } from './delete-confirm.js';
 import { contactsPage, homeStart, homeViewContacts } from './home-actions.js';
 import { reportExport } from './report-export.js';
+import { scheduleCancel, scheduleConfirm } from './schedule-confirm.js';
 import { startCancel, startConfirm } from './start-confirm.js';
 
 export function registerActions(app: App, deps: SlackDeps): void {
@@ -20,4 +21,6 @@ export function registerActions(app: App, deps: SlackDeps): void {
   app.action(ActionId.deleteConfirm, guarded(deps.log, 'delete-confirm', deleteConfirm(deps)));
   app.action(ActionId.deleteCancel, guarded(deps.log, 'delete-cancel', deleteCancel()));
   app.action(ActionId.reportExport, guarded(deps.log, 'report-export', reportExport(deps)));
+  app.action(ActionId.scheduleConfirm, guarded(deps.log, 'schedule-confirm', scheduleConfirm(deps)));
+  app.action(ActionId.scheduleCancel, guarded(deps.log, 'schedule-cancel', scheduleCancel()));
 }

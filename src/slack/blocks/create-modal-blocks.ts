@@ -2,6 +2,7 @@ import type { KnownBlock, ModalView } from '@slack/types';
 import type { CampaignFields } from '../../store/campaign-model.js';
 import { BlockId, InputId, ViewId } from '../ids.js';
 import { escapeText, truncate } from './format.js';
+import { rulesBlocks, type RulesInitial } from './rules-blocks.js';
 
 export interface ModalContext {
   /** Where the command was typed: the import report goes there. */
@@ -30,7 +31,7 @@ function contactBlocks(): KnownBlock[] {
   ];
 }
 
-export function createModal(ctx: ModalContext, name = ''): ModalView {
+export function createModal(ctx: ModalContext, rules: RulesInitial, name = ''): ModalView {
   return {
     type: 'modal',
     callback_id: ViewId.create,
@@ -74,14 +75,44 @@ export function createModal(ctx: ModalContext, name = ''): ModalView {
         hint: { type: 'plain_text', text: 'Leave empty to use the account’s EXOTEL_CALLER_ID.' },
         element: { type: 'plain_text_input', action_id: InputId.value, max_length: 20 },
       },
+      ...rulesBlocks(rules, { withStart: true }),
+    ],
+  };
+}
+
+/** `/campaign edit`: the campaign's title, description, caller id and rules, for a campaign that is not running. */
+export function editModal(campaign: Pick<CampaignFields, '_id' | 'name' | 'title' | 'description' | 'caller_id'> & RulesInitial): ModalView {
+  return {
+    type: 'modal',
+    callback_id: ViewId.edit,
+    title: { type: 'plain_text', text: 'Edit campaign' },
+    submit: { type: 'plain_text', text: 'Save' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: JSON.stringify({ id: String(campaign._id) }),
+    blocks: [
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `\`${campaign.name}\`` }] },
       {
         type: 'input',
-        block_id: BlockId.pace,
-        optional: true,
-        label: { type: 'plain_text', text: 'Calls per minute' },
-        hint: { type: 'plain_text', text: 'Leave empty to use the account’s pace. Running campaigns share the account’s limit.' },
-        element: { type: 'number_input', action_id: InputId.value, is_decimal_allowed: false, min_value: '1', max_value: '200' },
+        block_id: BlockId.title,
+        label: { type: 'plain_text', text: 'Title' },
+        element: { type: 'plain_text_input', action_id: InputId.value, max_length: 150, initial_value: truncate(campaign.title, 150) },
       },
+      {
+        type: 'input',
+        block_id: BlockId.description,
+        optional: true,
+        label: { type: 'plain_text', text: 'Description' },
+        element: { type: 'plain_text_input', action_id: InputId.value, multiline: true, max_length: 3000, ...(campaign.description ? { initial_value: truncate(campaign.description, 3000) } : {}) },
+      },
+      {
+        type: 'input',
+        block_id: BlockId.callerId,
+        optional: true,
+        label: { type: 'plain_text', text: 'Caller id (ExoPhone)' },
+        hint: { type: 'plain_text', text: 'Leave empty to use the account’s EXOTEL_CALLER_ID.' },
+        element: { type: 'plain_text_input', action_id: InputId.value, max_length: 20, ...(campaign.caller_id ? { initial_value: campaign.caller_id } : {}) },
+      },
+      ...rulesBlocks(campaign, { withStart: false }),
     ],
   };
 }

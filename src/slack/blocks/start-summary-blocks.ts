@@ -44,14 +44,23 @@ export function startSummaryMessage(s: StartSummary): { text: string; blocks: Kn
     text: `Start ${s.campaign.title || s.campaign.name}? ${s.toCall} contacts to call.`,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text } },
-      {
-        type: 'actions',
-        block_id: BlockId.startActions,
-        elements: [
-          { type: 'button', action_id: ActionId.startConfirm, text: { type: 'plain_text', text: 'Confirm' }, style: 'primary', value: id },
-          { type: 'button', action_id: ActionId.startCancel, text: { type: 'plain_text', text: 'Cancel' }, value: id },
-        ],
-      },
+      s.startsAt
+        ? {
+            type: 'actions',
+            block_id: BlockId.scheduleActions,
+            elements: [
+              { type: 'button', action_id: ActionId.scheduleConfirm, text: { type: 'plain_text', text: 'Schedule' }, style: 'primary', value: JSON.stringify({ id, at: s.startsAt.toISOString() }) },
+              { type: 'button', action_id: ActionId.scheduleCancel, text: { type: 'plain_text', text: 'Cancel' }, value: id },
+            ],
+          }
+        : {
+            type: 'actions',
+            block_id: BlockId.startActions,
+            elements: [
+              { type: 'button', action_id: ActionId.startConfirm, text: { type: 'plain_text', text: 'Confirm' }, style: 'primary', value: id },
+              { type: 'button', action_id: ActionId.startCancel, text: { type: 'plain_text', text: 'Cancel' }, value: id },
+            ],
+          },
     ],
   };
 }

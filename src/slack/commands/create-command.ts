@@ -1,5 +1,8 @@
 import { notice } from '../blocks/notice-blocks.js';
-import { addContactsModal, createModal } from '../blocks/create-modal-blocks.js';
+import { fieldsOf } from '../../campaigns/campaign-hours.js';
+import { EDITABLE_STATUSES } from '../../campaigns/vocabulary.js';
+import { addContactsModal, createModal, editModal } from '../blocks/create-modal-blocks.js';
+import { refusal } from '../campaign-sentences.js';
 import type { SlackDeps } from '../slack-deps.js';
 import { findCampaign } from './find-campaign.js';
 import type { CommandContext, CommandReply, Subcommand } from './subcommand.js';
@@ -13,13 +16,31 @@ async function openModal(ctx: CommandContext, view: Parameters<CommandContext['s
   }
 }
 
-/** `/campaign create [name]`: the form for a new campaign and its contacts. */
-export function createCommand(): Subcommand {
+/** `/campaign create [name]`: the form for a new campaign, its contacts and its rules (pre-filled with the defaults). */
+export function createCommand(deps: SlackDeps): Subcommand {
+  const defaults = { retry: deps.config.retry, calling_hours: fieldsOf(deps.config.callingHours), calls_per_minute: null };
   return {
     name: 'create',
     usage: 'create [name]',
-    summary: 'a new campaign, with contacts from a CSV file or a pasted list',
-    run: (ctx) => openModal(ctx, createModal({ channel: ctx.channelId }, (ctx.args[0] ?? '').toLowerCase()), 'new campaign'),
+    summary: 'a new campaign, with contacts from a CSV file or a pasted list, and its calling rules',
+    run: (ctx) => openModal(ctx, createModal({ channel: ctx.channelId }, defaults, (ctx.args[0] ?? '').toLowerCase()), 'new campaign'),
+  };
+}
+
+/** `/campaign edit <name>`: the same rules, and title, description and caller id, for a campaign that is not running. */
+export function editCommand(deps: SlackDeps): Subcommand {
+  return {
+    name: 'edit',
+    usage: 'edit <name>',
+    summary: 'change the calling rules of a campaign that is not running',
+    async run(ctx) {
+      const found = await findCampaign(deps, ctx, 'edit', { manage: 'add' });
+      if ('reply' in found) return found.reply;
+      const { campaign } = found;
+      if (!EDITABLE_STATUSES.includes(campaign.status)) return { response_type: 'ephemeral', ...notice(refusal('edit', { ok: false, reason: 'wrong-status', campaign })) };
+      const callUntilText = campaign.call_until ? campaign.call_until.toISOString().replace(/:\d\d\.\d{3}Z$/, 'Z') : '';
+      return openModal(ctx, editModal({ ...campaign, callUntilText }), 'edit');
+    },
   };
 }
 

@@ -8,11 +8,12 @@ import { listCommand } from './list-command.js';
 import { startCommand } from './start-command.js';
 import { statusCommand } from './status-command.js';
 import type { Subcommand } from './subcommand.js';
-import { addCommand, createCommand } from './create-command.js';
+import { addCommand, createCommand, editCommand } from './create-command.js';
 import { deleteCommand } from './delete-command.js';
 import { dncCommand } from './dnc-command.js';
 import { exportCommand } from './export-command.js';
 import { chartCommand } from './chart-command.js';
+import { scheduleCommand, unscheduleCommand } from './schedule-command.js';
 
 export function registerCommands(app: App, deps: SlackDeps): void {
   const subcommands: Subcommand[] = [];
@@ -21,8 +22,11 @@ export function registerCommands(app: App, deps: SlackDeps): void {
     listCommand(deps),
     statusCommand(deps),
     startCommand(deps),
+    scheduleCommand(deps),
+    unscheduleCommand(deps),
     ...controlCommands(deps),
-    createCommand(),
+    createCommand(deps),
+    editCommand(deps),
     addCommand(deps),
     exportCommand(deps),
     chartCommand(deps),

@@ -10,7 +10,9 @@ import { refusal } from '../campaign-sentences.js';
 import { downloadSlackFile, FileDownloadError } from '../file-download.js';
 import { BlockId, InputId } from '../ids.js';
 import { postImportReport, postToChannelOrUser } from '../import-report.js';
+import { slackDate } from '../blocks/format.js';
 import type { SlackDeps } from '../slack-deps.js';
+import { readRules } from './rules-values.js';
 
 type Args = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
 type Values = ViewSubmitAction['view']['state']['values'];
@@ -97,17 +99,15 @@ export function campaignCreateSubmit(deps: SlackDeps) {
     if (problem) errors[BlockId.name] = problem;
     else if (await deps.service.findByName(body.team?.id ?? '', name)) errors[BlockId.name] = `A campaign named ${name} already exists. Choose another name.`;
     if (!text(values, BlockId.title)) errors[BlockId.title] = 'Give the campaign a title people will recognise.';
-    const callerId = text(values, BlockId.callerId);
-    if (callerId && !/^\+?\d{8,15}$/.test(callerId.replace(/[\s-]/g, ''))) errors[BlockId.callerId] = 'Use the ExoPhone’s digits, e.g. 08047112345.';
-    const paceText = text(values, BlockId.pace);
-    const pace = paceText ? Number(paceText) : null;
-    if (pace !== null && (!Number.isInteger(pace) || pace < 1 || pace > 200)) errors[BlockId.pace] = 'Use a whole number from 1 to 200.';
+    const callerId = callerIdOf(values, errors);
     const badFile = fileProblem(file(values));
     if (badFile) errors[BlockId.file] = badFile;
-    if (Object.keys(errors).length > 0) {
-      await ack({ response_action: 'errors', errors });
+    const rules = readRules(values, new Date());
+    if (!rules.ok || Object.keys(errors).length > 0) {
+      await ack({ response_action: 'errors', errors: { ...errors, ...(rules.ok ? {} : rules.errors) } });
       return;
     }
+    const { startAt, ...campaignRules } = rules.rules;
     const { channel } = metadata(view.private_metadata);
     const created = await deps.service.create({
       teamId: body.team?.id ?? '',
@@ -116,8 +116,9 @@ export function campaignCreateSubmit(deps: SlackDeps) {
       description: text(values, BlockId.description),
       owner: body.user.id,
       channel,
-      callerId: callerId ? callerId.replace(/[\s-]/g, '') : null,
-      callsPerMinute: pace,
+      callerId,
+      callsPerMinute: campaignRules.calls_per_minute,
+      rules: { retry: campaignRules.retry, calling_hours: campaignRules.calling_hours, call_until: campaignRules.call_until },
     });
     if (!created.ok) {
       await ack({ response_action: 'errors', errors: { [BlockId.name]: created.message } });
@@ -125,6 +126,52 @@ export function campaignCreateSubmit(deps: SlackDeps) {
     }
     await ack();
     await runImport(deps, args, created.campaign, channel, values);
+    if (startAt) await scheduleAfterCreate(deps, args, created.campaign, channel, startAt);
+  };
+}
+
+/** The create form's "Start at": scheduled once its contacts are in, reporting where the form was opened. */
+async function scheduleAfterCreate(deps: SlackDeps, args: Args, campaign: CampaignFields, channel: string | null, at: Date): Promise<void> {
+  const log = deps.log.child({ campaign: String(campaign._id) });
+  const result = await deps.service.schedule(campaign._id, { userId: args.body.user.id }, at, { channel, progress_channel: channel });
+  const text = result.ok
+    ? `\`${campaign.name}\` is scheduled to start ${slackDate(at)}.`
+    : result.reason === 'nothing-to-call'
+      ? `\`${campaign.name}\` was not scheduled: it has no contacts to call. Add some with \`/campaign add ${campaign.name}\`, then \`/campaign schedule ${campaign.name} <when>\`.`
+      : `\`${campaign.name}\` was not scheduled. \`/campaign schedule ${campaign.name} <when>\` tries again.`;
+  await postToChannelOrUser(args.client, { channel, userId: args.body.user.id }, text, log);
+}
+
+/** The caller id typed, as digits, or null; a sentence in `errors` when it cannot be one. */
+function callerIdOf(values: Values, errors: Record<string, string>): string | null {
+  const callerId = text(values, BlockId.callerId).replace(/[\s-]/g, '');
+  if (callerId && !/^\+?\d{8,15}$/.test(callerId)) errors[BlockId.callerId] = 'Use the ExoPhone’s digits, e.g. 08047112345.';
+  return callerId || null;
+}
+
+/** The edit form: title, description, caller id and rules, saved in one conditional update while not running. */
+export function campaignEditSubmit(deps: SlackDeps) {
+  return async function handleCampaignEditSubmit(args: Args): Promise<void> {
+    const { ack, view, body } = args;
+    const values = view.state.values;
+    const errors: Record<string, string> = {};
+    if (!text(values, BlockId.title)) errors[BlockId.title] = 'Give the campaign a title people will recognise.';
+    const callerId = callerIdOf(values, errors);
+    const rules = readRules(values, new Date());
+    if (!rules.ok || Object.keys(errors).length > 0) {
+      await ack({ response_action: 'errors', errors: { ...errors, ...(rules.ok ? {} : rules.errors) } });
+      return;
+    }
+    const id = campaignIdOf(metadata(view.private_metadata).id);
+    const { startAt: _ignored, ...set } = rules.rules;
+    const result = id
+      ? await deps.service.updateRules(id, { userId: body.user.id }, { ...set, title: text(values, BlockId.title), description: text(values, BlockId.description), caller_id: callerId })
+      : ({ ok: false, reason: 'not-found', campaign: null } as const);
+    if (!result.ok) {
+      await ack({ response_action: 'errors', errors: { [BlockId.title]: refusal('edit', result) } });
+      return;
+    }
+    await ack();
   };
 }
 
