@@ -23,6 +23,9 @@ import { ExotelClient } from './exotel/exotel-client.js';
 import { exotelDialer } from './exotel/exotel-dialer.js';
 import { rehearsalDialer } from './exotel/rehearsal-dialer.js';
 import { exotelStatusRoute, statusCallbackUrl } from './http/exotel-status-route.js';
+import { exotelGreetingRoute } from './http/exotel-greeting-route.js';
+import { exotelPassthruRoute } from './http/exotel-passthru-route.js';
+import { Keypresses } from './campaigns/keypresses.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/store.js';
 import cron, { type ScheduledTask } from 'node-cron';
@@ -139,7 +142,15 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
     ...(overrides.now ? { now: overrides.now } : {}),
     ...(overrides.runnerId ? { runnerId: overrides.runnerId } : {}),
   });
-  const routes = config.exotel.webhookSecret ? [exotelStatusRoute(config.exotel.webhookSecret, state, log)] : [];
+  const secret = config.exotel.webhookSecret;
+  // Exotel's status callback, and the Greeting and Passthru applets of the call flow (per-person text, keypresses).
+  const routes = secret
+    ? [
+        exotelStatusRoute(secret, state, log),
+        exotelGreetingRoute(secret, store, log),
+        exotelPassthruRoute(secret, new Keypresses(store, new DncService(store, state), log), log),
+      ]
+    : [];
   const service = new CampaignService(store, state, transitions, { admins: config.admins, mode: engine.mode, defaults: config, now: clock });
   const marks = new ProgressMarks(store);
   const slack = slackClient(config, log);
