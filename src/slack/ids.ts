@@ -31,6 +31,8 @@ export const BlockId = {
   paste: 'contacts_paste',
   callerId: 'campaign_caller_id',
   pace: 'campaign_pace',
+  template: 'campaign_template',
+  keys: 'campaign_keys',
   retryOn: 'rules_retry_on',
   maxAttempts: 'rules_max_attempts',
   delayBusy: 'rules_delay_busy',

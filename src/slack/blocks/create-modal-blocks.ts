@@ -9,6 +9,29 @@ export interface ModalContext {
   channel: string | null;
 }
 
+/** What each call says (the Greeting applet reads it) and what its keys mean (the Passthru applet records them). */
+function callContentBlocks(initial: { message_template?: string | null; keys?: Record<string, string> } = {}): KnownBlock[] {
+  const keys = Object.entries(initial.keys ?? {}).map(([k, v]) => `${k}=${v}`).join(', ');
+  return [
+    {
+      type: 'input',
+      block_id: BlockId.template,
+      optional: true,
+      label: { type: 'plain_text', text: 'Message read to each person' },
+      hint: { type: 'plain_text', text: 'Optional. {name}, {number} (last 4 digits) and your CSV columns, e.g. Namaste {name}, your EMI of Rs {amount} is due on {due_date}. Press 1 if you have paid.' },
+      element: { type: 'plain_text_input', action_id: InputId.value, multiline: true, max_length: 1000, ...(initial.message_template ? { initial_value: initial.message_template } : {}) },
+    },
+    {
+      type: 'input',
+      block_id: BlockId.keys,
+      optional: true,
+      label: { type: 'plain_text', text: 'Keys' },
+      hint: { type: 'plain_text', text: 'Optional. What each key means, e.g. 1=paid, 2=call me back, 9=do not call (adds the number to the do-not-call list).' },
+      element: { type: 'plain_text_input', action_id: InputId.value, max_length: 500, ...(keys ? { initial_value: keys } : {}) },
+    },
+  ];
+}
+
 /** The contacts part, shared by create and add: a CSV file or a pasted list. */
 function contactBlocks(): KnownBlock[] {
   return [
@@ -67,6 +90,7 @@ export function createModal(ctx: ModalContext, rules: RulesInitial, name = ''): 
         element: { type: 'plain_text_input', action_id: InputId.value, multiline: true, max_length: 3000 },
       },
       ...contactBlocks(),
+      ...callContentBlocks(),
       {
         type: 'input',
         block_id: BlockId.callerId,
@@ -81,7 +105,7 @@ export function createModal(ctx: ModalContext, rules: RulesInitial, name = ''): 
 }
 
 /** `/campaign edit`: the campaign's title, description, caller id and rules, for a campaign that is not running. */
-export function editModal(campaign: Pick<CampaignFields, '_id' | 'name' | 'title' | 'description' | 'caller_id'> & RulesInitial): ModalView {
+export function editModal(campaign: Pick<CampaignFields, '_id' | 'name' | 'title' | 'description' | 'caller_id' | 'message_template' | 'keys'> & RulesInitial): ModalView {
   return {
     type: 'modal',
     callback_id: ViewId.edit,
@@ -112,6 +136,7 @@ export function editModal(campaign: Pick<CampaignFields, '_id' | 'name' | 'title
         hint: { type: 'plain_text', text: 'Leave empty to use the account’s EXOTEL_CALLER_ID.' },
         element: { type: 'plain_text_input', action_id: InputId.value, max_length: 20, ...(campaign.caller_id ? { initial_value: campaign.caller_id } : {}) },
       },
+      ...callContentBlocks(campaign),
       ...rulesBlocks(campaign, { withStart: false }),
     ],
   };

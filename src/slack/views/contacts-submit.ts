@@ -12,6 +12,8 @@ import { BlockId, InputId } from '../ids.js';
 import { postImportReport, postToChannelOrUser } from '../import-report.js';
 import { slackDate } from '../blocks/format.js';
 import type { SlackDeps } from '../slack-deps.js';
+import { checkTemplate } from '../../campaigns/message-template.js';
+import { parseKeys } from '../../campaigns/keypresses.js';
 import { readRules } from './rules-values.js';
 
 type Args = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
@@ -100,6 +102,7 @@ export function campaignCreateSubmit(deps: SlackDeps) {
     else if (await deps.service.findByName(body.team?.id ?? '', name)) errors[BlockId.name] = `A campaign named ${name} already exists. Choose another name.`;
     if (!text(values, BlockId.title)) errors[BlockId.title] = 'Give the campaign a title people will recognise.';
     const callerId = callerIdOf(values, errors);
+    const content = callContentOf(values, file(values) ? null : [], errors);
     const badFile = fileProblem(file(values));
     if (badFile) errors[BlockId.file] = badFile;
     const rules = readRules(values, new Date());
@@ -118,7 +121,7 @@ export function campaignCreateSubmit(deps: SlackDeps) {
       channel,
       callerId,
       callsPerMinute: campaignRules.calls_per_minute,
-      rules: { retry: campaignRules.retry, calling_hours: campaignRules.calling_hours, call_until: campaignRules.call_until },
+      rules: { retry: campaignRules.retry, calling_hours: campaignRules.calling_hours, call_until: campaignRules.call_until, ...content },
     });
     if (!created.ok) {
       await ack({ response_action: 'errors', errors: { [BlockId.name]: created.message } });
@@ -126,6 +129,7 @@ export function campaignCreateSubmit(deps: SlackDeps) {
     }
     await ack();
     await runImport(deps, args, created.campaign, channel, values);
+    await checkTemplateColumns(deps, args, created.campaign, channel);
     if (startAt) await scheduleAfterCreate(deps, args, created.campaign, channel, startAt);
   };
 }
@@ -140,6 +144,32 @@ async function scheduleAfterCreate(deps: SlackDeps, args: Args, campaign: Campai
       ? `\`${campaign.name}\` was not scheduled: it has no contacts to call. Add some with \`/campaign add ${campaign.name}\`, then \`/campaign schedule ${campaign.name} <when>\`.`
       : `\`${campaign.name}\` was not scheduled. \`/campaign schedule ${campaign.name} <when>\` tries again.`;
   await postToChannelOrUser(args.client, { channel, userId: args.body.user.id }, text, log);
+}
+
+/**
+ * The message template and keys typed, checked: against `columns` when they are known (edit), else only their form
+ * (create: the columns come with the file, imported after the form closes, and are checked then).
+ */
+function callContentOf(values: Values, columns: readonly string[] | null, errors: Record<string, string>): { message_template: string | null; keys: Record<string, string> } {
+  const template = text(values, BlockId.template);
+  if (template) {
+    const placeholders = columns ?? [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_'));
+    const check = checkTemplate(template, placeholders);
+    if (!check.ok) errors[BlockId.template] = check.problem;
+  }
+  const keysText = text(values, BlockId.keys);
+  const keys = keysText ? parseKeys(keysText) : ({ ok: true, keys: {} } as const);
+  if (!keys.ok) errors[BlockId.keys] = keys.problem;
+  return { message_template: template || null, keys: keys.ok ? keys.keys : {} };
+}
+
+/** After an import: a message that names columns the file did not have is worth saying at once. */
+async function checkTemplateColumns(deps: SlackDeps, args: Args, campaign: CampaignFields, channel: string | null): Promise<void> {
+  const fresh = await deps.service.findById(campaign._id);
+  if (!fresh?.message_template) return;
+  const check = checkTemplate(fresh.message_template, fresh.columns);
+  if (check.ok) return;
+  await postToChannelOrUser(args.client, { channel, userId: args.body.user.id }, `${check.problem} \`/campaign edit ${campaign.name}\` fixes the message.`, deps.log);
 }
 
 /** The caller id typed, as digits, or null; a sentence in `errors` when it cannot be one. */
@@ -157,15 +187,17 @@ export function campaignEditSubmit(deps: SlackDeps) {
     const errors: Record<string, string> = {};
     if (!text(values, BlockId.title)) errors[BlockId.title] = 'Give the campaign a title people will recognise.';
     const callerId = callerIdOf(values, errors);
+    const id = campaignIdOf(metadata(view.private_metadata).id);
+    const campaign = id ? await deps.service.findById(id) : null;
+    const content = callContentOf(values, campaign?.columns ?? [], errors);
     const rules = readRules(values, new Date());
     if (!rules.ok || Object.keys(errors).length > 0) {
       await ack({ response_action: 'errors', errors: { ...errors, ...(rules.ok ? {} : rules.errors) } });
       return;
     }
-    const id = campaignIdOf(metadata(view.private_metadata).id);
     const { startAt: _ignored, ...set } = rules.rules;
     const result = id
-      ? await deps.service.updateRules(id, { userId: body.user.id }, { ...set, title: text(values, BlockId.title), description: text(values, BlockId.description), caller_id: callerId })
+      ? await deps.service.updateRules(id, { userId: body.user.id }, { ...set, ...content, title: text(values, BlockId.title), description: text(values, BlockId.description), caller_id: callerId })
       : ({ ok: false, reason: 'not-found', campaign: null } as const);
     if (!result.ok) {
       await ack({ response_action: 'errors', errors: { [BlockId.title]: refusal('edit', result) } });
