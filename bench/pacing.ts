@@ -3,7 +3,8 @@
 //
 //   node --import tsx bench/pacing.ts                       # 200 per 60 s (Exotel's real limit), 3 minutes, 1 process
 //   node --import tsx bench/pacing.ts --processes 2         # the same, two processes sharing the database
-//   node --import tsx bench/pacing.ts --window-ms 6000      # the same limit ten times faster (a quick check)
+//   node --import tsx bench/pacing.ts --window-ms 6000      # the same limit ten times faster: a smoke test only,
+//                                                           # the machine's jitter does not shrink with the window
 //
 // The parent starts the fake Exotel (test/fakes/fake-exotel.ts: at most `rate` connect.json requests in any sliding
 // window, a 429 and a counted violation beyond) and the database (MONGODB_URI, else resolveDatabase's FerretDB), then

@@ -104,38 +104,13 @@ export class AccountPacer {
     if (typeof model?.findOneAndUpdate !== 'function') {
       throw new TypeError(`Expected \`model\` to be a PacerStateModel, got ${String(model)}`);
     }
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError(`Expected \`options\` to be an object, got ${String(options)}`);
-    }
-    const { account, callsPerMinute, now = Date.now, log, guard = 0.01, windowMs = 60_000, retryMs = 1_000 } = options;
-    if (typeof account !== 'string' || account.trim() === '') {
-      throw new TypeError(`Expected \`account\` to be a non-empty string, got ${JSON.stringify(account)}`);
-    }
-    if (!(Number.isInteger(callsPerMinute) && callsPerMinute >= 1)) {
-      throw new TypeError(`Expected \`callsPerMinute\` to be an integer ≥ 1, got ${String(callsPerMinute)}`);
-    }
-    if (!(Number.isFinite(guard) && guard >= 0 && guard <= 1)) {
-      throw new TypeError(`Expected \`guard\` to be a number from 0 to 1, got ${String(guard)}`);
-    }
-    assertPositive('windowMs', windowMs);
-    assertPositive('retryMs', retryMs);
-    if (typeof now !== 'function') throw new TypeError(`Expected \`now\` to be a function, got ${typeof now}`);
-    if (typeof log?.warn !== 'function') throw new TypeError(`Expected \`log\` to be a pino logger, got ${String(log)}`);
-
+    const { account, callsPerMinute, now, log, spacingMs, catchUpMs, leadMs, retryMs } = resolveOptions(options);
     this.#model = model;
     this.#account = account;
     this.#rate = callsPerMinute;
-    this.#spacingMs = (windowMs / callsPerMinute) * (1 + guard);
-    const perSecond = Math.ceil(callsPerMinute / 60);
-    const margin = Math.min(perSecond * this.#spacingMs - windowMs / 60, guard * windowMs);
-    this.#catchUpMs = options.catchUpMs ?? Math.max(0, margin / 4);
-    if (!(Number.isFinite(this.#catchUpMs) && this.#catchUpMs >= 0)) {
-      throw new TypeError(`Expected \`catchUpMs\` to be a finite number ≥ 0, got ${String(options.catchUpMs)}`);
-    }
-    this.#leadMs = options.leadMs ?? Math.min(100, this.#spacingMs / 3);
-    if (!(Number.isFinite(this.#leadMs) && this.#leadMs >= 0)) {
-      throw new TypeError(`Expected \`leadMs\` to be a finite number ≥ 0, got ${String(options.leadMs)}`);
-    }
+    this.#spacingMs = spacingMs;
+    this.#catchUpMs = catchUpMs;
+    this.#leadMs = leadMs;
     this.#now = now;
     this.#log = log;
     this.#retryMs = retryMs;
@@ -152,7 +127,7 @@ export class AccountPacer {
     return this.#spacingMs;
   }
 
-  /** How late a turn may be decided and still keep the schedule, in ms. */
+  /** How late a turn may be reserved and still keep the schedule, in ms. */
   get catchUpMs(): number {
     return this.#catchUpMs;
   }
@@ -172,7 +147,8 @@ export class AccountPacer {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
       if (signal) {
-        // A turn is taken only when it is granted, so leaving the queue is all an abort has to undo.
+        // Until the head reserves its turn (the last leadMs), leaving the queue is all an abort has to undo; after
+        // that, #grantAt hands the turn to the next waiter.
         waiter.onAbort = () => {
           const index = this.#queue.indexOf(waiter);
           if (index !== -1) this.#queue.splice(index, 1);
@@ -370,6 +346,41 @@ export class AccountPacer {
     if (!this.#unreachable) return;
     this.#unreachable = false;
     this.#log.info({ account: this.#account }, 'database reachable again: pacing resumes');
+  }
+}
+
+/** Validates the options and derives the timings, with the defaults documented on AccountPacerOptions. */
+function resolveOptions(options: AccountPacerOptions) {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected \`options\` to be an object, got ${String(options)}`);
+  }
+  const { account, callsPerMinute, now = Date.now, log, guard = 0.01, windowMs = 60_000, retryMs = 1_000 } = options;
+  if (typeof account !== 'string' || account.trim() === '') {
+    throw new TypeError(`Expected \`account\` to be a non-empty string, got ${JSON.stringify(account)}`);
+  }
+  if (!(Number.isInteger(callsPerMinute) && callsPerMinute >= 1)) {
+    throw new TypeError(`Expected \`callsPerMinute\` to be an integer ≥ 1, got ${String(callsPerMinute)}`);
+  }
+  if (!(Number.isFinite(guard) && guard >= 0 && guard <= 1)) {
+    throw new TypeError(`Expected \`guard\` to be a number from 0 to 1, got ${String(guard)}`);
+  }
+  assertPositive('windowMs', windowMs);
+  assertPositive('retryMs', retryMs);
+  if (typeof now !== 'function') throw new TypeError(`Expected \`now\` to be a function, got ${typeof now}`);
+  if (typeof log?.warn !== 'function') throw new TypeError(`Expected \`log\` to be a pino logger, got ${String(log)}`);
+
+  const spacingMs = (windowMs / callsPerMinute) * (1 + guard);
+  // What the guard leaves: by how much k gaps (k + 1 requests) exceed a second, and 201 requests a minute.
+  const margin = Math.min(Math.ceil(callsPerMinute / 60) * spacingMs - windowMs / 60, guard * windowMs);
+  const { catchUpMs = Math.max(0, margin / 4), leadMs = Math.min(100, spacingMs / 3) } = options;
+  assertNonNegative('catchUpMs', catchUpMs);
+  assertNonNegative('leadMs', leadMs);
+  return { account, callsPerMinute, now, log, spacingMs, catchUpMs, leadMs, retryMs };
+}
+
+function assertNonNegative(name: string, value: unknown): void {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+    throw new TypeError(`Expected \`${name}\` to be a finite number ≥ 0, got ${String(value)}`);
   }
 }
 
