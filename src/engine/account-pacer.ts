@@ -4,10 +4,14 @@
  * Exotel allows 200 requests a minute per account and does not say how it measures the minute, so requests are
  * spread evenly: one every 60 s / rate, plus a small guard. The whole state is one document per account whose
  * `next_at` is the earliest moment the next request may start. A process takes a turn with a compare-and-set on the
- * value it read (`{_id, next_at: <read>}` → `next_at = now + spacing`), so exactly one process wins each turn and
- * the next turn is always one spacing after the moment the last one was decided: no burst at start-up or after an
- * idle spell, however many processes share the account. A 429 moves `next_at` to the hold's end, which also makes
- * every in-progress compare-and-set fail, so every process sees the hold before its next request.
+ * value it read, so exactly one process wins each turn. It reserves the turn `leadMs` before it is due and then
+ * waits for it on its own clock, so the database round trip does not delay the request. The turn is at
+ * `max(<read>, now + leadMs − catchUpMs)` and the next one a spacing later: a turn reserved late keeps the schedule
+ * by up to `catchUpMs` (timers and busy event loops are late by milliseconds every time, which would otherwise add
+ * up to a lost percent); later than that, the next turn counts from now: an idle account owes no burst, however
+ * many processes share it. Any k turns in a row therefore span at least k × spacing − catchUpMs. A 429 moves
+ * `next_at` to the hold's end, which also makes every compare-and-set in progress fail, so every process sees the
+ * hold before its next request.
  *
  * Why not p-throttle here: its state lives in one process's memory, it reserves a future time for each call when it
  * is queued (a hold cannot move those reservations), and its rate is fixed when it is created.
@@ -32,6 +36,21 @@ export interface AccountPacerOptions {
   guard?: number;
   /** Length of the rate window in ms. Default 60_000 (Exotel's minute); tests and benches shrink it. */
   windowMs?: number;
+  /**
+   * How late a turn may be reserved and still keep the schedule, in ms. Default: a quarter of the smaller margin
+   * the guard leaves — k × spacing − windowMs / 60, by which the k gaps between k + 1 requests exceed a second
+   * (k = ceil(rate / 60)), and guard × windowMs for the minute — so three quarters stay for arrival jitter: 53 ms at
+   * 200/min (jitter allowed: 159 ms in a second, 547 ms in a minute), but only 2.5 ms at exact multiples of 60/min,
+   * where k ideal gaps make exactly one second.
+   */
+  catchUpMs?: number;
+  /**
+   * How long before a turn is due the head of the queue reserves it in the database, in ms, so that the round trip
+   * (milliseconds usually, tens under load) does not delay the request and bunch it with the next. Default
+   * min(100, spacing ÷ 3). A turn reserved this way is used even if another process declares a 429 hold within
+   * these last `leadMs` (a hold of this process still cancels it).
+   */
+  leadMs?: number;
   /** Wait between attempts while the database cannot be reached. Default 1_000 ms. */
   retryMs?: number;
 }
@@ -62,6 +81,8 @@ export class AccountPacer {
   readonly #account: string;
   readonly #rate: number;
   readonly #spacingMs: number;
+  readonly #catchUpMs: number;
+  readonly #leadMs: number;
   readonly #now: () => number;
   readonly #log: Logger;
   readonly #retryMs: number;
@@ -83,28 +104,13 @@ export class AccountPacer {
     if (typeof model?.findOneAndUpdate !== 'function') {
       throw new TypeError(`Expected \`model\` to be a PacerStateModel, got ${String(model)}`);
     }
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError(`Expected \`options\` to be an object, got ${String(options)}`);
-    }
-    const { account, callsPerMinute, now = Date.now, log, guard = 0.01, windowMs = 60_000, retryMs = 1_000 } = options;
-    if (typeof account !== 'string' || account.trim() === '') {
-      throw new TypeError(`Expected \`account\` to be a non-empty string, got ${JSON.stringify(account)}`);
-    }
-    if (!(Number.isInteger(callsPerMinute) && callsPerMinute >= 1)) {
-      throw new TypeError(`Expected \`callsPerMinute\` to be an integer ≥ 1, got ${String(callsPerMinute)}`);
-    }
-    if (!(Number.isFinite(guard) && guard >= 0 && guard <= 1)) {
-      throw new TypeError(`Expected \`guard\` to be a number from 0 to 1, got ${String(guard)}`);
-    }
-    assertPositive('windowMs', windowMs);
-    assertPositive('retryMs', retryMs);
-    if (typeof now !== 'function') throw new TypeError(`Expected \`now\` to be a function, got ${typeof now}`);
-    if (typeof log?.warn !== 'function') throw new TypeError(`Expected \`log\` to be a pino logger, got ${String(log)}`);
-
+    const { account, callsPerMinute, now, log, spacingMs, catchUpMs, leadMs, retryMs } = resolveOptions(options);
     this.#model = model;
     this.#account = account;
     this.#rate = callsPerMinute;
-    this.#spacingMs = (windowMs / callsPerMinute) * (1 + guard);
+    this.#spacingMs = spacingMs;
+    this.#catchUpMs = catchUpMs;
+    this.#leadMs = leadMs;
     this.#now = now;
     this.#log = log;
     this.#retryMs = retryMs;
@@ -119,6 +125,11 @@ export class AccountPacer {
   /** The gap between two request starts of this account, in ms. */
   get spacingMs(): number {
     return this.#spacingMs;
+  }
+
+  /** How late a turn may be reserved and still keep the schedule, in ms. */
+  get catchUpMs(): number {
+    return this.#catchUpMs;
   }
 
   /** Callers of `take()` waiting in this process. */
@@ -136,7 +147,8 @@ export class AccountPacer {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
       if (signal) {
-        // A turn is taken only when it is granted, so leaving the queue is all an abort has to undo.
+        // Until the head reserves its turn (the last leadMs), leaving the queue is all an abort has to undo; after
+        // that, #grantAt hands the turn to the next waiter.
         waiter.onAbort = () => {
           const index = this.#queue.indexOf(waiter);
           if (index !== -1) this.#queue.splice(index, 1);
@@ -203,17 +215,20 @@ export class AccountPacer {
     this.#serving = true;
     try {
       while (!this.#closed && this.#queue.length > 0) {
-        const waitMs = await this.#attempt();
-        if (waitMs === 0) this.#grant();
-        else if (waitMs > 0) await this.#sleep(waitMs);
+        const attempt = await this.#attempt();
+        if ('turnAt' in attempt) await this.#grantAt(attempt.turnAt);
+        else if (attempt.waitMs > 0) await this.#sleep(attempt.waitMs);
       }
     } finally {
       this.#serving = false;
     }
   }
 
-  /** One try at the next turn: 0 = taken, > 0 = ms to wait, < 0 = lost a race, read again at once. */
-  async #attempt(): Promise<number> {
+  /**
+   * One try at the next turn, `leadMs` before it is due: reserves it (`turnAt`), says how long to wait before
+   * trying (`waitMs`), or lost a race (`waitMs` 0: read again at once).
+   */
+  async #attempt(): Promise<{ turnAt: number } | { waitMs: number }> {
     try {
       if (this.#unsharedHoldUntil > 0) {
         await this.#writeHold(this.#unsharedHoldUntil);
@@ -222,10 +237,10 @@ export class AccountPacer {
       this.#knownNextAt ??= await this.#read();
       this.#reachable();
       const now = this.#now();
-      const at = Math.max(this.#knownNextAt, this.#holdUntil);
-      if (at > now) return at - now;
-      // From the moment of deciding, not from the missed `next_at`: an idle account never owes a burst.
-      const next = Math.ceil(now + this.#spacingMs);
+      const due = Math.max(this.#knownNextAt, this.#holdUntil);
+      if (due - this.#leadMs > now) return { waitMs: due - this.#leadMs - now };
+      const turnAt = Math.ceil(Math.max(due, now + this.#leadMs - this.#catchUpMs));
+      const next = Math.ceil(turnAt + this.#spacingMs);
       const taken = await this.#model
         .findOneAndUpdate(
           { _id: this.#account, next_at: new Date(this.#knownNextAt) },
@@ -234,12 +249,13 @@ export class AccountPacer {
         )
         .lean();
       this.#knownNextAt = taken ? next : undefined;
-      if (taken) this.#see(taken);
-      return taken ? 0 : -1;
+      if (!taken) return { waitMs: 0 };
+      this.#see(taken);
+      return { turnAt };
     } catch (error) {
       this.#knownNextAt = undefined;
       this.#unreachableFor(error);
-      return this.#retryMs;
+      return { waitMs: this.#retryMs };
     }
   }
 
@@ -288,12 +304,23 @@ export class AccountPacer {
     return ms;
   }
 
-  #grant(): void {
-    const waiter = this.#queue.shift();
-    // The head aborted while its turn was being taken: the turn goes unused, never to two requests.
-    if (!waiter) return;
-    if (waiter.onAbort) waiter.signal!.removeEventListener('abort', waiter.onAbort);
-    waiter.resolve();
+  /**
+   * Hands a reserved turn to the head of the queue when it is due, timed by this process's clock rather than by the
+   * database round trip. A head that aborts meanwhile leaves the turn to the next waiter; with none it goes unused,
+   * as it does when a 429 hold of this process begins first: a turn is never used twice.
+   */
+  async #grantAt(turnAt: number): Promise<void> {
+    while (!this.#closed && this.#queue.length > 0 && this.#holdUntil <= turnAt) {
+      const waitMs = turnAt - this.#now();
+      if (waitMs > 0) {
+        await this.#sleep(waitMs);
+        continue;
+      }
+      const waiter = this.#queue.shift()!;
+      if (waiter.onAbort) waiter.signal!.removeEventListener('abort', waiter.onAbort);
+      waiter.resolve();
+      return;
+    }
   }
 
   /** Sleeps until the timer fires or #wake (an abort of the head, a hold, close) cuts it short. */
@@ -319,6 +346,41 @@ export class AccountPacer {
     if (!this.#unreachable) return;
     this.#unreachable = false;
     this.#log.info({ account: this.#account }, 'database reachable again: pacing resumes');
+  }
+}
+
+/** Validates the options and derives the timings, with the defaults documented on AccountPacerOptions. */
+function resolveOptions(options: AccountPacerOptions) {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected \`options\` to be an object, got ${String(options)}`);
+  }
+  const { account, callsPerMinute, now = Date.now, log, guard = 0.01, windowMs = 60_000, retryMs = 1_000 } = options;
+  if (typeof account !== 'string' || account.trim() === '') {
+    throw new TypeError(`Expected \`account\` to be a non-empty string, got ${JSON.stringify(account)}`);
+  }
+  if (!(Number.isInteger(callsPerMinute) && callsPerMinute >= 1)) {
+    throw new TypeError(`Expected \`callsPerMinute\` to be an integer ≥ 1, got ${String(callsPerMinute)}`);
+  }
+  if (!(Number.isFinite(guard) && guard >= 0 && guard <= 1)) {
+    throw new TypeError(`Expected \`guard\` to be a number from 0 to 1, got ${String(guard)}`);
+  }
+  assertPositive('windowMs', windowMs);
+  assertPositive('retryMs', retryMs);
+  if (typeof now !== 'function') throw new TypeError(`Expected \`now\` to be a function, got ${typeof now}`);
+  if (typeof log?.warn !== 'function') throw new TypeError(`Expected \`log\` to be a pino logger, got ${String(log)}`);
+
+  const spacingMs = (windowMs / callsPerMinute) * (1 + guard);
+  // What the guard leaves: by how much k gaps (k + 1 requests) exceed a second, and 201 requests a minute.
+  const margin = Math.min(Math.ceil(callsPerMinute / 60) * spacingMs - windowMs / 60, guard * windowMs);
+  const { catchUpMs = Math.max(0, margin / 4), leadMs = Math.min(100, spacingMs / 3) } = options;
+  assertNonNegative('catchUpMs', catchUpMs);
+  assertNonNegative('leadMs', leadMs);
+  return { account, callsPerMinute, now, log, spacingMs, catchUpMs, leadMs, retryMs };
+}
+
+function assertNonNegative(name: string, value: unknown): void {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+    throw new TypeError(`Expected \`${name}\` to be a finite number ≥ 0, got ${String(value)}`);
   }
 }
 

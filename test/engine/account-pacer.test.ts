@@ -69,12 +69,16 @@ describe('validation', () => {
     expect(() => pacerFor('AC1', { callsPerMinute: 1.5 })).toThrow('got 1.5');
     expect(() => pacerFor('AC1', { guard: -0.1 })).toThrow('Expected `guard` to be a number from 0 to 1');
     expect(() => pacerFor('AC1', { windowMs: 0 })).toThrow('Expected `windowMs` to be a finite number > 0, got 0');
+    expect(() => pacerFor('AC1', { catchUpMs: -1 })).toThrow('Expected `catchUpMs` to be a finite number ≥ 0, got -1');
   });
 
   it('allows rates above 200 and warns about them once', () => {
     const { log, lines } = capturingLog();
     const pacer = pacerFor(newAccount(), { callsPerMinute: 300, log });
     expect(pacer.spacingMs).toBeCloseTo(202, 6);
+    // Six starts (one over ceil(300 / 60)) span five gaps, 1010 ms: the margin is min(10, 0.01 × 60 000) ms, and a
+    // quarter of it goes to catching up late turns.
+    expect(pacer.catchUpMs).toBeCloseTo(2.5, 6);
     expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
       "pacing above Exotel's standard 200 requests a minute: this works only if Exotel raised the account's limit",
     ]);
@@ -112,7 +116,7 @@ describe('rate-limit', () => {
     expect(order).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it('owes no burst after an idle spell: the turn after a take is one spacing later', async () => {
+  it('owes no burst after an idle spell: the turn after a take is one spacing (less the catch-up) later', async () => {
     const account = newAccount();
     const pacer = pacerFor(account, { callsPerMinute: 600 });
     // A document last used long ago, as after a night without calls.
@@ -121,9 +125,10 @@ describe('rate-limit', () => {
     await pacer.take();
     await pacer.take();
     const second = Date.now();
-    expect(second - before).toBeGreaterThanOrEqual(Math.floor(pacer.spacingMs));
+    expect(pacer.catchUpMs).toBe(2.5);
+    expect(second - before).toBeGreaterThanOrEqual(Math.floor(pacer.spacingMs - pacer.catchUpMs));
     const doc = await model.findById(account).lean();
-    expect(doc!.next_at.getTime()).toBeGreaterThanOrEqual(before + 2 * pacer.spacingMs);
+    expect(doc!.next_at.getTime()).toBeGreaterThanOrEqual(before + 2 * pacer.spacingMs - pacer.catchUpMs);
   });
 });
 
@@ -199,6 +204,36 @@ describe('abort and close', () => {
     // The remaining waiter took exactly the turn the aborted one gave up.
     expect(after.at!).toBeGreaterThanOrEqual(before.getTime() - 1);
     expect(pacer.waiting).toBe(0);
+  });
+
+  it('a turn reserved ahead goes to the next waiter when the head aborts, never to two requests', async () => {
+    const account = newAccount();
+    // One turn a second, reserved a whole second ahead: the second take reserves its turn at once.
+    const pacer = pacerFor(account, { leadMs: 1_000 });
+    await pacer.take();
+    const controller = new AbortController();
+    const head = track(pacer.take(controller.signal));
+    const next = track(pacer.take());
+    await delay(300);
+    const { next_at: reserved } = (await model.findById(account).lean())!;
+    const turnAt = reserved.getTime() - Math.ceil(pacer.spacingMs);
+    controller.abort(new Error('paused'));
+    while (!next.done) await delay(20);
+    expect(head.error).toEqual(new Error('paused'));
+    expect(next.error).toBeUndefined();
+    expect(next.at!).toBeGreaterThanOrEqual(turnAt - 1);
+    // The next waiter used the reserved turn instead of reserving one more.
+    expect((await model.findById(account).lean())!.next_at).toEqual(reserved);
+  });
+
+  it('a hold of this process cancels a turn it already reserved', async () => {
+    const pacer = pacerFor(newAccount(), { leadMs: 1_000 });
+    await pacer.take();
+    const waiting = track(pacer.take());
+    await delay(300);
+    const until = Date.now() + (await pacer.hold(1_500));
+    while (!waiting.done) await delay(20);
+    expect(waiting.at!).toBeGreaterThanOrEqual(until - 1);
   });
 
   it('rejects an already aborted signal without waiting', async () => {
