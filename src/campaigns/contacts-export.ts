@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import type { Types } from 'mongoose';
+import type { CampaignFields } from '../store/campaign-model.js';
 import type { ContactFields } from '../store/contact-model.js';
 import type { Store } from '../store/store.js';
 
@@ -19,9 +19,13 @@ export const EXPORT_COLUMNS = [
   'attempts',
   'call_sid',
   'outcome',
+  'answered_by',
+  'key_pressed',
+  'key_meaning',
   'started_at',
   'ended_at',
   'duration_seconds',
+  'next_attempt_at',
   'error',
 ] as const;
 
@@ -33,21 +37,26 @@ export function neutralize(cell: string): string {
   return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
 }
 
-function row(c: ContactFields): string[] {
+function row(c: ContactFields, campaign: Pick<CampaignFields, 'keys' | 'columns'>): string[] {
   const iso = (d: Date | null) => (d ? d.toISOString() : '');
   const outcome = ['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(c.call_status) ? c.call_status : (c.last_outcome ?? '');
   return [
     c.phone,
     c.name,
     c.description,
-    c.call_status === 'skipped' && c.skip_reason ? `skipped (${c.skip_reason})` : c.call_status,
+    c.call_status === 'skipped' && c.skip_reason ? `skipped (${c.skip_reason})` : c.call_status === 'pending' && c.last_outcome ? 'retrying' : c.call_status,
     String(c.attempts),
     c.call_sid ?? '',
     outcome,
+    c.answered_by ?? '',
+    c.digits ?? '',
+    c.digits ? ((campaign.keys ?? {})[c.digits] ?? '') : '',
     iso(c.call_started_at),
     iso(c.call_ended_at),
     c.call_duration === null || c.call_duration === undefined ? '' : String(c.call_duration),
+    c.call_status === 'pending' && c.last_outcome ? iso(c.next_attempt_at) : '',
     c.call_error ?? '',
+    ...campaign.columns.map((k) => c.fields?.[k] ?? ''),
   ].map(neutralize);
 }
 
@@ -59,7 +68,9 @@ export interface ExportFile {
   remove(): Promise<void>;
 }
 
-export async function exportContacts(store: Store, campaignId: Types.ObjectId): Promise<ExportFile> {
+/** Every contact of the campaign, with its extra CSV columns after the standard ones. */
+export async function exportContacts(store: Store, campaign: Pick<CampaignFields, '_id' | 'keys' | 'columns'>): Promise<ExportFile> {
+  const campaignId = campaign._id;
   const dir = await mkdtemp(join(tmpdir(), 'campaign-export-'));
   const path = join(dir, 'contacts.csv');
   let rows = 0;
@@ -69,11 +80,11 @@ export async function exportContacts(store: Store, campaignId: Types.ObjectId): 
     objectMode: true,
     transform(contact: ContactFields, _enc, done) {
       rows += 1;
-      done(null, row(contact));
+      done(null, row(contact, campaign));
     },
   });
   try {
-    await pipeline(Readable.from(cursor), toRow, stringify({ header: true, columns: [...EXPORT_COLUMNS], bom: true }), createWriteStream(path));
+    await pipeline(Readable.from(cursor), toRow, stringify({ header: true, columns: [...EXPORT_COLUMNS, ...campaign.columns], bom: true }), createWriteStream(path));
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;

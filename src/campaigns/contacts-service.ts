@@ -1,5 +1,4 @@
 // What Slack does with a campaign's contacts: import a list, export them all, and show a page of them.
-import type { Types } from 'mongoose';
 import type { CampaignFields } from '../store/campaign-model.js';
 import { contactId, type ContactFields } from '../store/contact-model.js';
 import type { Store } from '../store/store.js';
@@ -13,8 +12,8 @@ export class ContactsService {
     return importContacts(this.store, { campaignId: campaign._id, teamId: campaign.team_id }, source);
   }
 
-  export(campaignId: Types.ObjectId): Promise<ExportFile> {
-    return exportContacts(this.store, campaignId);
+  export(campaign: Pick<CampaignFields, '_id' | 'keys' | 'columns'>): Promise<ExportFile> {
+    return exportContacts(this.store, campaign);
   }
 
   /**

@@ -273,6 +273,7 @@ export class CampaignRun {
     if (result.why === 'rate-limited') {
       const held = await pacer.hold(result.retryAfterMs);
       log.warn({ hold_ms: held }, 'Exotel rate limit; every process holds');
+      await this.#setWait({ reason: 'rate-held', until: new Date(at.getTime() + held) });
       await persist(() => state.notPlaced(contact, null, new Date(at.getTime() + held)), what);
       return;
     }

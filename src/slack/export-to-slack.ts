@@ -7,7 +7,7 @@ import { uploadFile } from './upload-file.js';
 
 /** Returns the sentence to show the person. */
 export async function exportToSlack(deps: Pick<SlackDeps, 'contacts' | 'log'>, client: WebClient, campaign: CampaignFields, userId: string): Promise<string> {
-  const file = await deps.contacts.export(campaign._id);
+  const file = await deps.contacts.export(campaign);
   try {
     let channel = campaign.progress_ts ? campaign.progress_channel : null;
     const threadTs = channel ? campaign.progress_ts : undefined;

@@ -2,7 +2,7 @@ import type { Button, KnownBlock, ModalView } from '@slack/types';
 import type { CampaignFields } from '../../store/campaign-model.js';
 import type { CallStatus, ContactFields } from '../../store/contact-model.js';
 import { ActionId, BlockId, ViewId } from '../ids.js';
-import { escapeText, formatPhone, truncate } from './format.js';
+import { escapeText, formatPhone, slackDate, truncate } from './format.js';
 
 export const CONTACTS_PAGE_SIZE = 25;
 
@@ -20,11 +20,36 @@ export const CALL_STATUS_BADGE: Record<CallStatus, string> = {
 };
 
 export interface ContactsPage {
-  campaign: Pick<CampaignFields, '_id' | 'name' | 'title' | 'total_contacts'>;
-  contacts: ReadonlyArray<Pick<ContactFields, 'phone' | 'name' | 'call_status' | 'call_error' | 'attempts' | 'skip_reason'>>;
+  campaign: Pick<CampaignFields, '_id' | 'name' | 'title' | 'total_contacts' | 'keys' | 'calling_hours'>;
+  contacts: ReadonlyArray<
+    Pick<ContactFields, 'phone' | 'name' | 'call_status' | 'call_error' | 'attempts' | 'skip_reason' | 'last_outcome' | 'next_attempt_at' | 'digits' | 'answered_by' | 'fields'>
+  >;
   page: number;
   total: number;
 }
+
+/** Who answered, when Exotel said: "a person" or "a machine". */
+function answered(by: string | null): string {
+  const who = by?.toLowerCase();
+  return who === 'human' ? ' · answered by a person' : who === 'machine' ? ' · answered by a machine' : '';
+}
+
+/** One contact in View: number, name, state (a waiting retry says when), key pressed, extra columns, why. */
+export function contactLine(c: ContactsPage['contacts'][number], campaign: ContactsPage['campaign']): string {
+  const name = c.name ? ` · ${escapeText(truncate(c.name, 80))}` : '';
+  const retrying = c.call_status === 'pending' && c.last_outcome;
+  const badge = retrying
+    ? `:repeat: Retrying at ${slackDate(c.next_attempt_at, '{time}')} (last: ${OUTCOME_WORD[c.last_outcome!] ?? c.last_outcome})`
+    : CALL_STATUS_BADGE[c.call_status];
+  const why = c.call_error ? `\n_${escapeText(truncate(c.call_error, 300))}_` : c.skip_reason ? `\n_skipped: ${c.skip_reason}_` : '';
+  const attempt = c.attempts > 0 ? ` · attempt ${c.attempts}` : '';
+  const meaning = c.digits ? (campaign.keys ?? {})[c.digits] : undefined;
+  const key = c.digits ? ` · pressed *${escapeText(c.digits)}*${meaning ? ` (${escapeText(meaning)})` : ''}` : '';
+  const fields = Object.entries(c.fields ?? {}).map(([k, v]) => `${escapeText(k)}: ${escapeText(truncate(v, 60))}`).join(' · ');
+  return `${formatPhone(c.phone)}${name}\n${badge}${attempt}${answered(c.answered_by)}${key}${fields ? `\n${fields}` : ''}${why}`;
+}
+
+const OUTCOME_WORD: Record<string, string> = { busy: 'busy', 'no-answer': 'no answer', failed: 'could not connect', canceled: 'canceled' };
 
 /** The View modal: one page of contacts with their call-status badges and errors. */
 export function contactsModal(p: ContactsPage): ModalView {
@@ -42,13 +67,7 @@ export function contactsModal(p: ContactsPage): ModalView {
     { type: 'divider' },
   ];
   for (const c of p.contacts) {
-    const name = c.name ? ` · ${escapeText(truncate(c.name, 80))}` : '';
-    const why = c.call_error ? `\n_${escapeText(truncate(c.call_error, 300))}_` : c.skip_reason ? `\n_skipped: ${c.skip_reason}_` : '';
-    const attempt = c.attempts > 0 ? ` · attempt ${c.attempts}` : '';
-    blocks.push({
-      type: 'section',
-      text: { type: 'mrkdwn', text: `${formatPhone(c.phone)}${name}\n${CALL_STATUS_BADGE[c.call_status]}${attempt}${why}` },
-    });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(contactLine(c, p.campaign), 3000) } });
   }
   const id = String(p.campaign._id);
   const nav: Button[] = [];

@@ -9,7 +9,7 @@ import { aboutDuration, duration, escapeText, percent, progressBar, slackDate, S
 export interface ProgressView {
   campaign: Pick<
     CampaignFields,
-    '_id' | 'name' | 'title' | 'status' | 'status_reason' | 'started_at' | 'started_by' | 'completed_at' | 'last_action' | 'counts' | 'total_contacts' | 'dial_wait' | 'scheduled_at' | 'mode' | 'calling_hours'
+    '_id' | 'name' | 'title' | 'status' | 'status_reason' | 'started_at' | 'started_by' | 'completed_at' | 'last_action' | 'counts' | 'total_contacts' | 'dial_wait' | 'scheduled_at' | 'mode' | 'calling_hours' | 'keys' | 'stats'
   >;
   /** Calls a minute this campaign gets now. */
   callsPerMinute: number;
@@ -150,6 +150,10 @@ export function progressMessage(view: ProgressView): { text: string; blocks: Kno
   ];
   if (c.unknown > 0) fields.push(field('Checking with Exotel', c.unknown));
   if (c.skipped > 0) fields.push(field('Skipped', c.skipped));
+  for (const [key, presses] of Object.entries(campaign.stats?.keys ?? {}).sort().slice(0, 10 - fields.length)) {
+    const meaning = (campaign.keys ?? {})[key];
+    fields.push(field(`Pressed ${key}${meaning ? ` · ${truncate(meaning, 30)}` : ''}`, Number(presses)));
+  }
 
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(campaign.title || campaign.name, 150), emoji: true } },

@@ -1,3 +1,7 @@
+import { describeHours } from '../../campaigns/calling-hours.js';
+import { hoursOf } from '../../campaigns/campaign-hours.js';
+import { describeRetry } from '../../campaigns/retry-policy.js';
+import { slackDate } from '../blocks/format.js';
 import { progressMessage } from '../blocks/progress-blocks.js';
 import type { SlackDeps } from '../slack-deps.js';
 import { findCampaign } from './find-campaign.js';
@@ -12,7 +16,12 @@ export function statusCommand(deps: SlackDeps): Subcommand {
     async run(ctx) {
       const found = await findCampaign(deps, ctx, 'status');
       if ('reply' in found) return found.reply;
-      return { response_type: 'ephemeral', ...progressMessage(deps.progress.viewOf(found.campaign, new Date(), false)) };
+      const { campaign } = found;
+      const message = progressMessage(deps.progress.viewOf(campaign, new Date(), false));
+      const rules = [`Calling hours: ${describeHours(hoursOf(campaign.calling_hours))}`, `Retries: ${describeRetry(campaign.retry)}`];
+      if (campaign.call_until) rules.push(`Calls until ${slackDate(campaign.call_until)}`);
+      message.blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: rules.join(' · ') }] });
+      return { response_type: 'ephemeral', ...message };
     },
   };
 }
