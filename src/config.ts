@@ -260,7 +260,7 @@ function readRetryDefaults(
       'no-answer': number('RETRY_NO_ANSWER_MINUTES', 120, 1, 7 * 24 * 60) * 60,
       failed: number('RETRY_FAILED_MINUTES', 30, 1, 7 * 24 * 60) * 60,
     },
-    exponential: (get('RETRY_EXPONENTIAL') ?? 'false').toLowerCase() === 'true',
+    exponential: parseBool('RETRY_EXPONENTIAL', get('RETRY_EXPONENTIAL'), problems),
   };
 }
 
