@@ -42,7 +42,7 @@ export function startSummaryMessage(s: StartSummary): { text: string; blocks: Kn
   const text = truncate(lines.join('\n'), 3000);
   return {
     // Escaped like the blocks: the notification text is mrkdwn, and a title must not ping anyone.
-    text: truncate(`Start ${title}? ${s.toCall} contacts to call.`, 3000),
+    text: truncate(`${s.startsAt ? 'Schedule' : 'Start'} ${title}? ${s.toCall} contacts to call.`, 3000),
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text } },
       {
