@@ -1,5 +1,6 @@
 // The sentences users read when a campaign action cannot happen: what happened, and what to do.
 import type { ActionResult } from '../campaigns/campaign-service.js';
+import { LIVE_BUCKETS } from '../campaigns/vocabulary.js';
 import type { CampaignFields } from '../store/campaign-model.js';
 import { STATUS_LABEL } from './blocks/format.js';
 import { COMMAND } from './ids.js';
@@ -28,6 +29,11 @@ export function refusal(action: keyof typeof VERB, result: Extract<ActionResult,
   if (result.reason === 'forbidden') return whoCanAct(c, VERB[action]!);
   const name = `\`${c.name}\``;
   const status = (STATUS_LABEL[c.status] ?? c.status).toLowerCase();
+  if (result.reason === 'calls-live') {
+    const live = LIVE_BUCKETS.reduce((n, b) => n + (c.counts?.[b] ?? 0), 0);
+    const calls = live === 1 ? 'a call' : `${live > 1 ? live : 'some'} calls`;
+    return `${name} still has ${calls} that may be live at Exotel. Delete it once its calls have ended (a few minutes).`;
+  }
   if (result.reason === 'nothing-to-call') {
     return action === 'retry'
       ? `${name} has no failed, busy or unanswered contacts to call again.`
