@@ -15,7 +15,7 @@ import type { SlackCall } from '../fakes/fake-slack.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
 import { phoneNumbers, seedCampaign } from '../helpers/engine-fixtures.js';
-import { buttonClick, postPayload, postToSlackEndpoint, slashCommand } from '../helpers/slack-signing.js';
+import { buttonClick, postPayload, postToSlackEndpoint, slashCommand, viewSubmission } from '../helpers/slack-signing.js';
 
 let store: Store;
 let app: TestApp;
@@ -75,42 +75,9 @@ function addValues(form: { file?: object | null; paste?: string | null }) {
   };
 }
 
-let viewSeq = 0;
 /** A signed view_submission; returns the HTTP answer (Bolt's ack body). */
 async function submit(callbackId: string, values: object, metadata: object, user = 'U0OWNER') {
-  viewSeq += 1;
-  const payload = {
-    type: 'view_submission',
-    team: { id: 'T0001', domain: 'acme' },
-    user: { id: user, username: 'someone', name: 'someone', team_id: 'T0001' },
-    api_app_id: 'A0001',
-    token: 'legacy-verification-token',
-    trigger_id: `trigger.view.${viewSeq}`,
-    view: {
-      id: `V${viewSeq}`,
-      team_id: 'T0001',
-      type: 'modal',
-      blocks: [],
-      private_metadata: JSON.stringify(metadata),
-      callback_id: callbackId,
-      state: { values },
-      hash: `hash.${viewSeq}`,
-      title: { type: 'plain_text', text: 'x' },
-      clear_on_close: false,
-      notify_on_close: false,
-      close: null,
-      submit: null,
-      previous_view_id: null,
-      root_view_id: `V${viewSeq}`,
-      app_id: 'A0001',
-      external_id: '',
-      app_installed_team_id: 'T0001',
-      bot_id: 'B0BOT',
-    },
-    response_urls: [],
-    is_enterprise_install: false,
-    enterprise: null,
-  };
+  const payload = viewSubmission(callbackId, values, JSON.stringify(metadata), user);
   const res = await postPayload(events(), payload, secret());
   expect(res.status).toBe(200);
   const raw = await res.text();

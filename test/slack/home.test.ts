@@ -9,7 +9,7 @@ import type { Store } from '../../src/store/store.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
 import { phoneNumbers, seedCampaign, waitFor } from '../helpers/engine-fixtures.js';
-import { buttonClick, postPayload, slackSignature } from '../helpers/slack-signing.js';
+import { buttonClick, postPayload, slackSignature, viewSubmission } from '../helpers/slack-signing.js';
 
 let store: Store;
 let app: TestApp;
@@ -182,28 +182,8 @@ describe('App Home', () => {
     );
     expect(modal.blocks[1]!.element).toMatchObject({ initial_conversation: 'C0HOME' });
 
-    const submission = {
-      type: 'view_submission',
-      team: { id: 'T0001', domain: 'acme' },
-      user: { id: 'U0OWNER', username: 'owner', name: 'owner', team_id: 'T0001' },
-      api_app_id: 'A0001',
-      token: 'legacy-verification-token',
-      trigger_id: 'trigger.start.submit',
-      view: {
-        id: 'V0START',
-        team_id: 'T0001',
-        type: 'modal',
-        blocks: [],
-        private_metadata: modal.private_metadata,
-        callback_id: ViewId.startModal,
-        state: { values: { [BlockId.startChannel]: { [InputId.channel]: { type: 'conversations_select', selected_conversation: 'C0PROGRESS' } } } },
-        hash: 'h.start',
-        title: { type: 'plain_text', text: 'Start campaign' },
-        app_id: 'A0001',
-        bot_id: 'B0BOT',
-      },
-      response_urls: [],
-    };
+    const values = { [BlockId.startChannel]: { [InputId.channel]: { type: 'conversations_select', selected_conversation: 'C0PROGRESS' } } };
+    const submission = viewSubmission(ViewId.startModal, values, modal.private_metadata);
     const res = await postPayload(`${app.url}/slack/events`, submission, secret());
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('');
