@@ -232,10 +232,12 @@ function readCallingHours(get: (name: string) => string | undefined, problems: s
   const daysRaw = get('CALLING_DAYS') ?? '';
   const days = parseDays(daysRaw);
   if (!days.ok) problems.push(`CALLING_DAYS is "${daysRaw}": ${days.problem}`);
+  // parseDays reads a list of nothing ("," or ";") as no days at all: every campaign would wait for ever.
+  else if (days.value.size === 0) problems.push(`CALLING_DAYS is "${daysRaw}": it names no day; write days like Mon-Sat, mon,wed,fri or weekdays.`);
   const timeZone = get('CALLING_TZ') ?? 'Asia/Kolkata';
   if (!isTimeZone(timeZone)) problems.push(`CALLING_TZ is "${timeZone}": expected an IANA time zone such as Asia/Kolkata.`);
   return {
-    days: days.ok ? days.value : new Set([1, 2, 3, 4, 5, 6, 7] as const),
+    days: days.ok && days.value.size > 0 ? days.value : new Set([1, 2, 3, 4, 5, 6, 7] as const),
     startMinute: hours.ok ? hours.value.startMinute : 9 * 60,
     endMinute: hours.ok ? hours.value.endMinute : 21 * 60,
     timeZone,
@@ -260,7 +262,7 @@ function readRetryDefaults(
       'no-answer': number('RETRY_NO_ANSWER_MINUTES', 120, 1, 7 * 24 * 60) * 60,
       failed: number('RETRY_FAILED_MINUTES', 30, 1, 7 * 24 * 60) * 60,
     },
-    exponential: (get('RETRY_EXPONENTIAL') ?? 'false').toLowerCase() === 'true',
+    exponential: parseBool('RETRY_EXPONENTIAL', get('RETRY_EXPONENTIAL'), problems),
   };
 }
 

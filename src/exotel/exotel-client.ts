@@ -70,7 +70,8 @@ const MAX_TIME_LIMIT_SECONDS = 14_400;
 const MAX_FROM_FILTER = 5;
 const MAX_PAGE_SIZE = 100;
 
-// The request never left this machine, so Exotel cannot have acted on it.
+// The request never left this machine, so Exotel cannot have acted on it. Not UND_ERR_DESTROYED: a dispatcher
+// destroyed mid-request fails requests already sent (and answers being read) with that code too.
 const NOT_SENT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'ECONNREFUSED',
@@ -81,7 +82,6 @@ const NOT_SENT_CODES = new Set([
   'ENETUNREACH',
   'EADDRNOTAVAIL',
   'UND_ERR_CLOSED',
-  'UND_ERR_DESTROYED',
 ]);
 
 export type Operation = 'place-call' | 'call-details' | 'call-list';
@@ -277,7 +277,8 @@ export class ExotelClient {
     try {
       text = await response.body.text();
     } catch (error) {
-      if (status >= 200 && status < 300) throw this.#transportError(operation, error);
+      // Exotel has answered: whatever cut the body off, the request was sent.
+      if (status >= 200 && status < 300) throw this.#transportError(operation, error, true);
       text = '';
     }
     if (status >= 200 && status < 300) {
@@ -326,9 +327,9 @@ export class ExotelClient {
     });
   }
 
-  #transportError(operation: Operation, error: unknown): ExotelError {
+  #transportError(operation: Operation, error: unknown, answered = false): ExotelError {
     const code = errorCode(error);
-    const kind: ExotelErrorKind = code !== undefined && NOT_SENT_CODES.has(code) ? 'retryable' : 'ambiguous';
+    const kind: ExotelErrorKind = !answered && code !== undefined && NOT_SENT_CODES.has(code) ? 'retryable' : 'ambiguous';
     const aborted = error instanceof Error && error.name === 'AbortError';
     const what =
       code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'

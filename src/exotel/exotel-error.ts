@@ -2,9 +2,10 @@
  * What a failed Exotel request means for the call it tried to place:
  * - `definite`: Exotel answered with a rejection (4xx other than 429); no call was placed, retrying will not help.
  * - `retryable`: the request never reached Exotel (refused, DNS, connect timeout) or Exotel asked us to come back
- *   (429, 5xx); no call was placed, the same request may be sent again later.
+ *   (429; and a 5xx, 408 or 499 on a read); no call was placed, the same request may be sent again later.
  * - `ambiguous`: the request may have reached Exotel and we never learned the answer (response timeout, socket reset,
- *   unreadable success body); a call may exist and must be reconciled before the number is dialled again.
+ *   unreadable success body, a 5xx, 408 or 499 on place-call); a call may exist and must be reconciled before the
+ *   number is dialled again.
  */
 export type ExotelErrorKind = 'definite' | 'retryable' | 'ambiguous';
 

@@ -6,6 +6,7 @@ export interface StatusCallbackLeg {
   status?: string;
   /** Seconds this leg was connected. */
   onCallDuration?: number;
+  /** `human` or `machine`; absent when Exotel does not know (it sends `NA`). */
   answeredBy?: string;
 }
 
@@ -136,7 +137,9 @@ function readLegs(body: Record<string, unknown>): StatusCallbackLeg[] {
     const leg: StatusCallbackLeg = {};
     assign(leg, 'status', text(l['Status']));
     assign(leg, 'onCallDuration', seconds(l['OnCallDuration']));
-    assign(leg, 'answeredBy', text(l['AnsweredBy']));
+    // "NA" is Exotel's "not known": kept, it would hide a later leg that knows (and read as who answered).
+    const answeredBy = text(l['AnsweredBy']);
+    assign(leg, 'answeredBy', answeredBy?.toUpperCase() === 'NA' ? undefined : answeredBy);
     return leg;
   });
 }

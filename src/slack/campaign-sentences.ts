@@ -1,5 +1,6 @@
 // The sentences users read when a campaign action cannot happen: what happened, and what to do.
 import type { ActionResult } from '../campaigns/campaign-service.js';
+import { LIVE_BUCKETS } from '../campaigns/vocabulary.js';
 import type { CampaignFields } from '../store/campaign-model.js';
 import { STATUS_LABEL } from './blocks/format.js';
 import { COMMAND } from './ids.js';
@@ -32,7 +33,9 @@ export function refusal(action: keyof typeof VERB, result: Extract<ActionResult,
   const name = `\`${c.name}\``;
   const status = (STATUS_LABEL[c.status] ?? c.status).toLowerCase();
   if (result.reason === 'calls-live') {
-    return `${name} still has calls whose outcome is not known yet. Try again once they have ended (\`${COMMAND} status ${c.name}\` shows them).`;
+    const live = LIVE_BUCKETS.reduce((n, b) => n + (c.counts?.[b] ?? 0), 0);
+    const calls = live === 1 ? 'a call' : `${live > 1 ? live : 'some'} calls`;
+    return `${name} still has ${calls} that may be live at Exotel. Delete it once its calls have ended (a few minutes).`;
   }
   if (result.reason === 'nothing-to-call') {
     const atCap = result.atCap ? ` ${result.atCap} numbers not reached have had all ${c.retry.max_attempts} attempts its rules allow (\`${COMMAND} edit ${c.name}\` changes them).` : '';
@@ -59,7 +62,7 @@ export function refusal(action: keyof typeof VERB, result: Extract<ActionResult,
     case 'stop':
       return `${name} is already ${status}.`;
     case 'delete':
-      return `${name} is ${status}. Only draft, completed or stopped campaigns can be deleted; \`${COMMAND} stop ${c.name}\` first.`;
+      return `${name} is ${status}. Only draft, completed, stopped or expired campaigns can be deleted; \`${COMMAND} stop ${c.name}\` first.`;
     default:
       return `${name} is ${status}.`;
   }

@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { MockAgent, errors as undiciErrors } from 'undici';
+import { MockAgent, Pool, errors as undiciErrors } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exotelCallSchema } from '../../src/exotel/exotel-call.js';
-import { ExotelClient, type ExotelClientOptions } from '../../src/exotel/exotel-client.js';
+import { ExotelClient, type ExotelClientOptions, type Operation } from '../../src/exotel/exotel-client.js';
 import { ExotelError, isExotelError } from '../../src/exotel/exotel-error.js';
 import { startFakeExotel, type FakeExotelOptions } from '../fakes/fake-exotel.js';
 
@@ -161,10 +161,73 @@ describe('error classification', () => {
     expect(error.retryAfterMs).toBeLessThanOrEqual(30_000);
   });
 
-  it('503 is retryable', async () => {
+  it('503 on place-call is ambiguous (a gateway may answer 503 after Exotel placed the call), and its Retry-After is kept', async () => {
+    const { client, pool } = mocked();
+    pool
+      .intercept({ path: '/v1/Accounts/AC1/Calls/connect.json', method: 'POST' })
+      .reply(503, '<html>Service Unavailable</html>', { headers: { 'retry-after': '7' } });
+    const error = await failure(client.placeCall(CALL));
+    expect(error).toMatchObject({ kind: 'ambiguous', status: 503, retryAfterMs: 7_000 });
+    expect(error.retryable).toBe(false);
+    expect(error.message).toMatch(/HTTP 503.*may have been placed and must be checked/);
+  });
+
+  it.each([
+    ['accept-then-502', 502],
+    ['accept-then-504', 504],
+    ['accept-then-500-json', 500],
+  ] as const)('%s: the call exists and the answer is ambiguous', async (fault, status) => {
+    const { fake, client } = await setup({ fault: () => fault });
+    expect(await failure(client.placeCall(CALL))).toMatchObject({ kind: 'ambiguous', status });
+    expect(fake.placedCount(CALL.from)).toBe(1);
+  });
+
+  it.each([408, 499, 500, 501, 502, 503, 504, 599])('place-call HTTP %i is ambiguous', async (status) => {
+    const { client, pool } = mocked();
+    pool.intercept({ path: '/v1/Accounts/AC1/Calls/connect.json', method: 'POST' }).reply(status, '');
+    expect(await failure(client.placeCall(CALL))).toMatchObject({ kind: 'ambiguous', status });
+  });
+
+  it.each([400, 401, 402, 403, 404, 405, 409, 410, 422])('place-call HTTP %i is definite: no call, and sending it again will not help', async (status) => {
+    const { client, pool } = mocked();
+    pool
+      .intercept({ path: '/v1/Accounts/AC1/Calls/connect.json', method: 'POST' })
+      .reply(status, { RestException: { Status: status, Message: 'Nope' } });
+    const error = await failure(client.placeCall(CALL));
+    expect(error).toMatchObject({ kind: 'definite', status, exotelMessage: 'Nope' });
+    expect(error.message).toMatch(/No call was placed\.$/);
+  });
+
+  it('a fault that refuses before placing (503 from the fake) is still ambiguous to the client, which cannot tell', async () => {
     const { fake, client } = await setup({ fault: () => '503' });
-    expect(await failure(client.placeCall(CALL))).toMatchObject({ kind: 'retryable', status: 503 });
+    expect(await failure(client.placeCall(CALL))).toMatchObject({ kind: 'ambiguous', status: 503 });
     expect(fake.calls).toHaveLength(0);
+  });
+
+  it.each([
+    ['call-details', 500],
+    ['call-details', 502],
+    ['call-details', 503],
+    ['call-details', 408],
+    ['call-list', 500],
+    ['call-list', 504],
+    ['call-list', 499],
+  ] as const)('a read (%s) answered HTTP %i is retryable: asking again is harmless', async (operation, status) => {
+    const { client, pool } = mocked();
+    pool.intercept({ path: (p) => p.startsWith('/v1/Accounts/AC1/Calls'), method: 'GET' }).reply(status, 'upstream trouble');
+    const read = operation === 'call-details' ? client.getCall('S1') : client.listCalls({ createdAfter: new Date() });
+    const error = await failure(read);
+    expect(error).toMatchObject({ kind: 'retryable', status });
+    expect(error.message).toContain(`the ${operation} request with HTTP ${status}`);
+    expect(error.message).not.toMatch(/call was placed|may have been placed/);
+  });
+
+  it('a read answered 429 is retryable with its Retry-After; a read answered 403 is definite', async () => {
+    const { client, pool } = mocked();
+    pool.intercept({ path: '/v1/Accounts/AC1/Calls/S1.json', method: 'GET' }).reply(429, '', { headers: { 'retry-after': '3' } });
+    pool.intercept({ path: '/v1/Accounts/AC1/Calls/S2.json', method: 'GET' }).reply(403, { RestException: { Status: 403, Message: 'Forbidden' } });
+    expect(await failure(client.getCall('S1'))).toMatchObject({ kind: 'retryable', status: 429, retryAfterMs: 3_000 });
+    expect(await failure(client.getCall('S2'))).toMatchObject({ kind: 'definite', status: 403 });
   });
 
   it('a refused connection is retryable', async () => {
@@ -211,6 +274,44 @@ describe('error classification', () => {
     expect((await failure(client.placeCall(CALL))).kind).toBe('ambiguous');
   });
 
+  it('a dispatcher destroyed while Exotel handles the request is ambiguous, not "never sent"', async () => {
+    const { fake } = await setup({ fault: () => 'hang' });
+    const dispatcher = new Pool(fake.url);
+    const client = new ExotelClient({ baseUrl: fake.url, accountSid: fake.accountSid, apiKey: API_KEY, apiToken: API_TOKEN, dispatcher });
+    cleanups.push(() => dispatcher.destroy().catch(() => {}));
+    const pending = failure(client.placeCall(CALL));
+    while (fake.calls.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await dispatcher.destroy();
+    const error = await pending;
+    expect(error.kind).toBe('ambiguous');
+    expect(error.message).toMatch(/may have been placed/);
+    expect(fake.placedCount(CALL.from)).toBe(1);
+  });
+
+  it('a success answer cut off while its body is read is ambiguous, whatever the socket error says', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+      res.write('{"Call":{"Sid":"S1",');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Cut by the peer (a reset), and cut by our own dispatcher going away: both after Exotel answered 200.
+    const peerCut = new ExotelClient({ baseUrl: url, accountSid: 'AC1', apiKey: API_KEY, apiToken: API_TOKEN });
+    cleanups.push(() => peerCut.close());
+    const placing = failure(peerCut.placeCall(CALL));
+    await new Promise((r) => setTimeout(r, 100));
+    server.closeAllConnections();
+    expect((await placing).kind).toBe('ambiguous');
+
+    const dispatcher = new Pool(url);
+    const ownCut = new ExotelClient({ baseUrl: url, accountSid: 'AC1', apiKey: API_KEY, apiToken: API_TOKEN, dispatcher });
+    const placing2 = failure(ownCut.placeCall(CALL));
+    await new Promise((r) => setTimeout(r, 100));
+    await dispatcher.destroy();
+    expect((await placing2).kind).toBe('ambiguous');
+  });
+
   it('an unknown call sid is a definite 404', async () => {
     const { client } = await setup();
     expect(await failure(client.getCall('nope'))).toMatchObject({ kind: 'definite', status: 404 });
@@ -226,6 +327,15 @@ describe('getCall', () => {
     expect(call).toMatchObject({ sid: placed.sid, status: 'completed', duration: fake.calls[0]!.duration });
     expect(call.price).toBeGreaterThan(0);
     expect(call.endTime).toBeInstanceOf(Date);
+    expect(call.answeredBy).toBe('human');
+  });
+
+  it('reads who answered (AnsweredBy) as Exotel reports it', async () => {
+    const { fake, client } = await setup({ outcome: () => 'completed', answeredBy: () => 'machine' });
+    const placed = await client.placeCall(CALL);
+    expect(placed.answeredBy).toBeNull();
+    await fake.settled();
+    expect((await client.getCall(placed.sid)).answeredBy).toBe('machine');
   });
 });
 
@@ -234,6 +344,8 @@ describe('listCalls', () => {
     const { fake, client } = await setup();
     const since = new Date(Date.now() - 60_000);
     for (let i = 0; i < 7; i++) await client.placeCall({ ...CALL, from: `+91987654321${i}` });
+    // The bulk list leaves out ongoing calls, as Exotel's does: wait until every call has ended.
+    await fake.settled();
     const calls = await client.listCalls({ createdAfter: since, pageSize: 3 });
     expect(calls.map((c) => c.sid).sort()).toEqual(fake.calls.map((c) => c.sid).sort());
     const pages = fake.requests.filter((r) => r.path.endsWith('/Calls.json'));
@@ -244,6 +356,7 @@ describe('listCalls', () => {
   it('filters by From numbers, comma-separated', async () => {
     const { fake, client } = await setup();
     for (let i = 0; i < 4; i++) await client.placeCall({ ...CALL, from: `+91987654321${i}` });
+    await fake.settled();
     const calls = await client.listCalls({ from: ['09876543211', '919876543213'], createdAfter: new Date(Date.now() - 60_000) });
     expect(calls.map((c) => c.from).sort()).toEqual(['09876543211', '09876543213']);
     expect(fake.requests.at(-1)!.query['From']).toBe('09876543211,919876543213');
@@ -255,9 +368,18 @@ describe('listCalls', () => {
     expect(fake.requests[0]!.query['DateCreated']).toBe('gte:2024-01-15 09:30:00;lte:2024-01-16 01:45:30');
   });
 
-  it('excludes calls outside the date range', async () => {
-    const { client } = await setup();
+  it('lists no call that is still ongoing, as Exotel does', async () => {
+    const { fake, client } = await setup({ outcome: () => 'completed', callTiming: () => ({ ringMs: 10, talkMs: 60_000 }) });
     await client.placeCall(CALL);
+    expect(await client.listCalls({ createdAfter: new Date(Date.now() - 60_000) })).toEqual([]);
+    expect(fake.calls[0]!.status).toBe('in-progress');
+  });
+
+  it('excludes calls outside the date range', async () => {
+    const { fake, client } = await setup();
+    await client.placeCall(CALL);
+    await fake.settled();
+    expect(await client.listCalls({ createdAfter: new Date(Date.now() - 60_000) })).toHaveLength(1);
     const future = new Date(Date.now() + 3_600_000);
     expect(await client.listCalls({ createdAfter: future })).toEqual([]);
   });
@@ -287,6 +409,61 @@ describe('listCalls', () => {
   });
 });
 
+describe('beforeRequest (the account pacer)', () => {
+  function hooked(fakeOptions: FakeExotelOptions = {}) {
+    const seen: Array<{ operation: Operation; requestsBefore: number; signal: AbortSignal | undefined }> = [];
+    let fakeRef: { requests: unknown[] } | undefined;
+    const beforeRequest = async (operation: Operation, signal?: AbortSignal) => {
+      seen.push({ operation, requestsBefore: fakeRef?.requests.length ?? -1, signal });
+    };
+    return {
+      seen,
+      ready: async () => {
+        const made = await setup(fakeOptions, { beforeRequest });
+        fakeRef = made.fake;
+        return made;
+      },
+    };
+  }
+
+  it('is not called for place-call, whose turn the caller takes itself', async () => {
+    const { seen, ready } = hooked();
+    const { fake, client } = await ready();
+    await client.placeCall(CALL);
+    expect(fake.requests).toHaveLength(1);
+    expect(seen).toEqual([]);
+  });
+
+  it('is called before call details, with the caller\'s signal, and before each page of a list', async () => {
+    const { seen, ready } = hooked();
+    const { fake, client } = await ready();
+    for (let i = 0; i < 7; i++) await client.placeCall({ ...CALL, from: `+91987654321${i}` });
+    await fake.settled();
+    const controller = new AbortController();
+    await client.getCall(fake.calls[0]!.sid, controller.signal);
+    expect(seen).toEqual([{ operation: 'call-details', requestsBefore: 7, signal: controller.signal }]);
+
+    await client.listCalls({ createdAfter: new Date(Date.now() - 60_000), pageSize: 3 });
+    const pages = seen.slice(1);
+    expect(pages.map((p) => p.operation)).toEqual(['call-list', 'call-list', 'call-list']);
+    // Each turn is taken before its own request goes out: 8 requests before the first page, 9 before the second…
+    expect(pages.map((p) => p.requestsBefore)).toEqual([8, 9, 10]);
+    expect(fake.requests).toHaveLength(11);
+  });
+
+  it('a hook that fails or aborts stops the request before anything is sent', async () => {
+    const { fake, client } = await setup({}, {
+      beforeRequest: async (_op, signal) => {
+        if (signal?.aborted) throw signal.reason;
+        throw new Error('pacer closed');
+      },
+    });
+    await expect(client.getCall('S1')).rejects.toThrow('pacer closed');
+    await expect(client.listCalls({ createdAfter: new Date() }, AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+    expect(fake.requests).toEqual([]);
+  });
+});
+
 describe('Call parsing', () => {
   it('accepts Duration and Price as strings, numbers, empty or null, and reads times as IST', () => {
     const base = { Sid: 'S', Status: 'completed', From: '09876543210', To: null, DateCreated: '2024-01-15 09:30:00' };
@@ -297,6 +474,14 @@ describe('Call parsing', () => {
     expect(call.dateCreated).toEqual(new Date('2024-01-15T04:00:00Z'));
     expect(call).toMatchObject({ startTime: null, endTime: null, to: null });
     expect(call).not.toHaveProperty('customField');
+  });
+
+  it('reads AnsweredBy, with missing or empty as null', () => {
+    expect(exotelCallSchema.parse({ Sid: 'S', Status: 'completed', AnsweredBy: 'human' }).answeredBy).toBe('human');
+    expect(exotelCallSchema.parse({ Sid: 'S', Status: 'completed', AnsweredBy: 'machine' }).answeredBy).toBe('machine');
+    expect(exotelCallSchema.parse({ Sid: 'S', Status: 'completed', AnsweredBy: '' }).answeredBy).toBeNull();
+    expect(exotelCallSchema.parse({ Sid: 'S', Status: 'completed', AnsweredBy: null }).answeredBy).toBeNull();
+    expect(exotelCallSchema.parse({ Sid: 'S', Status: 'busy' }).answeredBy).toBeNull();
   });
 
   it('normalises status spellings and rejects unknown ones', () => {

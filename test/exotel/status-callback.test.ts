@@ -60,6 +60,18 @@ describe('parseStatusCallback', () => {
     expect(parsed).toMatchObject({ duration: 0, legs: [{ status: 'busy', onCallDuration: 0 }, { status: 'busy' }] });
   });
 
+  it('reads who answered from the legs; Exotel\'s "NA" (not known) is left out', () => {
+    const legs = (l: unknown[]) => parseStatusCallback({ CallSid: 'S1', Status: 'completed', Legs: l }).legs;
+    expect(legs([{ Status: 'completed', AnsweredBy: 'machine' }])).toEqual([{ status: 'completed', answeredBy: 'machine' }]);
+    expect(legs([{ Status: 'completed', AnsweredBy: 'NA' }])).toEqual([{ status: 'completed' }]);
+    expect(legs([{ Status: 'completed', AnsweredBy: 'na' }, { Status: 'completed', AnsweredBy: 'human' }])).toEqual([
+      { status: 'completed' },
+      { status: 'completed', answeredBy: 'human' },
+    ]);
+    // So the first leg that knows is the one that tells (what the status route reads).
+    expect(legs([{ AnsweredBy: 'NA' }, { AnsweredBy: 'human' }])!.find((l) => l.answeredBy)?.answeredBy).toBe('human');
+  });
+
   it('reads Legs sent as a JSON string', () => {
     expect(parseStatusCallback({ CallSid: 'S1', Status: 'failed', Legs: '[{"Status":"failed"}]' }).legs).toEqual([{ status: 'failed' }]);
   });
@@ -145,6 +157,20 @@ describe('callbacks from the fake Exotel, end to end', () => {
     expect(parsed.duration).toBe(fake.calls[0]!.duration);
     expect(parsed.endTime!.getTime()).toBe(Math.floor(fake.calls[0]!.endTime!.getTime() / 1000) * 1000);
     expect(fake.callbacks[0]).toMatchObject({ callSid: call.sid, status: 200, attempt: 1 });
+    expect(parsed.legs).toEqual([{ status: 'completed', onCallDuration: fake.calls[0]!.duration, answeredBy: 'human' }]);
+  });
+
+  it('carries who answered for a machine, and nothing for an unanswered call', async () => {
+    const sink = await receiver();
+    const fake = await startFakeExotel({ outcome: (from) => (from.endsWith('1') ? 'completed' : 'busy'), answeredBy: (c) => (c.outcome === 'completed' ? 'machine' : null), callbackDelayMs: [5, 10] });
+    const client = new ExotelClient({ baseUrl: fake.url, accountSid: fake.accountSid, apiKey: fake.apiKey, apiToken: fake.apiToken });
+    cleanups.push(() => fake.close(), () => client.close());
+    for (const from of ['919876543211', '919876543212']) await client.placeCall({ from, callerId: '08012345678', flowUrl: 'http://flow', statusCallbackUrl: sink.url });
+    await fake.settled();
+    const parsed = await Promise.all(sink.received.map(async (r) => parseStatusCallback(await parseCallbackBody(r.contentType, r.raw))));
+    const bySid = new Map(parsed.map((p) => [p.callSid, p]));
+    expect(bySid.get(fake.calls[0]!.sid)!.legs).toEqual([expect.objectContaining({ status: 'completed', answeredBy: 'machine' })]);
+    expect(bySid.get(fake.calls[1]!.sid)!.legs).toEqual([{ status: 'busy', onCallDuration: 0 }]);
   });
 
   it('reads the urlencoded callback sent when no content type was requested', async () => {

@@ -84,3 +84,42 @@ export function buttonClick(actionId: string, value: string, o: ClickOptions): o
     ],
   };
 }
+
+let viewSeq = 0;
+
+/** The view_submission payload of a modal submitted by `user`, with `values` as Slack sends `view.state.values`. */
+export function viewSubmission(callbackId: string, values: object, privateMetadata: string, user = 'U0OWNER'): object {
+  viewSeq += 1;
+  return {
+    type: 'view_submission',
+    team: { id: 'T0001', domain: 'acme' },
+    user: { id: user, username: 'someone', name: 'someone', team_id: 'T0001' },
+    api_app_id: 'A0001',
+    token: 'legacy-verification-token',
+    trigger_id: `trigger.view.${viewSeq}`,
+    view: {
+      id: `V${viewSeq}`,
+      team_id: 'T0001',
+      type: 'modal',
+      blocks: [],
+      private_metadata: privateMetadata,
+      callback_id: callbackId,
+      state: { values },
+      hash: `hash.${viewSeq}`,
+      title: { type: 'plain_text', text: 'x' },
+      clear_on_close: false,
+      notify_on_close: false,
+      close: null,
+      submit: null,
+      previous_view_id: null,
+      root_view_id: `V${viewSeq}`,
+      app_id: 'A0001',
+      external_id: '',
+      app_installed_team_id: 'T0001',
+      bot_id: 'B0BOT',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}

@@ -2,37 +2,56 @@
 // dates, then against Slack's published limits with inputs far larger than any real campaign.
 import { Types } from 'mongoose';
 import { describe, expect, it } from 'vitest';
-import type { StatusBreakdown } from '../../src/campaigns/campaign-counters.js';
+import { emptyCounts, type Counts } from '../../src/campaigns/vocabulary.js';
+import type { Config } from '../../src/config.js';
 import { campaignListMessage, LIST_LIMIT } from '../../src/slack/blocks/campaign-list-blocks.js';
 import { contactsModal, CONTACTS_PAGE_SIZE } from '../../src/slack/blocks/contacts-modal-blocks.js';
-import { failureLine, failureReply } from '../../src/slack/blocks/failure-blocks.js';
+import { failureLine, failureReply, type FailureItem } from '../../src/slack/blocks/failure-blocks.js';
 import { helpMessage } from '../../src/slack/blocks/help-blocks.js';
 import { HOME_LIMIT, homeView } from '../../src/slack/blocks/home-blocks.js';
 import { notice } from '../../src/slack/blocks/notice-blocks.js';
-import { progressMessage, type ProgressView } from '../../src/slack/blocks/progress-blocks.js';
+import { progressLine, progressMessage, progressNumbers, waitingText, type ProgressView } from '../../src/slack/blocks/progress-blocks.js';
 import { messageModal, startModal } from '../../src/slack/blocks/start-modal-blocks.js';
 import { startSummaryMessage, type StartSummary } from '../../src/slack/blocks/start-summary-blocks.js';
+import { startSummaryOf } from '../../src/slack/start-summary.js';
 import type { CampaignFields } from '../../src/store/campaign-model.js';
 import type { ContactFields } from '../../src/store/contact-model.js';
 
 const ID = new Types.ObjectId('64b000000000000000000001');
 const ID2 = new Types.ObjectId('64b000000000000000000002');
-const T0 = new Date('2026-11-25T04:30:00.000Z');
-const T1 = new Date('2026-11-25T05:45:00.000Z');
-const STARTED = '<!date^1795581000^{date_short_pretty} {time}|2026-11-25T04:30:00Z>';
+const ID3 = new Types.ObjectId('64b000000000000000000003');
+const T0 = new Date('2026-11-25T04:30:00.000Z'); // Wed 25 Nov, 10:00 IST
+const T1 = new Date('2026-11-25T05:45:00.000Z'); // 11:15 IST
+const STARTED_AT = '<!date^1795581000^{time}|2026-11-25T04:30:00Z>';
 const ENDED = '<!date^1795585500^{date_short_pretty} {time}|2026-11-25T05:45:00Z>';
 
-const BREAKDOWN: StatusBreakdown = { pending: 40, dialing: 2, initiated: 3, unknown: 1, completed: 30, busy: 5, 'no-answer': 10, failed: 4, canceled: 1, skipped: 4 };
-const FINISHED: StatusBreakdown = { ...BREAKDOWN, pending: 0, dialing: 0, initiated: 0, unknown: 0, skipped: 0 };
+/** 100 contacts in every bucket: 30 completed, 20 finally not reached (5 + 10 + 4 + 1), 4 skipped, 46 still to go. */
+const COUNTS: Counts = { pending: 34, retrying: 6, dialing: 2, initiated: 3, unknown: 1, completed: 30, busy: 5, 'no-answer': 10, failed: 4, canceled: 1, skipped: 4 };
+/** 50 contacts, all final. */
+const FINISHED: Counts = { ...COUNTS, pending: 0, retrying: 0, dialing: 0, initiated: 0, unknown: 0, skipped: 0 };
+const HOURS = { days: [1, 2, 3, 4, 5, 6, 7], start: '09:00', end: '21:00', tz: 'Asia/Kolkata', skip: [] };
+
 const CAMPAIGN: ProgressView['campaign'] = {
   _id: ID,
   name: 'diwali-offer',
   title: 'Diwali <offer> & more',
   status: 'running',
   status_reason: null,
+  mode: 'live',
+  counts: COUNTS,
+  total_contacts: 100,
   started_at: T0,
+  started_by: 'U0OWNER',
   completed_at: null,
+  last_action: { verb: 'start', by: 'U0OWNER', at: T0 },
+  dial_wait: { reason: null, until: null },
+  scheduled_at: null,
+  calling_hours: HOURS,
 };
+
+function view(campaign: Partial<ProgressView['campaign']> = {}, rest: Partial<Omit<ProgressView, 'campaign'>> = {}): ProgressView {
+  return { campaign: { ...CAMPAIGN, ...campaign }, callsPerMinute: 20, now: T1, hours: { open: true, changesAt: new Date('2026-11-25T15:30:00Z') }, withActions: true, ...rest };
+}
 
 function campaignRow(fields: Partial<CampaignFields>): CampaignFields {
   return {
@@ -45,45 +64,51 @@ function campaignRow(fields: Partial<CampaignFields>): CampaignFields {
     channel: 'C0001',
     status: 'draft',
     status_reason: null,
+    mode: null,
     total_contacts: 0,
     calls_completed: 0,
     calls_failed: 0,
-    calls_busy: 0,
-    calls_no_answer: 0,
-    calls_canceled: 0,
-    contacts_skipped: 0,
+    counts: emptyCounts(),
+    view_version: 0,
+    stats: { placed: 0, talk_seconds: 0, cost: 0, cost_pending: 0, answered_human: 0, answered_machine: 0, keys: {}, hours: {} },
     started_at: null,
+    started_by: null,
     completed_at: null,
+    last_action: null,
     calls_per_minute: null,
     caller_id: null,
-    retry: { max_attempts: 1, delay_seconds: 1800, on: ['busy', 'no-answer'] },
-    calling_window: null,
+    retry: { on: ['busy', 'no-answer'], max_attempts: 3, delays: { busy: 1800, 'no-answer': 7200, failed: 1800 }, exponential: false },
+    calling_hours: HOURS,
     scheduled_at: null,
+    call_until: null,
+    message_template: null,
+    keys: {},
+    columns: [],
+    contacts_seq: 0,
+    queue_seq: 1,
+    retry_cursor: 0,
+    requeue_until: null,
+    dial_wait: { reason: null, until: null },
     progress_channel: null,
     progress_ts: null,
     progress_final: false,
+    report_posted: false,
     runner_id: null,
     lease_expires_at: null,
+    lease_epoch: 0,
     created_at: T0,
     updated_at: T1,
     ...fields,
   };
 }
 
-const RUNNING_ROW = campaignRow({
-  name: 'diwali-offer',
-  title: 'Diwali <offer>',
-  status: 'running',
-  total_contacts: 100,
-  calls_completed: 30,
-  calls_busy: 5,
-  calls_no_answer: 10,
-  calls_failed: 4,
-  calls_canceled: 1,
-  contacts_skipped: 4,
-});
-const DRAFT_ROW = campaignRow({ _id: ID2, name: 'renewals', title: 'Renewals', status: 'draft', total_contacts: 12 });
+const RUNNING_ROW = campaignRow({ name: 'diwali-offer', title: 'Diwali <offer>', status: 'running', total_contacts: 100, counts: COUNTS, calls_completed: 30, calls_failed: 20 });
+const DRAFT_ROW = campaignRow({ _id: ID2, name: 'renewals', title: 'Renewals', status: 'draft', total_contacts: 12, counts: { ...emptyCounts(), pending: 12 } });
+const SCHEDULED_AT = new Date('2026-11-27T04:30:00.000Z'); // Fri 27 Nov, 10:00 IST
+const SCHEDULED_ROW = campaignRow({ _id: ID3, name: 'promo', title: 'Promo', status: 'scheduled', scheduled_at: SCHEDULED_AT, total_contacts: 5, counts: { ...emptyCounts(), pending: 5 } });
 
+const PAUSE_BUTTON = { type: 'button', action_id: 'campaign_pause', text: { type: 'plain_text', text: 'Pause' }, value: '64b000000000000000000001' };
+const RESUME_BUTTON = { type: 'button', action_id: 'campaign_resume', text: { type: 'plain_text', text: 'Resume' }, style: 'primary', value: '64b000000000000000000001' };
 const STOP_BUTTON = {
   type: 'button',
   action_id: 'campaign_stop',
@@ -102,174 +127,207 @@ const STOP_BUTTON = {
   },
 };
 const HEADER = { type: 'header', text: { type: 'plain_text', text: 'Diwali <offer> & more', emoji: true } };
-const FOOTER = { type: 'context', elements: [{ type: 'mrkdwn', text: '`diwali-offer` · numbers that did not connect are listed in the thread' }] };
+const FOOTER = { type: 'context', elements: [{ type: 'mrkdwn', text: '`diwali-offer` · numbers not reached are listed in the thread' }] };
+const field = (label: string, n: number) => ({ type: 'mrkdwn', text: `*${label}*\n${n}` });
+/** The breakdown of COUNTS: every label, Checking with Exotel and Skipped because they are not zero. */
+const COUNTS_FIELDS = {
+  type: 'section',
+  fields: [
+    field('Completed', 30),
+    field('Busy', 5),
+    field('No answer', 10),
+    field('Could not connect', 5),
+    field('In progress', 5),
+    field('Waiting', 34),
+    field('Retrying', 6),
+    field('Checking with Exotel', 1),
+    field('Skipped', 4),
+  ],
+};
+const COUNTS_LINE = { type: 'section', text: { type: 'mrkdwn', text: '*30/100 (20 failed)*\n`███████████░░░░░░░░░` 54% finished' } };
+const FINISHED_FIELDS = {
+  type: 'section',
+  fields: [field('Completed', 30), field('Busy', 5), field('No answer', 10), field('Could not connect', 5), field('In progress', 0), field('Waiting', 0), field('Retrying', 0)],
+};
+
+describe('progressNumbers and progressLine', () => {
+  it('completed are calls Exotel reported completed; failed are contacts finally not reached; the rest are not either', () => {
+    expect(progressNumbers(COUNTS)).toEqual({ total: 100, completed: 30, failed: 20, finished: 54, live: 6, waiting: 40 });
+    expect(progressLine(COUNTS)).toBe('30/100 (20 failed)');
+    // A contact waiting for a retry, or being checked with Exotel, is neither completed nor failed yet.
+    expect(progressLine({ ...emptyCounts(), retrying: 3, unknown: 2, busy: 1 })).toBe('0/6 (1 failed)');
+    // Skipped contacts count in the total and as finished, never as completed or failed.
+    expect(progressNumbers({ ...emptyCounts(), skipped: 4, completed: 1 })).toMatchObject({ total: 5, completed: 1, failed: 0, finished: 5 });
+    expect(progressLine(emptyCounts())).toBe('0/0 (0 failed)');
+  });
+});
 
 describe('progressMessage', () => {
-  it('running, with Pause and Stop', () => {
-    const message = progressMessage({ campaign: CAMPAIGN, breakdown: BREAKDOWN, retrying: 6, callsPerMinute: 20, now: T1, waitingUntil: null, withActions: true });
-    expect(message).toEqual({
-      text: 'Diwali <offer> & more: Running, 54/100 (20 failed)',
+  it('running: who started it and when, the pace, time left, the breakdown, Pause and Stop', () => {
+    expect(progressMessage(view())).toEqual({
+      text: 'Diwali &lt;offer&gt; &amp; more: Running, 30/100 (20 failed)',
       blocks: [
         HEADER,
-        { type: 'section', text: { type: 'mrkdwn', text: `:arrow_forward: *Running* · pace 20/min · started ${STARTED} · about 2 min left` } },
-        { type: 'section', text: { type: 'mrkdwn', text: '`███████████░░░░░░░░░` 54%\n*54/100 (20 failed)*' } },
         {
           type: 'section',
-          fields: [
-            { type: 'mrkdwn', text: '*Answered*\n30' },
-            { type: 'mrkdwn', text: '*Busy*\n5' },
-            { type: 'mrkdwn', text: '*No answer*\n10' },
-            { type: 'mrkdwn', text: '*Failed*\n5' },
-            { type: 'mrkdwn', text: '*In progress*\n6' },
-            { type: 'mrkdwn', text: '*Pending*\n34' },
-            { type: 'mrkdwn', text: '*Retrying*\n6' },
-            { type: 'mrkdwn', text: '*Skipped*\n4' },
-            { type: 'mrkdwn', text: '*Checking with Exotel*\n1' },
-          ],
+          text: { type: 'mrkdwn', text: `:arrow_forward: *Running* · pace 20/min · started by <@U0OWNER> at ${STARTED_AT} · about 2 min left` },
         },
+        COUNTS_LINE,
+        COUNTS_FIELDS,
+        { type: 'actions', block_id: 'progress_actions', elements: [PAUSE_BUTTON, STOP_BUTTON] },
+        FOOTER,
+      ],
+    });
+  });
+
+  it('paused: who paused it and when, its reason escaped, no time left, Resume and Stop', () => {
+    const message = progressMessage(
+      view({ status: 'paused', status_reason: 'Exotel answered <401> & refused the account', last_action: { verb: 'pause', by: 'U0ADMIN', at: T1 } }),
+    );
+    expect(message).toEqual({
+      text: 'Diwali &lt;offer&gt; &amp; more: Paused, 30/100 (20 failed)',
+      blocks: [
+        HEADER,
         {
-          type: 'actions',
-          block_id: 'progress_actions',
-          elements: [
-            { type: 'button', action_id: 'campaign_pause', text: { type: 'plain_text', text: 'Pause' }, value: '64b000000000000000000001' },
-            STOP_BUTTON,
-          ],
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text:
+              `:double_vertical_bar: *Paused* · pace 20/min · started by <@U0OWNER> at ${STARTED_AT} · ` +
+              'paused by <@U0ADMIN> at <!date^1795585500^{time}|2026-11-25T05:45:00Z>\nExotel answered &lt;401&gt; &amp; refused the account',
+          },
+        },
+        COUNTS_LINE,
+        COUNTS_FIELDS,
+        { type: 'actions', block_id: 'progress_actions', elements: [RESUME_BUTTON, STOP_BUTTON] },
+        FOOTER,
+      ],
+    });
+  });
+
+  it('completed: the final summary, no pace, no buttons even when asked for', () => {
+    const message = progressMessage(view({ status: 'completed', completed_at: T1, counts: FINISHED, total_contacts: 50 }, { now: new Date('2027-01-01T00:00:00Z') }));
+    expect(message).toEqual({
+      text: 'Diwali &lt;offer&gt; &amp; more: Completed, 30/50 (20 failed)',
+      blocks: [
+        HEADER,
+        { type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: *Completed* · started by <@U0OWNER> at ${STARTED_AT}` } },
+        { type: 'section', text: { type: 'mrkdwn', text: '*30/50 (20 failed)*\n`████████████████████` 100% finished' } },
+        FINISHED_FIELDS,
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: `*Finished* ${ENDED} after 1 h 15 min: 30 completed, 5 busy, 10 not answered, 5 could not connect.` },
         },
         FOOTER,
       ],
     });
   });
 
-  it('paused, with its reason escaped, Resume and Stop', () => {
-    const message = progressMessage({
-      campaign: { ...CAMPAIGN, status: 'paused', status_reason: 'Paused by <@U0OWNER>' },
-      breakdown: BREAKDOWN,
-      retrying: 0,
-      callsPerMinute: 20,
-      now: T1,
-      waitingUntil: null,
-      withActions: true,
-    });
-    expect(message).toEqual({
-      text: 'Diwali <offer> & more: Paused, 54/100 (20 failed)',
-      blocks: [
-        HEADER,
-        { type: 'section', text: { type: 'mrkdwn', text: `:double_vertical_bar: *Paused* · pace 20/min · started ${STARTED}\nPaused by &lt;@U0OWNER&gt;` } },
-        { type: 'section', text: { type: 'mrkdwn', text: '`███████████░░░░░░░░░` 54%\n*54/100 (20 failed)*' } },
-        {
-          type: 'section',
-          fields: [
-            { type: 'mrkdwn', text: '*Answered*\n30' },
-            { type: 'mrkdwn', text: '*Busy*\n5' },
-            { type: 'mrkdwn', text: '*No answer*\n10' },
-            { type: 'mrkdwn', text: '*Failed*\n5' },
-            { type: 'mrkdwn', text: '*In progress*\n6' },
-            { type: 'mrkdwn', text: '*Pending*\n40' },
-            { type: 'mrkdwn', text: '*Retrying*\n0' },
-            { type: 'mrkdwn', text: '*Skipped*\n4' },
-            { type: 'mrkdwn', text: '*Checking with Exotel*\n1' },
-          ],
-        },
-        {
-          type: 'actions',
-          block_id: 'progress_actions',
-          elements: [
-            { type: 'button', action_id: 'campaign_resume', text: { type: 'plain_text', text: 'Resume' }, style: 'primary', value: '64b000000000000000000001' },
-            STOP_BUTTON,
-          ],
-        },
-        FOOTER,
-      ],
-    });
-  });
-
-  it('completed: the final summary, no buttons even when asked for', () => {
-    const message = progressMessage({
-      campaign: { ...CAMPAIGN, status: 'completed', completed_at: T1 },
-      breakdown: FINISHED,
-      retrying: 0,
-      callsPerMinute: 20,
-      now: new Date('2027-01-01T00:00:00Z'),
-      waitingUntil: null,
-      withActions: true,
-    });
-    expect(message).toEqual({
-      text: 'Diwali <offer> & more: Completed, 50/50 (20 failed)',
-      blocks: [
-        HEADER,
-        { type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: *Completed* · started ${STARTED}` } },
-        { type: 'section', text: { type: 'mrkdwn', text: '`████████████████████` 100%\n*50/50 (20 failed)*' } },
-        {
-          type: 'section',
-          fields: [
-            { type: 'mrkdwn', text: '*Answered*\n30' },
-            { type: 'mrkdwn', text: '*Busy*\n5' },
-            { type: 'mrkdwn', text: '*No answer*\n10' },
-            { type: 'mrkdwn', text: '*Failed*\n5' },
-            { type: 'mrkdwn', text: '*In progress*\n0' },
-            { type: 'mrkdwn', text: '*Pending*\n0' },
-            { type: 'mrkdwn', text: '*Retrying*\n0' },
-          ],
-        },
-        {
-          type: 'section',
-          text: { type: 'mrkdwn', text: `*Finished* ${ENDED} after 1 h 15 min: 30 answered, 5 busy, 10 not answered, 5 failed.` },
-        },
-        FOOTER,
-      ],
-    });
-  });
-
-  it('stopped early: says how many were not called', () => {
-    const message = progressMessage({
-      campaign: { ...CAMPAIGN, status: 'stopped', completed_at: T1 },
-      breakdown: { ...FINISHED, pending: 7, skipped: 2 },
-      retrying: 0,
-      callsPerMinute: 20,
-      now: T1,
-      waitingUntil: null,
-      withActions: true,
+  it('stopped early: who stopped it, and how many were skipped and not called', () => {
+    const message = progressMessage(
+      view({ status: 'stopped', completed_at: T1, counts: { ...FINISHED, pending: 7, skipped: 2 }, last_action: { verb: 'stop', by: 'U0ADMIN', at: T1 } }),
+    );
+    expect(message.blocks[1]).toEqual({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `:black_square_for_stop: *Stopped* · started by <@U0OWNER> at ${STARTED_AT} · stopped by <@U0ADMIN> at <!date^1795585500^{time}|2026-11-25T05:45:00Z>`,
+      },
     });
     expect(message.blocks.at(-2)).toEqual({
       type: 'section',
-      text: { type: 'mrkdwn', text: `*Stopped* ${ENDED} after 1 h 15 min: 30 answered, 5 busy, 10 not answered, 5 failed, 2 skipped, 7 not called.` },
+      text: { type: 'mrkdwn', text: `*Stopped* ${ENDED} after 1 h 15 min: 30 completed, 5 busy, 10 not answered, 5 could not connect, 2 skipped, 7 not called.` },
     });
     expect(message.blocks.some((b) => b.type === 'actions')).toBe(false);
+    expect(message.text).toBe('Diwali &lt;offer&gt; &amp; more: Stopped, 30/59 (20 failed)');
   });
 
-  it('running but outside the calling window: says until when, no time-left estimate', () => {
-    const message = progressMessage({
-      campaign: { ...CAMPAIGN, started_at: null },
-      breakdown: { ...FINISHED, pending: 10 },
-      retrying: 0,
-      callsPerMinute: 20,
-      now: T1,
-      waitingUntil: new Date('2026-11-26T03:30:00Z'),
-      withActions: false,
-    });
+  it('running outside the calling hours: says when it resumes, in the campaign\'s zone, and no time-left estimate', () => {
+    const message = progressMessage(
+      view(
+        { started_at: null, started_by: null, counts: { ...FINISHED, pending: 10 } },
+        { hours: { open: false, changesAt: new Date('2026-11-26T03:30:00Z') }, withActions: false },
+      ),
+    );
     expect(message).toEqual({
-      text: 'Diwali <offer> & more: Running, 50/60 (20 failed)',
+      text: 'Diwali &lt;offer&gt; &amp; more: Running, 30/60 (20 failed)',
       blocks: [
         HEADER,
         {
           type: 'section',
-          text: { type: 'mrkdwn', text: ':arrow_forward: *Running* · outside the calling window until <!date^1795663800^{time}|2026-11-26T03:30:00Z> · pace 20/min' },
+          text: { type: 'mrkdwn', text: ':arrow_forward: *Running* · pace 20/min\n:hourglass_flowing_sand: Waiting for calling hours — resumes tomorrow 09:00 IST' },
         },
-        { type: 'section', text: { type: 'mrkdwn', text: '`█████████████████░░░` 83%\n*50/60 (20 failed)*' } },
-        {
-          type: 'section',
-          fields: [
-            { type: 'mrkdwn', text: '*Answered*\n30' },
-            { type: 'mrkdwn', text: '*Busy*\n5' },
-            { type: 'mrkdwn', text: '*No answer*\n10' },
-            { type: 'mrkdwn', text: '*Failed*\n5' },
-            { type: 'mrkdwn', text: '*In progress*\n0' },
-            { type: 'mrkdwn', text: '*Pending*\n10' },
-            { type: 'mrkdwn', text: '*Retrying*\n0' },
-          ],
-        },
+        { type: 'section', text: { type: 'mrkdwn', text: '*30/60 (20 failed)*\n`█████████████████░░░` 83% finished' } },
+        { ...FINISHED_FIELDS, fields: [...FINISHED_FIELDS.fields.slice(0, 5), field('Waiting', 10), field('Retrying', 0)] },
         FOOTER,
       ],
+    });
+  });
+
+  it('a rehearsal says so under the facts', () => {
+    const message = progressMessage(view({ mode: 'rehearsal' }));
+    expect(message.blocks[1]).toEqual({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text:
+          `:arrow_forward: *Running* · pace 20/min · started by <@U0OWNER> at ${STARTED_AT} · about 2 min left\n` +
+          ':test_tube: *Rehearsal:* nobody is being called; the calls and their outcomes are simulated.',
+      },
+    });
+  });
+
+  it('a scheduled campaign says when it starts', () => {
+    const message = progressMessage(view({ status: 'scheduled', started_at: null, started_by: null, last_action: null, scheduled_at: SCHEDULED_AT, counts: { ...emptyCounts(), pending: 5 } }));
+    expect(message.blocks[1]).toEqual({
+      type: 'section',
+      text: { type: 'mrkdwn', text: ':calendar: *Scheduled* · pace 20/min\n:hourglass_flowing_sand: Scheduled — starts Fri 10:00 IST' },
+    });
+    expect(message.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+});
+
+describe('waitingText: why a campaign is not dialling now', () => {
+  const running = (dial_wait: ProgressView['campaign']['dial_wait'], rest: Partial<Omit<ProgressView, 'campaign'>> = {}) => waitingText(view({ dial_wait }, rest));
+
+  it('null while it dials', () => {
+    expect(running({ reason: null, until: null })).toBeNull();
+  });
+
+  it('calling hours come first: closed now, or closed for good', () => {
+    expect(running({ reason: 'live-cap', until: null }, { hours: { open: false, changesAt: new Date('2026-11-26T03:30:00Z') } })).toBe(
+      'Waiting for calling hours — resumes tomorrow 09:00 IST',
+    );
+    // A week or more away: the date too.
+    expect(running({ reason: null, until: null }, { hours: { open: false, changesAt: new Date('2026-12-07T03:30:00Z') } })).toBe(
+      'Waiting for calling hours — resumes Mon 7 Dec 09:00 IST',
+    );
+    expect(running({ reason: null, until: null }, { hours: { open: false, changesAt: null } })).toBe(
+      'Outside calling hours, with no calling day ahead: edit the calling days',
+    );
+  });
+
+  it('the run\'s own reason: live-call cap, rate limit, retries, last calls', () => {
+    expect(running({ reason: 'live-cap', until: null })).toBe('At the live-call limit — the next call goes out when one ends');
+    expect(running({ reason: 'rate-held', until: new Date('2026-11-25T05:46:00Z') })).toBe("Held by Exotel's rate limit until today 11:16 IST");
+    expect(running({ reason: 'rate-held', until: null })).toBe("Held by Exotel's rate limit");
+    expect(running({ reason: 'waiting-retries', until: new Date('2026-11-25T06:15:00Z') })).toBe('Waiting for retries — next at today 11:45 IST');
+    expect(running({ reason: 'waiting-retries', until: null })).toBe('Waiting for retries');
+    expect(running({ reason: 'waiting-outcomes', until: null })).toBe('Waiting for the last calls to end');
+  });
+
+  it('only a running or scheduled campaign waits', () => {
+    const closed = { hours: { open: false, changesAt: null } };
+    for (const status of ['draft', 'paused', 'completed', 'stopped', 'expired'] as const) {
+      expect(waitingText(view({ status, dial_wait: { reason: 'live-cap', until: null } }, closed)), status).toBeNull();
+    }
+  });
+
+  it('shows the wait in the message, instead of the time left', () => {
+    const message = progressMessage(view({ dial_wait: { reason: 'waiting-retries', until: new Date('2026-11-25T06:15:00Z') } }));
+    expect(message.blocks[1]).toEqual({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `:arrow_forward: *Running* · pace 20/min · started by <@U0OWNER> at ${STARTED_AT}\n:hourglass_flowing_sand: Waiting for retries — next at today 11:45 IST` },
     });
   });
 });
@@ -281,12 +339,22 @@ const SUMMARY: StartSummary = {
   failed: 30,
   callerId: '08047112345',
   callsPerMinute: 40,
-  window: { startMinute: 540, endMinute: 1260, timeZone: 'Asia/Kolkata' },
+  hours: 'Mon–Sat 09:00–20:00 IST',
+  retry: 'retry busy, no answer up to 3 attempts (busy 30 min, no answer 2 h)',
+  callUntil: null,
   rehearsal: true,
+};
+const START_BUTTONS = {
+  type: 'actions',
+  block_id: 'start_actions',
+  elements: [
+    { type: 'button', action_id: 'campaign_start_confirm', text: { type: 'plain_text', text: 'Confirm' }, style: 'primary', value: '64b000000000000000000001' },
+    { type: 'button', action_id: 'campaign_start_cancel', text: { type: 'plain_text', text: 'Cancel' }, value: '64b000000000000000000001' },
+  ],
 };
 
 describe('startSummaryMessage and startModal', () => {
-  it('the summary with Confirm / Cancel', () => {
+  it('the summary with calling hours and retry rules in one line each, and Confirm / Cancel', () => {
     expect(startSummaryMessage(SUMMARY)).toEqual({
       text: 'Start Diwali? 130 contacts to call.',
       blocks: [
@@ -300,20 +368,50 @@ describe('startSummaryMessage and startModal', () => {
               '• *Caller id:* 08047112345\n' +
               '• *Pace:* 40 calls a minute, shared with other running campaigns\n' +
               '• *Estimated duration:* about 3 min\n' +
-              '• *Calling window:* 09:00–21:00 Asia/Kolkata\n' +
+              '• *Calling hours:* Mon–Sat 09:00–20:00 IST\n' +
+              '• *Retries:* retry busy, no answer up to 3 attempts (busy 30 min, no answer 2 h)\n' +
               '• :test_tube: *Rehearsal mode:* nobody is really called; outcomes are simulated.',
           },
         },
-        {
-          type: 'actions',
-          block_id: 'start_actions',
-          elements: [
-            { type: 'button', action_id: 'campaign_start_confirm', text: { type: 'plain_text', text: 'Confirm' }, style: 'primary', value: '64b000000000000000000001' },
-            { type: 'button', action_id: 'campaign_start_cancel', text: { type: 'plain_text', text: 'Cancel' }, value: '64b000000000000000000001' },
-          ],
-        },
+        START_BUTTONS,
       ],
     });
+  });
+
+  it('a schedule: when it starts, second, and the end date', () => {
+    const message = startSummaryMessage({ ...SUMMARY, rehearsal: false, startsAt: SCHEDULED_AT, callUntil: new Date('2026-11-30T15:30:00Z') });
+    expect(message).toEqual({
+      text: 'Schedule Diwali? 130 contacts to call.',
+      blocks: [
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text:
+              '*Schedule Diwali?*\n' +
+              '• *Starts:* <!date^1795753800^{date_short_pretty} {time}|2026-11-27T04:30:00Z> (nothing is dialled before)\n' +
+              '• *Calls:* 130 contacts (100 not yet called, 30 to call again)\n' +
+              '• *Caller id:* 08047112345\n' +
+              '• *Pace:* 40 calls a minute, shared with other running campaigns\n' +
+              '• *Estimated duration:* about 3 min\n' +
+              '• *Calling hours:* Mon–Sat 09:00–20:00 IST\n' +
+              '• *Retries:* retry busy, no answer up to 3 attempts (busy 30 min, no answer 2 h)\n' +
+              '• *Calls until:* <!date^1796052600^{date_short_pretty} {time}|2026-11-30T15:30:00Z>',
+          },
+        },
+        START_BUTTONS,
+      ],
+    });
+  });
+
+  it('escapes the title, caller id, hours and rules everywhere they are shown', () => {
+    const message = startSummaryMessage({ ...SUMMARY, campaign: { ...SUMMARY.campaign, title: '<!channel> & co' }, callerId: '<@U1>', hours: 'a<b', retry: 'c>d' });
+    const text = (message.blocks[0] as { text: { text: string } }).text.text;
+    expect(text).toContain('*Start &lt;!channel&gt; &amp; co?*');
+    expect(text).toContain('• *Caller id:* &lt;@U1&gt;');
+    expect(text).toContain('• *Calling hours:* a&lt;b');
+    expect(text).toContain('• *Retries:* c&gt;d');
+    expect(message.text).toBe('Start &lt;!channel&gt; &amp; co? 130 contacts to call.');
   });
 
   it('the Home tab start modal: the summary and a channel picker', () => {
@@ -332,7 +430,8 @@ describe('startSummaryMessage and startModal', () => {
             text:
               '*Start Diwali?*\n• *Calls:* 100 contacts\n• *Caller id:* 08047112345\n' +
               '• *Pace:* 40 calls a minute, shared with other running campaigns\n• *Estimated duration:* about 3 min\n' +
-              '• *Calling window:* 09:00–21:00 Asia/Kolkata',
+              '• *Calling hours:* Mon–Sat 09:00–20:00 IST\n' +
+              '• *Retries:* retry busy, no answer up to 3 attempts (busy 30 min, no answer 2 h)',
           },
         },
         {
@@ -367,6 +466,39 @@ describe('startSummaryMessage and startModal', () => {
   });
 });
 
+describe('startSummaryOf: the summary from the campaign view and the config', () => {
+  const config = (dryRun: boolean, callerId: string) => ({ exotel: { dryRun, callerId, callsPerMinute: 60 } }) as unknown as Config;
+
+  it('counts waiting and retrying contacts as not yet called, the not reached as to call again; hours and rules in words', () => {
+    const campaign = campaignRow({
+      counts: { ...emptyCounts(), pending: 90, retrying: 10, busy: 20, failed: 10, completed: 50 },
+      calling_hours: { days: [1, 2, 3, 4, 5, 6], start: '09:00', end: '20:00', tz: 'Asia/Kolkata', skip: [] },
+      retry: { on: ['busy', 'no-answer'], max_attempts: 3, delays: { busy: 1800, 'no-answer': 7200, failed: 1800 }, exponential: true },
+      calls_per_minute: 40,
+      caller_id: '08047112345',
+    });
+    const summary = startSummaryOf({ config: config(false, '08099999999') }, { campaign, counts: campaign.counts, toCall: 130 });
+    expect(summary).toEqual({
+      campaign,
+      toCall: 130,
+      pending: 100,
+      failed: 30,
+      callerId: '08047112345',
+      callsPerMinute: 40,
+      hours: 'Mon–Sat 09:00–20:00 IST',
+      retry: 'retry busy, no answer up to 3 attempts (busy 30 min, no answer 2 h, doubling)',
+      callUntil: null,
+      rehearsal: false,
+    });
+  });
+
+  it('falls back to the account\'s caller id and pace; no retries in words; a schedule keeps its start', () => {
+    const campaign = campaignRow({ counts: { ...emptyCounts(), pending: 3 }, retry: { on: [], max_attempts: 1, delays: { busy: 60, 'no-answer': 60, failed: 60 }, exponential: false } });
+    const summary = startSummaryOf({ config: config(true, '') }, { campaign, counts: campaign.counts, toCall: 3 }, SCHEDULED_AT);
+    expect(summary).toMatchObject({ callerId: 'the rehearsal caller id', callsPerMinute: 60, retry: 'no retries', hours: 'every day 09:00–21:00 IST', startsAt: SCHEDULED_AT, rehearsal: true, pending: 3, failed: 0 });
+  });
+});
+
 describe('campaignListMessage', () => {
   it('empty', () => {
     expect(campaignListMessage([], false)).toEqual({
@@ -375,21 +507,30 @@ describe('campaignListMessage', () => {
     });
   });
 
-  it('with campaigns', () => {
-    expect(campaignListMessage([RUNNING_ROW, DRAFT_ROW], false)).toEqual({
-      text: '2 campaigns',
+  it('with campaigns: the progress line from each one\'s counts, and when a scheduled one starts', () => {
+    expect(campaignListMessage([RUNNING_ROW, DRAFT_ROW, SCHEDULED_ROW], false)).toEqual({
+      text: '3 campaigns',
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text: '*Campaigns*, most recently changed first:' } },
         {
           type: 'section',
           text: {
             type: 'mrkdwn',
-            text: ':arrow_forward: `diwali-offer` — Diwali &lt;offer&gt; · Running · 54/100 (20 failed) · updated <!date^1795585500^{date_short_pretty}|2026-11-25T05:45:00Z>',
+            text: ':arrow_forward: `diwali-offer` — Diwali &lt;offer&gt; · Running · 30/100 (20 failed) · updated <!date^1795585500^{date_short_pretty}|2026-11-25T05:45:00Z>',
           },
         },
         {
           type: 'section',
           text: { type: 'mrkdwn', text: ':memo: `renewals` — Renewals · Draft · 0/12 (0 failed) · updated <!date^1795585500^{date_short_pretty}|2026-11-25T05:45:00Z>' },
+        },
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text:
+              ':calendar: `promo` — Promo · Scheduled · 0/5 (0 failed) · starts <!date^1795753800^{date_short_pretty} {time}|2026-11-27T04:30:00Z> · ' +
+              'updated <!date^1795585500^{date_short_pretty}|2026-11-25T05:45:00Z>',
+          },
         },
       ],
     });
@@ -409,33 +550,33 @@ describe('campaignListMessage', () => {
 });
 
 describe('failureReply', () => {
-  const contact = (c: Partial<ContactFields>) => ({ phone: '919876543210', name: null, call_status: 'failed', call_error: null, attempts: 1, ...c }) as ContactFields;
+  const failure = (f: Partial<FailureItem>): FailureItem => ({ phone: '919876543210', name: '', outcome: 'failed', reason: null, try: 1, ...f });
 
   it('one line per number: number, name, reason, Exotel words (escaped) except for busy / no answer, attempt', () => {
     expect(
       failureReply([
-        contact({ name: 'Asha', call_status: 'busy', call_error: 'line busy' }),
-        contact({ phone: '919812345678', call_status: 'failed', call_error: 'Number <is> invalid & unreachable', attempts: 2 }),
-        contact({ phone: '14155550100', name: 'Bob', call_status: 'no-answer', attempts: 0 }),
-        contact({ phone: '919800000001', name: 'Ravi', call_status: 'unknown' }),
+        failure({ name: 'Asha', outcome: 'busy', reason: 'line busy' }),
+        failure({ phone: '919812345678', outcome: 'failed', reason: 'Number <is> invalid & unreachable', try: 2 }),
+        failure({ phone: '14155550100', name: 'Bob', outcome: 'no-answer', reason: 'no answer after 30 s', try: 0 }),
+        failure({ phone: '919800000001', name: 'Ravi <boss>', outcome: 'canceled', reason: 'Canceled by Exotel', try: 3 }),
+        failure({ phone: '919800000002', name: 'Meena', outcome: 'failed', reason: null, try: 1 }),
       ]),
     ).toEqual({
       text:
         '• +91 98765 43210 · Asha · *busy* · attempt 1\n' +
-        '• +91 98123 45678 · *failed* — Number &lt;is&gt; invalid &amp; unreachable · attempt 2\n' +
+        '• +91 98123 45678 · *could not connect* — Number &lt;is&gt; invalid &amp; unreachable · attempt 2\n' +
         '• 14155550100 · Bob · *no answer* · attempt 1\n' +
-        '• +91 98000 00001 · Ravi · *not known yet: Exotel could not be asked* · attempt 1',
-      count: 4,
+        '• +91 98000 00001 · Ravi &lt;boss&gt; · *canceled* — Canceled by Exotel · attempt 3\n' +
+        '• +91 98000 00002 · Meena · *could not connect* · attempt 1',
+      count: 5,
     });
   });
 
-  it('stops before Slack’s text limit and says how many contacts it holds', () => {
-    const many = Array.from({ length: 200 }, (_, i) =>
-      contact({ phone: `9198${String(i).padStart(8, '0')}`, name: 'N'.repeat(100), call_error: 'E'.repeat(500) }),
-    );
+  it('stops before Slack’s text limit and says how many failures it holds', () => {
+    const many = Array.from({ length: 200 }, (_, i) => failure({ phone: `9198${String(i).padStart(8, '0')}`, name: 'N'.repeat(100), reason: 'E'.repeat(500) }));
     const line = failureLine(many[0]!);
-    // 60-char name and 200-char error cuts
-    expect(line).toBe(`• +91 98000 00000 · ${'N'.repeat(59)}… · *failed* — ${'E'.repeat(199)}… · attempt 1`);
+    // 60-character name and 200-character reason cuts
+    expect(line).toBe(`• +91 98000 00000 · ${'N'.repeat(59)}… · *could not connect* — ${'E'.repeat(199)}… · attempt 1`);
     const reply = failureReply(many);
     const fits = Math.floor(3900 / (line.length + 1));
     expect(reply.count).toBe(fits);
@@ -458,15 +599,15 @@ describe('homeView', () => {
     });
   });
 
-  it('the table: a row per campaign, Start only where a start is possible, View always', () => {
-    expect(homeView([RUNNING_ROW, DRAFT_ROW])).toEqual({
+  it('the table: a row per campaign with its progress line, Start only where a start is possible, View always', () => {
+    expect(homeView([RUNNING_ROW, DRAFT_ROW, SCHEDULED_ROW])).toEqual({
       type: 'home',
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: 'Call campaigns' } },
         { type: 'context', elements: [{ type: 'mrkdwn', text: 'Type `/campaign help` in any channel for every command. Newest changes first.' }] },
         {
           type: 'section',
-          text: { type: 'mrkdwn', text: `*Diwali &lt;offer&gt;*  \`diwali-offer\`\n:arrow_forward: Running · 54/100 (20 failed) · updated ${ENDED}` },
+          text: { type: 'mrkdwn', text: `*Diwali &lt;offer&gt;*  \`diwali-offer\`\n:arrow_forward: Running · 30/100 (20 failed) · updated ${ENDED}` },
         },
         {
           type: 'actions',
@@ -480,6 +621,21 @@ describe('homeView', () => {
           elements: [
             { type: 'button', action_id: 'home_campaign_start', text: { type: 'plain_text', text: 'Start' }, style: 'primary', value: '64b000000000000000000002' },
             { type: 'button', action_id: 'home_campaign_view', text: { type: 'plain_text', text: 'View' }, value: '64b000000000000000000002' },
+          ],
+        },
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: `*Promo*  \`promo\`\n:calendar: Scheduled · 0/5 (0 failed) · starts <!date^1795753800^{date_short_pretty} {time}|2026-11-27T04:30:00Z> · updated ${ENDED}`,
+          },
+        },
+        {
+          type: 'actions',
+          block_id: 'home_64b000000000000000000003',
+          elements: [
+            { type: 'button', action_id: 'home_campaign_start', text: { type: 'plain_text', text: 'Start' }, style: 'primary', value: '64b000000000000000000003' },
+            { type: 'button', action_id: 'home_campaign_view', text: { type: 'plain_text', text: 'View' }, value: '64b000000000000000000003' },
           ],
         },
       ],
@@ -637,34 +793,57 @@ function limitProblems(surface: { blocks: readonly unknown[]; private_metadata?:
   return problems;
 }
 
+/** Every mrkdwn text of a surface, whatever its nesting (plain_text is never parsed for mentions). */
+function mrkdwnTexts(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(mrkdwnTexts);
+  if (typeof value !== 'object' || value === null) return [];
+  const o = value as Json;
+  const own = o.type === 'mrkdwn' && typeof o.text === 'string' ? [o.text] : [];
+  return [...own, ...Object.values(o).flatMap(mrkdwnTexts)];
+}
+
 describe("Slack's limits on big inputs", () => {
   const huge = `<!channel> ${'Ω'.repeat(6000)} & <@U123>`;
 
-  it('progress message: a 6000-character title and reason, every state', () => {
-    for (const status of ['running', 'paused', 'completed', 'stopped'] as const) {
-      const message = progressMessage({
-        campaign: { ...CAMPAIGN, title: huge, status, status_reason: huge, completed_at: status === 'running' ? null : T1 },
-        breakdown: { ...BREAKDOWN, pending: 9_000_000, completed: 1_000_000 },
-        retrying: 12_345,
-        callsPerMinute: 200,
-        now: T1,
-        waitingUntil: status === 'running' ? T1 : null,
-        withActions: true,
-      });
-      expect(limitProblems(message, 50), status).toEqual([]);
-      // The message text is the notification; Slack cuts it at 40,000 characters, keep it sane.
-      expect(message.text.length).toBeLessThan(40_000);
+  it('progress message: a 6000-character title and reason, every state and every wait', () => {
+    const waits: Array<Partial<Omit<ProgressView, 'campaign'>>> = [{}, { hours: { open: false, changesAt: T1 } }, { hours: { open: false, changesAt: null } }];
+    for (const status of ['running', 'paused', 'completed', 'stopped', 'expired', 'scheduled', 'draft'] as const) {
+      for (const wait of waits) {
+        const message = progressMessage(
+          view(
+            {
+              title: huge,
+              status,
+              status_reason: huge,
+              mode: 'rehearsal',
+              scheduled_at: T1,
+              completed_at: status === 'running' ? null : T1,
+              counts: { ...COUNTS, pending: 9_000_000, completed: 1_000_000, retrying: 12_345 },
+              dial_wait: { reason: 'waiting-retries', until: T1 },
+              last_action: { verb: 'pause', by: 'U0OWNER', at: T1 },
+            },
+            { callsPerMinute: 1000, ...wait },
+          ),
+        );
+        expect(limitProblems(message, 50), status).toEqual([]);
+        // The message text is the notification; Slack cuts it at 40,000 characters, keep it sane.
+        expect(message.text.length).toBeLessThan(40_000);
+        // A title is shown, never run: no mention from a campaign's name in any mrkdwn, nor in the notification.
+        expect([message.text, ...mrkdwnTexts(message.blocks)].filter((t) => /<!channel>|<@U123>/.test(t))).toEqual([]);
+      }
     }
   });
 
   it('start summary and start modal: huge title and caller id', () => {
-    const s = { ...SUMMARY, campaign: { ...SUMMARY.campaign, title: huge }, callerId: huge, toCall: 10_000_000 };
-    expect(limitProblems(startSummaryMessage(s), 50)).toEqual([]);
+    const s = { ...SUMMARY, campaign: { ...SUMMARY.campaign, title: huge }, callerId: huge, hours: huge, retry: huge, toCall: 10_000_000, startsAt: T1, callUntil: T1 };
+    const message = startSummaryMessage(s);
+    expect(limitProblems(message, 50)).toEqual([]);
+    expect([message.text, ...mrkdwnTexts(message.blocks)].filter((t) => /<!channel>|<@U123>/.test(t))).toEqual([]);
     expect(limitProblems(startModal(s, 'C0001'), 100)).toEqual([]);
   });
 
   it('campaign list: 500 campaigns with long titles', () => {
-    const many = Array.from({ length: 500 }, (_, i) => campaignRow({ _id: new Types.ObjectId(), name: `c-${i}`, title: huge, status: 'running' }));
+    const many = Array.from({ length: 500 }, (_, i) => campaignRow({ _id: new Types.ObjectId(), name: `c-${i}`, title: huge, status: 'running', counts: { ...COUNTS, pending: 9_000_000 } }));
     const message = campaignListMessage(many, true);
     expect(limitProblems(message, 50)).toEqual([]);
   });

@@ -3,7 +3,11 @@
 // Create and add-contacts modal submissions, the import report, the do-not-call list, export and delete.
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recountCampaign } from '../../src/campaigns/campaign-view.js';
+import { insertContacts } from '../../src/campaigns/contact-insert.js';
+import { fieldsOf } from '../../src/campaigns/campaign-hours.js';
 import { EXPORT_COLUMNS } from '../../src/campaigns/contacts-export.js';
+import { emptyCounts } from '../../src/campaigns/vocabulary.js';
 import { ActionId, BlockId, InputId, ViewId } from '../../src/slack/ids.js';
 import type { CampaignFields } from '../../src/store/campaign-model.js';
 import type { Store } from '../../src/store/store.js';
@@ -11,7 +15,7 @@ import type { SlackCall } from '../fakes/fake-slack.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
 import { phoneNumbers, seedCampaign } from '../helpers/engine-fixtures.js';
-import { buttonClick, postPayload, postToSlackEndpoint, slashCommand } from '../helpers/slack-signing.js';
+import { buttonClick, postPayload, postToSlackEndpoint, slashCommand, viewSubmission } from '../helpers/slack-signing.js';
 
 let store: Store;
 let app: TestApp;
@@ -71,42 +75,9 @@ function addValues(form: { file?: object | null; paste?: string | null }) {
   };
 }
 
-let viewSeq = 0;
 /** A signed view_submission; returns the HTTP answer (Bolt's ack body). */
 async function submit(callbackId: string, values: object, metadata: object, user = 'U0OWNER') {
-  viewSeq += 1;
-  const payload = {
-    type: 'view_submission',
-    team: { id: 'T0001', domain: 'acme' },
-    user: { id: user, username: 'someone', name: 'someone', team_id: 'T0001' },
-    api_app_id: 'A0001',
-    token: 'legacy-verification-token',
-    trigger_id: `trigger.view.${viewSeq}`,
-    view: {
-      id: `V${viewSeq}`,
-      team_id: 'T0001',
-      type: 'modal',
-      blocks: [],
-      private_metadata: JSON.stringify(metadata),
-      callback_id: callbackId,
-      state: { values },
-      hash: `hash.${viewSeq}`,
-      title: { type: 'plain_text', text: 'x' },
-      clear_on_close: false,
-      notify_on_close: false,
-      close: null,
-      submit: null,
-      previous_view_id: null,
-      root_view_id: `V${viewSeq}`,
-      app_id: 'A0001',
-      external_id: '',
-      app_installed_team_id: 'T0001',
-      bot_id: 'B0BOT',
-    },
-    response_urls: [],
-    is_enterprise_install: false,
-    enterprise: null,
-  };
+  const payload = viewSubmission(callbackId, values, JSON.stringify(metadata), user);
   const res = await postPayload(events(), payload, secret());
   expect(res.status).toBe(200);
   const raw = await res.text();
@@ -179,6 +150,11 @@ describe('create a campaign from the modal', () => {
       ['919876500002', 'Ravi', 'pending'],
       ['919876500003', 'Rao, K.', 'pending'],
     ]);
+    // Counted in the campaign view as they were imported, with the configured default rules.
+    expect(c.counts).toEqual({ ...emptyCounts(), pending: 3 });
+    expect(c.calling_hours).toEqual(fieldsOf(app.config.callingHours));
+    expect(c.retry).toEqual(app.config.retry);
+    expect(c.mode).toBeNull();
   });
 
   it('with a pasted list', async () => {
@@ -233,7 +209,10 @@ describe('add contacts to an existing campaign', () => {
     report = await reportFor('add-more', before);
     expect(report.args.text).toBe('Imported 0 contacts into `add-more`: 3 duplicates, 0 on the do-not-call list, 0 invalid rows.');
     expect((await phonesOf(campaign._id)).map(([p]) => p)).toEqual(['919876500031', '919876500032', '919876500033']);
-    expect((await store.Campaign.findById(campaign._id).lean())?.total_contacts).toBe(3);
+    const after = await store.Campaign.findById(campaign._id).lean();
+    // Duplicates are taken back off the view: three contacts, all waiting.
+    expect([after?.total_contacts, after?.counts.pending]).toEqual([3, 3]);
+    expect(await recountCampaign(store, campaign._id)).toEqual({ drift: null, applied: true });
   });
 
   it('refuses a running campaign, someone else’s campaign and an empty form, inline', async () => {
@@ -334,7 +313,7 @@ describe('the do-not-call list', () => {
       ['919876500082', '', 'skipped'],
       ['919876500083', '', 'pending'],
     ]);
-    expect([c.total_contacts, c.contacts_skipped]).toEqual([3, 2]);
+    expect([c.total_contacts, c.counts.skipped, c.counts.pending]).toEqual([3, 2, 1]);
   });
 });
 
@@ -342,11 +321,17 @@ describe('/campaign export', () => {
   it('uploads every contact as CSV, cell by cell, with formula cells neutralised', async () => {
     const campaign = await seedCampaign(store, [], { name: 'export-me', title: 'Export me' });
     const started = new Date('2024-05-01T10:00:00.000Z');
-    await store.Contact.insertMany([
-      { campaign_id: campaign._id, phone: '919876500091', name: '=HYPERLINK("http://evil","x")', description: '+1+1', call_status: 'completed', attempts: 1, call_sid: 'sid1', call_started_at: started, call_ended_at: new Date(started.getTime() + 42_000), call_duration: 42 },
-      { campaign_id: campaign._id, phone: '919876500092', name: '-2', description: '@SUM(A1)', call_status: 'pending', attempts: 1, last_outcome: 'busy', call_error: '=bad' },
-      { campaign_id: campaign._id, phone: '919876500093', name: 'Plain, "quoted"', description: 'line\nbreak', call_status: 'skipped', skip_reason: 'dnc' },
+    await insertContacts(store, campaign._id, [
+      { phone: '919876500091', name: '=HYPERLINK("http://evil","x")', description: '+1+1' },
+      { phone: '919876500092', name: '-2', description: '@SUM(A1)' },
+      { phone: '919876500093', name: 'Plain, "quoted"', description: 'line\nbreak', skip: 'dnc' },
     ]);
+    // Where the calls left them (a fixture: the engine's transitions are tested elsewhere), then the view recounted.
+    const [first, second] = (await store.Contact.find({ campaign_id: campaign._id }).sort({ _id: 1 }).lean()).map((c) => c._id);
+    await store.Contact.updateOne({ _id: first }, { $set: { call_status: 'completed', attempts: 1, tries: 1, call_sid: 'sid1', call_started_at: started, call_ended_at: new Date(started.getTime() + 42_000), call_duration: 42, last_outcome: 'completed' } });
+    await store.Contact.updateOne({ _id: second }, { $set: { call_status: 'pending', attempts: 1, tries: 1, last_outcome: 'busy', call_error: '=bad' } });
+    await recountCampaign(store, campaign._id);
+    expect((await store.Campaign.findById(campaign._id).lean())?.counts).toEqual({ ...emptyCounts(), completed: 1, retrying: 1, skipped: 1 });
     const uploadsBefore = new Set(app.slack.uploads.keys());
     const reply = await command('export export-me');
     expect(reply.text).toBe('Exported 3 contacts of `export-me` in your direct messages with me.');
@@ -398,5 +383,21 @@ describe('/campaign delete', () => {
     }
     // An admin may delete someone else's draft.
     expect((await click(ActionId.deleteConfirm, String(owned._id), 'U0ADMIN')).args.text).toBe('Deleted `delete-owned` and its contacts.');
+  });
+
+  it('refuses a stopped campaign while one of its calls may still be live at Exotel, and says to wait', async () => {
+    const stopped = await seedCampaign(store, phoneNumbers(2, '96'), { name: 'delete-live', status: 'stopped' });
+    const [live] = await store.Contact.find({ campaign_id: stopped._id }).sort({ _id: 1 }).lean();
+    await store.Contact.updateOne({ _id: live!._id }, { $set: { call_status: 'initiated', tries: 1, attempts: 1, call_sid: 'sid-live' } });
+    await recountCampaign(store, stopped._id);
+    expect((await command('delete delete-live')).text).toBe('Delete delete-live?');
+    const refused = await click(ActionId.deleteConfirm, String(stopped._id));
+    expect(refused.args.text).toBe('`delete-live` still has a call that may be live at Exotel. Delete it once its calls have ended (a few minutes).');
+    expect(await store.Contact.countDocuments({ campaign_id: stopped._id })).toBe(2);
+
+    // Once the call has ended, it can go.
+    await store.Contact.updateOne({ _id: live!._id }, { $set: { call_status: 'completed', last_outcome: 'completed' } });
+    await recountCampaign(store, stopped._id);
+    expect((await click(ActionId.deleteConfirm, String(stopped._id))).args.text).toBe('Deleted `delete-live` and its contacts.');
   });
 });

@@ -1,14 +1,15 @@
 // The App Home tab over real signed HTTP: app_home_opened publishes the campaign table; View opens the contacts
 // modal; Next and Previous inside the modal update it in place (views.update with the view's id and hash).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recountCampaign } from '../../src/campaigns/campaign-view.js';
 import { homeView } from '../../src/slack/blocks/home-blocks.js';
-import { ActionId } from '../../src/slack/ids.js';
+import { ActionId, BlockId, InputId, ViewId } from '../../src/slack/ids.js';
 import type { CampaignFields } from '../../src/store/campaign-model.js';
 import type { Store } from '../../src/store/store.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
-import { phoneNumbers, seedCampaign } from '../helpers/engine-fixtures.js';
-import { buttonClick, postPayload, slackSignature } from '../helpers/slack-signing.js';
+import { phoneNumbers, seedCampaign, waitFor } from '../helpers/engine-fixtures.js';
+import { buttonClick, postPayload, slackSignature, viewSubmission } from '../helpers/slack-signing.js';
 
 let store: Store;
 let app: TestApp;
@@ -79,7 +80,12 @@ beforeAll(async () => {
   app = await startTestApp(store);
   small = await seedCampaign(store, phoneNumbers(3, '91'), { title: 'Renewals <Q4>', status: 'completed' });
   big = await seedCampaign(store, phoneNumbers(60, '92'), { title: 'Diwali offer', status: 'draft' });
-  await store.Contact.updateOne({ campaign_id: big._id, phone: phoneNumbers(60, '92')[0] }, { $set: { call_status: 'failed', call_error: 'Invalid number', attempts: 1 } });
+  // One number Exotel refused (a fixture: the engine's transitions are tested elsewhere), then the view recounted.
+  await store.Contact.updateOne(
+    { campaign_id: big._id, phone: phoneNumbers(60, '92')[0] },
+    { $set: { call_status: 'failed', call_error: 'Invalid number', attempts: 1, tries: 1, last_outcome: 'failed' } },
+  );
+  await recountCampaign(store, big._id);
   // Another workspace's campaign never shows.
   await seedCampaign(store, phoneNumbers(1, '93'), { team_id: 'T0OTHER', title: 'Elsewhere' });
 });
@@ -98,7 +104,8 @@ describe('App Home', () => {
     const campaigns = (await store.Campaign.find({ team_id: 'T0001' }).sort({ updated_at: -1 }).lean()) as CampaignFields[];
     expect(view).toEqual(JSON.parse(JSON.stringify(homeView(campaigns))));
     const texts = sectionTexts(view.blocks).join('\n');
-    expect(texts).toContain(`*Diwali offer*  \`${big.name}\``);
+    expect(texts).toContain(`*Diwali offer*  \`${big.name}\`\n:memo: Draft · 0/60 (1 failed)`);
+    expect(texts).toContain(':white_check_mark: Completed · 0/3 (0 failed)');
     expect(texts).toContain('*Renewals &lt;Q4&gt;*');
     expect(texts).not.toContain('Elsewhere');
     const buttons = view.blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements!);
@@ -158,6 +165,46 @@ describe('App Home', () => {
     await postPayload(`${app.url}/slack/events`, forged, secret());
     const clamped = await app.slack.waitFor((c) => c.method === 'views.update' && c.args.hash === 'h-forged');
     expect(sectionTexts((clamped.args.view as { blocks: Block[] }).blocks)[0]).toContain('Contacts 51–60 of 60');
+  });
+
+  it('Start opens the start summary with a channel picker; Start in it starts the campaign and posts its progress there', async () => {
+    const campaign = await seedCampaign(store, phoneNumbers(4, '94'), { title: 'Home start', channel: 'C0HOME' });
+    const click = buttonClick(ActionId.homeStart, String(campaign._id), { responseUrl: app.slack.responseUrl('home-start') }) as { trigger_id: string };
+    expect((await postPayload(`${app.url}/slack/events`, click, secret())).status).toBe(200);
+    const opened = await app.slack.waitFor((c) => c.method === 'views.open' && c.args.trigger_id === click.trigger_id);
+    const modal = opened.args.view as { callback_id: string; private_metadata: string; blocks: Array<Block & { element?: Record<string, unknown> }> };
+    expect(modal.callback_id).toBe(ViewId.startModal);
+    expect(sectionTexts(modal.blocks)[0]).toBe(
+      '*Start Home start?*\n• *Calls:* 4 contacts\n• *Caller id:* the rehearsal caller id\n' +
+        '• *Pace:* 60 calls a minute, shared with other running campaigns\n• *Estimated duration:* less than a minute\n' +
+        '• *Calling hours:* every day 00:00–24:00 IST\n• *Retries:* no retries\n' +
+        '• :test_tube: *Rehearsal mode:* nobody is really called; outcomes are simulated.',
+    );
+    expect(modal.blocks[1]!.element).toMatchObject({ initial_conversation: 'C0HOME' });
+
+    const values = { [BlockId.startChannel]: { [InputId.channel]: { type: 'conversations_select', selected_conversation: 'C0PROGRESS' } } };
+    const submission = viewSubmission(ViewId.startModal, values, modal.private_metadata);
+    const res = await postPayload(`${app.url}/slack/events`, submission, secret());
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+    const posted = await app.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'C0PROGRESS');
+    expect(posted.args.text).toBe('Home start: Running, 0/4 (0 failed)');
+    // The message's ts is recorded once Slack has answered the post.
+    const started = await waitFor(async () => {
+      const c = await store.Campaign.findById(campaign._id).lean();
+      return c?.progress_ts ? c : null;
+    }, 5_000, 'the progress message ts');
+    // The campaign records who started it, where its progress goes and, from this process's dialer, its mode.
+    expect([started.status, started.mode, started.started_by, started.progress_channel]).toEqual(['running', 'rehearsal', 'U0OWNER', 'C0PROGRESS']);
+    expect(started.progress_ts).toMatch(/^\d+\.\d{6}$/);
+
+    // Start again on the same (now running) campaign: the modal says why not.
+    const again = buttonClick(ActionId.homeStart, String(campaign._id), { responseUrl: app.slack.responseUrl('home-start-2') }) as { trigger_id: string };
+    await postPayload(`${app.url}/slack/events`, again, secret());
+    const refused = await app.slack.waitFor((c) => c.method === 'views.open' && c.args.trigger_id === again.trigger_id);
+    expect(sectionTexts((refused.args.view as { blocks: Block[] }).blocks)).toEqual([
+      `\`${campaign.name}\` is already running. \`/campaign status ${campaign.name}\` shows its progress.`,
+    ]);
   });
 
   it('View on a campaign that no longer exists says so in the modal', async () => {

@@ -154,7 +154,11 @@ describe('Socket Mode', () => {
     const http = socketApp({});
     expect((http.app as unknown as { receiver: unknown }).receiver).toBeInstanceOf(HTTPReceiver);
 
-    const { config, app: socket } = socketApp({ SLACK_APP_TOKEN: 'xapp-1-A0001-0000-fake', SLACK_SIGNING_SECRET: undefined });
+    const { config, app: socket } = socketApp({
+      SLACK_APP_TOKEN: 'xapp-1-A0001-0000-fake',
+      SLACK_SIGNING_SECRET: undefined,
+      EXOTEL_WEBHOOK_SECRET: 'socket-mode-webhook-secret-01',
+    });
     expect(config.slack.socketMode).toBe(true);
     expect(config.slack.signingSecret).toBeUndefined();
     const receiver = (socket as unknown as { receiver: unknown }).receiver;
@@ -194,5 +198,15 @@ describe('Socket Mode', () => {
     // The custom routes (health, Exotel callbacks) are served on PORT in Socket Mode too.
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
+    const callback = (secret: string) =>
+      fetch(`http://127.0.0.1:${port}/exotel/status/${secret}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ CallSid: 'sid-of-no-campaign', Status: 'completed', CustomField: 'not-an-attempt' }),
+      });
+    // A callback for no known attempt is accepted and changes nothing; a wrong secret is not found.
+    const known = await callback('socket-mode-webhook-secret-01');
+    expect([known.status, await known.text()]).toEqual([200, 'ok']);
+    expect((await callback('wrong-secret-wrong-secret')).status).toBe(404);
   });
 });

@@ -1,7 +1,6 @@
 // The Slack surface end to end: the real app on a free port, the fake Slack recording every call, the fake Exotel,
 // the real database, and every request signed as Slack signs it.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Pacer } from '../../src/engine/pacer.js';
 import { ActionId } from '../../src/slack/ids.js';
 import type { CampaignFields } from '../../src/store/campaign-model.js';
 import type { Store } from '../../src/store/store.js';
@@ -9,7 +8,18 @@ import { startFakeExotel, type FakeExotel } from '../fakes/fake-exotel.js';
 import type { SlackCall } from '../fakes/fake-slack.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus } from '../helpers/engine-fixtures.js';
+import {
+  exotelEnv,
+  FAST_SETTINGS,
+  numberOf,
+  outcomeCounters,
+  outcomeTruth,
+  phoneNumbers,
+  placedPerNumber,
+  seedCampaign,
+  waitFor,
+  waitForStatus,
+} from '../helpers/engine-fixtures.js';
 import { buttonClick, postPayload, postToSlackEndpoint, slashCommand } from '../helpers/slack-signing.js';
 
 let store: Store;
@@ -21,17 +31,12 @@ const FAST_PROGRESS = { updatesPerMinute: 600, minIntervalMs: 200, loopMs: 100, 
 
 beforeAll(async () => {
   store = await testStore('start_flow');
-  fake = await startFakeExotel({ callsPerMinute: 600, windowMs: 10_000, callbackDelayMs: [50, 400], seed: 11 });
+  // A test Exotel second is a real one (`secondMs`), so the calls' TimeOut and TimeLimit match FAST_SETTINGS.
+  fake = await startFakeExotel({ callsPerMinute: 600, windowMs: 10_000, callbackDelayMs: [50, 400], seed: 11, secondMs: 1000 });
   app = await startTestApp(
     store,
     exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'slack-flow-webhook-secret-0123', CAMPAIGN_ADMINS: 'U0ADMIN' }),
-    {
-      runtime: {
-        settings: FAST_SETTINGS,
-        pacer: new Pacer({ callsPerMinute: 200, windowMs: 2_000, maxInFlight: 5 }),
-        progress: FAST_PROGRESS,
-      },
-    },
+    { runtime: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 300, windowMs: 10_000 }, progress: FAST_PROGRESS } },
   );
 });
 afterAll(async () => {
@@ -73,6 +78,11 @@ async function newCampaign(contacts: number, fields: Partial<CampaignFields> = {
   return seedCampaign(store, phoneNumbers(contacts, String(prefix)), fields);
 }
 
+/** The fake's calls to this campaign's numbers (each campaign here gets its own two-digit prefix). */
+function callsOf(campaignPrefix: number) {
+  return fake.calls.filter((c) => numberOf(c).startsWith(`91${campaignPrefix}`));
+}
+
 function progressPosts(channel = 'C0001') {
   return app.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && !c.args.thread_ts);
 }
@@ -80,11 +90,15 @@ function progressPosts(channel = 'C0001') {
 describe('/campaign start → Confirm → live progress', () => {
   it('shows a summary, starts on Confirm, edits one message as calls progress and lists failures in its thread', async () => {
     const campaign = await newCampaign(40, { name: 'emi-reminder', title: 'EMI reminder — November' });
+    const mine = prefix;
 
     const { body, ackMs } = await command('start EMI-Reminder');
     expect(ackMs).toBeLessThan(3_000);
     expect(body.response_type).toBe('ephemeral');
-    expect(body.text).toContain('40 contacts to call');
+    expect(body.text).toBe('Start EMI reminder — November? 40 contacts to call.');
+    const summary = (body.blocks![0] as { text: { text: string } }).text.text;
+    expect(summary).toContain('• *Calling hours:* every day 00:00–24:00 IST');
+    expect(summary).toContain('• *Retries:* no retries');
     const actions = body.blocks!.find((b) => b.type === 'actions') as { elements: Array<{ action_id: string; value: string }> };
     expect(actions.elements.map((e) => e.action_id)).toEqual([ActionId.startConfirm, ActionId.startCancel]);
     expect(fake.calls).toHaveLength(0);
@@ -93,37 +107,57 @@ describe('/campaign start → Confirm → live progress', () => {
     const { responseUrl } = await click(ActionId.startConfirm, actions.elements[0]!.value);
     const replaced = await app.slack.waitFor((c) => c.method === 'response_url' && c.path === responseUrl.split('/respond/')[1]!);
     expect(replaced.args.replace_original).toBe(true);
-    expect(String(replaced.args.text)).toContain('Started `emi-reminder`');
+    expect(String(replaced.args.text)).toBe('Started `emi-reminder`. Progress is posted in this channel.');
 
     const done = await waitForStatus(store, campaign._id, 'completed', 60_000);
-    const final = await app.slack.waitFor(
-      (c) => c.method === 'chat.update' && c.args.ts === done.progress_ts && String(c.args.text).includes('Completed'),
-      20_000,
-    );
+    expect([done.mode, done.started_by]).toEqual(['live', 'U0OWNER']);
     await waitFor(async () => (await store.Campaign.findById(campaign._id).lean())?.progress_final, 20_000, 'final progress');
 
-    // One progress message, edited in place.
+    // Confirm posted one progress message, edited in place from then on.
     const posts = app.slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage' && !c.args.thread_ts);
     expect(posts).toHaveLength(1);
+    expect(posts[0]!.args.channel).toBe('C0001');
+    expect(String(posts[0]!.args.text)).toMatch(/^EMI reminder — November: Running, \d+\/40 \(\d+ failed\)$/);
     const updates = app.slack.calls.slice(before).filter((c) => c.method === 'chat.update' && c.args.ts === done.progress_ts);
     expect(updates.length).toBeGreaterThanOrEqual(2);
-    expect(JSON.stringify(final.args.blocks)).toContain('Finished');
+    const final = updates.at(-1)!;
 
-    // Every number placed once; every unsuccessful number in the thread, once.
-    const perNumber = placedPerNumber(fake);
-    const mine = [...perNumber.entries()].filter(([phone]) => phone.startsWith(`91${prefix}`));
-    expect(mine).toHaveLength(40);
-    expect(mine.every(([, n]) => n === 1)).toBe(true);
+    // Every number placed once; the view's outcomes are what the fake Exotel reported.
+    const calls = callsOf(mine);
+    expect(calls).toHaveLength(40);
+    expect([...placedPerNumber(fake).entries()].filter(([phone]) => phone.startsWith(`91${mine}`)).every(([, n]) => n === 1)).toBe(true);
+    const truth = outcomeTruth(calls);
+    expect(outcomeCounters(done)).toEqual(truth);
+    const notReached = truth.busy + truth['no-answer'] + truth.failed + truth.canceled;
+    expect(truth.completed).toBeGreaterThan(0);
+    expect(notReached).toBeGreaterThan(0);
+
+    // The last edit: completed = calls Exotel completed, failed = numbers finally not reached.
+    expect(final.args.text).toBe(`EMI reminder — November: Completed, ${truth.completed}/40 (${notReached} failed)`);
+    const finalBlocks = JSON.stringify(final.args.blocks);
+    expect(finalBlocks).toContain(`*${truth.completed}/40 (${notReached} failed)*`);
+    expect(finalBlocks).toContain('100% finished');
+    expect(finalBlocks).toContain('started by <@U0OWNER>');
+    expect(finalBlocks).toContain(`: ${truth.completed} completed, ${truth.busy} busy, ${truth['no-answer']} not answered, ${truth.failed + truth.canceled} could not connect.`);
+
+    // `/campaign status` and `/campaign list` read the same view.
+    expect((await command('status emi-reminder')).body.text).toBe(final.args.text);
+    const listed = JSON.stringify((await command('list')).body.blocks);
+    expect(listed).toContain(`\`emi-reminder\` — EMI reminder — November · Completed · ${truth.completed}/40 (${notReached} failed)`);
+
+    // Every number not reached is in the thread, once, with its reason and attempt.
     const replies = app.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === done.progress_ts);
     const lines = replies.flatMap((r) => String(r.args.text).split('\n'));
-    const failedContacts = await store.Contact.find({ campaign_id: campaign._id, call_status: { $in: ['busy', 'no-answer', 'failed', 'canceled'] } }).lean();
-    expect(failedContacts.length).toBeGreaterThan(0);
-    expect(lines).toHaveLength(failedContacts.length);
-    for (const c of failedContacts) {
-      const shown = `+91 ${c.phone.slice(2, 7)} ${c.phone.slice(7)}`;
-      expect(lines.filter((l) => l.includes(shown))).toHaveLength(1);
+    expect(lines).toHaveLength(notReached);
+    const reason = { busy: 'busy', 'no-answer': 'no answer', failed: 'could not connect', canceled: 'canceled' } as const;
+    for (const call of calls.filter((c) => c.outcome !== 'completed')) {
+      const phone = numberOf(call);
+      const shown = `+91 ${phone.slice(2, 7)} ${phone.slice(7)}`;
+      const matching = lines.filter((l) => l.includes(shown));
+      expect(matching, shown).toHaveLength(1);
+      expect(matching[0]).toContain(`*${reason[call.outcome as keyof typeof reason]}*`);
+      expect(matching[0]).toMatch(/ · attempt 1$/);
     }
-    expect(String(final.args.text)).toContain(`${40}/40 (${failedContacts.length} failed)`);
   }, 90_000);
 
   it('Cancel replaces the summary with "Not started" and dials nothing', async () => {
@@ -213,8 +247,9 @@ describe('Pause, Resume and Stop buttons', () => {
       (r) => r.path.endsWith('/connect.json') && r.at.getTime() > pausedAt + 300 && r.form.From?.includes(`${prefix}`),
     );
     expect(sentWhilePaused).toEqual([]);
-    const pausedMessage = await app.slack.waitFor((c) => c.method === 'chat.update' && String(c.args.text).includes('Paused'), 10_000);
+    const pausedMessage = await app.slack.waitFor((c) => c.method === 'chat.update' && String(c.args.text).startsWith(`${campaign.title}: Paused`), 10_000);
     expect(JSON.stringify(pausedMessage.args.blocks)).toContain(ActionId.resume);
+    expect(JSON.stringify(pausedMessage.args.blocks)).toContain('paused by <@U0OWNER> at');
 
     // Someone who may not act gets a sentence, only for them, and nothing changes.
     const stranger = await click(ActionId.resume, String(campaign._id), 'U0STRANGER');
@@ -236,7 +271,11 @@ describe('Pause, Resume and Stop buttons', () => {
     const pending = await store.Contact.countDocuments({ campaign_id: campaign._id, call_status: 'pending' });
     expect(pending).toBeGreaterThan(0);
     expect(await store.Contact.countDocuments({ campaign_id: campaign._id, call_status: 'dialing' })).toBe(0);
-    await app.slack.waitFor((c) => c.method === 'chat.update' && String(c.args.text).includes('Stopped'), 10_000);
+    const stoppedMessage = await app.slack.waitFor((c) => c.method === 'chat.update' && String(c.args.text).startsWith(`${campaign.title}: Stopped`), 10_000);
+    const stoppedBlocks = JSON.stringify(stoppedMessage.args.blocks);
+    expect(stoppedBlocks).toContain('stopped by <@U0OWNER> at');
+    expect(stoppedBlocks).toMatch(/\d+ not called\./);
+    expect(stoppedBlocks).not.toContain(ActionId.pause);
     fake.options.latencyMs = 0;
   }, 90_000);
 });
@@ -253,6 +292,7 @@ describe('Slack rate limits never slow dialling', () => {
       return undefined;
     });
     const campaign = await newCampaign(60);
+    const mine = prefix;
     await click(ActionId.startConfirm, String(campaign._id));
     await waitFor(async () => (await store.Campaign.findById(campaign._id).lean())?.progress_ts, 10_000, 'progress message');
     limitedUntil = Date.now() + 10_000;
@@ -266,6 +306,8 @@ describe('Slack rate limits never slow dialling', () => {
       (c) => c.method === 'chat.update' && c.status === 200 && c.args.ts === done.progress_ts && String(c.args.text).includes('Completed'),
       20_000,
     );
-    expect(String(caughtUp.args.text)).toContain('60/60');
+    const truth = outcomeTruth(callsOf(mine));
+    expect(outcomeCounters(done)).toEqual(truth);
+    expect(caughtUp.args.text).toBe(`${campaign.title}: Completed, ${truth.completed}/60 (${60 - truth.completed} failed)`);
   }, 90_000);
 });

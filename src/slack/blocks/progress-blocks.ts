@@ -187,6 +187,7 @@ export function progressMessage(view: ProgressView): { text: string; blocks: Kno
     elements: [{ type: 'mrkdwn', text: `\`${campaign.name}\` · numbers not reached are listed in the thread` }],
   });
 
-  const text = `${campaign.title || campaign.name}: ${STATUS_LABEL[campaign.status] ?? campaign.status}, ${progressLine(c)}`;
+  // The notification text is mrkdwn too: a title is shown, never run (a title "<!channel>" must not ping everyone).
+  const text = `${escapeText(truncate(campaign.title || campaign.name, 150))}: ${STATUS_LABEL[campaign.status] ?? campaign.status}, ${progressLine(c)}`;
   return { text, blocks };
 }

@@ -41,7 +41,8 @@ export function startSummaryMessage(s: StartSummary): { text: string; blocks: Kn
   if (s.rehearsal) lines.push('• :test_tube: *Rehearsal mode:* nobody is really called; outcomes are simulated.');
   const text = truncate(lines.join('\n'), 3000);
   return {
-    text: `Start ${s.campaign.title || s.campaign.name}? ${s.toCall} contacts to call.`,
+    // Escaped like the blocks: the notification text is mrkdwn, and a title must not ping anyone.
+    text: truncate(`${s.startsAt ? 'Schedule' : 'Start'} ${title}? ${s.toCall} contacts to call.`, 3000),
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text } },
       s.startsAt
