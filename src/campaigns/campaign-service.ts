@@ -187,7 +187,8 @@ export class CampaignService {
     if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
     if (!this.canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
     if (campaign.status === 'running' || campaign.status === 'paused') return { ok: false, reason: 'wrong-status', campaign };
-    if (this.summary(campaign).toCall === 0) return { ok: false, reason: 'nothing-to-call', campaign };
+    const nothing = await this.#nothingToCall(campaign);
+    if (nothing) return nothing;
     const result = await this.transitions.apply(id, 'start', {
       by: actor.userId,
       set: { progress_ts: null, progress_final: false, report_ts: null, report_cost_final: false, chart_posted: false, mode: this.options.mode, ...set },
@@ -205,7 +206,8 @@ export class CampaignService {
     const campaign = await this.findById(id);
     if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
     if (!this.canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
-    if (this.summary(campaign).toCall === 0) return { ok: false, reason: 'nothing-to-call', campaign };
+    const nothing = await this.#nothingToCall(campaign);
+    if (nothing) return nothing;
     const result = await this.transitions.apply(id, 'schedule', { by: actor.userId, set: { scheduled_at: at, started_by: actor.userId, mode: this.options.mode, ...set } });
     return result.ok ? { ok: true, campaign: result.campaign } : { ok: false, reason: 'wrong-status', campaign: result.campaign };
   }
@@ -280,14 +282,31 @@ export class CampaignService {
     return result.ok ? { ok: true, campaign: result.campaign } : { ok: false, reason: 'wrong-status', campaign: result.campaign };
   }
 
+  /**
+   * The refusal when a start would call nobody: nobody waits, and every number not reached has had all the attempts
+   * the rules allow (a scan of those contacts, only when nobody waits).
+   */
+  async #nothingToCall(campaign: CampaignFields): Promise<Extract<ActionResult, { ok: false }> | null> {
+    const { counts } = campaign;
+    if (counts.pending + counts.retrying > 0) return null;
+    if (NOT_REACHED.reduce((n, b) => n + counts[b], 0) === 0) return { ok: false, reason: 'nothing-to-call', campaign };
+    const finals = await this.#finals(campaign);
+    const under = finals.filter((c) => c.attempts < campaign.retry.max_attempts).length;
+    return under > 0 ? null : { ok: false, reason: 'nothing-to-call', campaign, atCap: finals.length };
+  }
+
+  async #finals(campaign: CampaignFields): Promise<ContactFields[]> {
+    return (await this.store.Contact.find(
+      { campaign_id: campaign._id, call_status: { $in: [...NOT_REACHED] } },
+      { _id: 1, call_status: 1, tries: 1, attempts: 1, campaign_id: 1 },
+    ).lean()) as ContactFields[];
+  }
+
   /** Contacts not reached go back to the queue when they have attempts left under the campaign's rules. */
   async #requeue(campaign: CampaignFields): Promise<{ requeued: number; atCap: number }> {
     const notReached = NOT_REACHED.reduce((n, b) => n + campaign.counts[b], 0);
     if (notReached === 0) return { requeued: 0, atCap: 0 };
-    const finals = (await this.store.Contact.find(
-      { campaign_id: campaign._id, call_status: { $in: [...NOT_REACHED] } },
-      { _id: 1, call_status: 1, tries: 1, attempts: 1, campaign_id: 1 },
-    ).lean()) as ContactFields[];
+    const finals = await this.#finals(campaign);
     const under = finals.filter((c) => c.attempts < campaign.retry.max_attempts);
     const requeued = await this.state.requeue(campaign._id, under, this.options.now?.() ?? new Date());
     return { requeued, atCap: finals.length - under.length };

@@ -90,7 +90,7 @@ function facts(view: ProgressView, n: ProgressNumbers): string {
   const final = ['completed', 'stopped', 'expired'].includes(campaign.status);
   const parts = [`${STATUS_EMOJI[campaign.status] ?? ''} *${STATUS_LABEL[campaign.status] ?? campaign.status}*`.trim()];
   if (!final) parts.push(`pace ${Math.round(view.callsPerMinute)}/min`);
-  if (campaign.started_at) parts.push(campaign.started_by ? `started by <@${campaign.started_by}> at ${slackDate(campaign.started_at, '{time}')}` : `started ${slackDate(campaign.started_at)}`);
+  if (campaign.started_at) parts.push(campaign.started_by ? `started by <@${campaign.started_by}> ${slackDate(campaign.started_at)}` : `started ${slackDate(campaign.started_at)}`);
   const paused = who(campaign.last_action, { pause: 'paused', stop: 'stopped', resume: 'resumed' });
   if (paused && campaign.status !== 'running') parts.push(paused);
   const waiting = waitingText(view);
