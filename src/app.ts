@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { healthRoute } from './http/health-route.js';
 import { boltLogger } from './slack/bolt-logger.js';
+import { People } from './slack/people.js';
 import { registerListeners } from './slack/register-listeners.js';
 import type { Store } from './store/store.js';
 import type { Runtime } from './runtime.js';
@@ -53,6 +54,7 @@ export function createApp({ config, log, store, identity, runtime }: AppDeps): A
   app.error(async (error) => {
     log.error({ err: error }, 'unhandled error in a Slack listener');
   });
-  registerListeners(app, { config, log, service: runtime.service, contacts: runtime.contacts, dnc: runtime.dnc, progress: runtime.progress });
+  const people = new People(app.client, config.operators, log);
+  registerListeners(app, { config, log, service: runtime.service, contacts: runtime.contacts, dnc: runtime.dnc, progress: runtime.progress, people });
   return app;
 }

@@ -44,6 +44,12 @@ export interface Config {
   port: number;
   publicUrl: string | undefined;
   admins: readonly string[];
+  /** Who may create and start campaigns: user ids and user groups (S…); both empty means everyone. */
+  operators: { users: readonly string[]; groups: readonly string[] };
+  /** Channels where campaigns may report (and so be started from); empty means any. */
+  channels: readonly string[];
+  /** Full numbers in channel messages; false shows the last four digits (the export always has them). */
+  showFullNumbers: boolean;
   /** Default calling days and hours of new campaigns. */
   callingHours: CallingHours;
   /** Default retry rules of new campaigns. */
@@ -196,6 +202,17 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`CAMPAIGN_ADMINS has "${badAdmin}": expected Slack user ids such as U0123ABCD, separated by commas.`);
   }
 
+  const operatorIds = (get('CAMPAIGN_OPERATORS') ?? '').split(/[\s,]+/).filter(Boolean);
+  const badOperator = operatorIds.find((id) => !/^[UWS][A-Z0-9]{2,}$/.test(id));
+  if (badOperator) {
+    problems.push(`CAMPAIGN_OPERATORS has "${badOperator}": expected Slack user ids (U0123ABCD) or user group ids (S0123ABCD), separated by commas.`);
+  }
+  const operators = { users: operatorIds.filter((id) => !id.startsWith('S')), groups: operatorIds.filter((id) => id.startsWith('S')) };
+  const channels = (get('CAMPAIGN_CHANNELS') ?? '').split(/[\s,]+/).filter(Boolean);
+  const badChannel = channels.find((id) => !/^[CG][A-Z0-9]{2,}$/.test(id));
+  if (badChannel) problems.push(`CAMPAIGN_CHANNELS has "${badChannel}": expected channel ids such as C0123ABCD (channel details → About, at the bottom), separated by commas.`);
+  const showFullNumbers = parseBool('SHOW_FULL_NUMBERS', env.SHOW_FULL_NUMBERS, problems);
+
   const callingHours = readCallingHours(get, problems);
   const retry = readRetryDefaults(get, number, problems);
 
@@ -218,6 +235,9 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     publicUrl,
     admins,
+    operators,
+    channels,
+    showFullNumbers,
     callingHours,
     retry,
     logLevel: logLevel as Config['logLevel'],

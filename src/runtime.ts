@@ -151,7 +151,7 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
         exotelPassthruRoute(secret, new Keypresses(store, new DncService(store, state), log), log),
       ]
     : [];
-  const service = new CampaignService(store, state, transitions, { admins: config.admins, mode: engine.mode, defaults: config, now: clock });
+  const service = new CampaignService(store, state, transitions, { admins: config.admins, channels: config.channels, mode: engine.mode, defaults: config, now: clock });
   const marks = new ProgressMarks(store);
   const slack = slackClient(config, log);
   const finish = new FinishReport(slack, marks, log);

@@ -23,19 +23,28 @@ export interface CampaignSummary {
   toCall: number;
 }
 
-export type Refusal = 'not-found' | 'forbidden' | 'wrong-status' | 'nothing-to-call' | 'calls-live';
+export type Refusal = 'not-found' | 'forbidden' | 'guest' | 'not-operator' | 'channel-not-allowed' | 'wrong-status' | 'nothing-to-call' | 'calls-live';
 
 export type ActionResult =
   | { ok: true; campaign: CampaignFields; requeued?: number; atCap?: number }
   | { ok: false; reason: Refusal; campaign: CampaignFields | null; atCap?: number };
 
+/**
+ * Who asks. `guest` and `operator` are facts about the person that Slack knows (a restricted account; a member of
+ * CAMPAIGN_OPERATORS, or anyone when it is empty); the service decides what they allow. Absent means "not a guest,
+ * an operator" (the command line, the clock).
+ */
 export interface Actor {
   userId: string;
+  guest?: boolean;
+  operator?: boolean;
 }
 
 export interface ServiceOptions {
   /** Slack user ids allowed to act on any campaign (CAMPAIGN_ADMINS). */
   admins: readonly string[];
+  /** Channels where campaigns may report (CAMPAIGN_CHANNELS); empty means any. */
+  channels?: readonly string[];
   /** The mode a start records (`live` or `rehearsal`): processes of the other mode never run the campaign. */
   mode: 'live' | 'rehearsal';
   /** Rules a new campaign starts with. */
@@ -82,9 +91,41 @@ export class CampaignService {
     private readonly options: ServiceOptions,
   ) {}
 
-  /** The owner of a campaign and the admins may change it. */
+  /** The owner of a campaign and the admins may change it (pause, resume, stop, retry, add, edit, delete). */
   canManage(campaign: Pick<CampaignFields, 'owner'>, actor: Actor): boolean {
     return campaign.owner === actor.userId || this.options.admins.includes(actor.userId);
+  }
+
+  /** Why this person may not create a campaign, or null. Guests never may; operators (or everyone, by default) may. */
+  createRefusal(actor: Actor): 'guest' | 'not-operator' | null {
+    if (this.isAdmin(actor.userId)) return null;
+    if (actor.guest) return 'guest';
+    return actor.operator === false ? 'not-operator' : null;
+  }
+
+  /** Why this person may not start (or schedule) this campaign, or null: its owner or an admin, never a guest, an operator. */
+  startRefusal(campaign: Pick<CampaignFields, 'owner'>, actor: Actor): 'forbidden' | 'guest' | 'not-operator' | null {
+    if (this.isAdmin(actor.userId)) return null;
+    if (actor.guest) return 'guest';
+    if (campaign.owner !== actor.userId) return 'forbidden';
+    return actor.operator === false ? 'not-operator' : null;
+  }
+
+  /** Export and the contacts View (every number and name): the owner, operators and admins; never a guest. */
+  exportRefusal(campaign: Pick<CampaignFields, 'owner'>, actor: Actor): 'forbidden' | 'guest' | null {
+    if (this.isAdmin(actor.userId)) return null;
+    if (actor.guest) return 'guest';
+    return campaign.owner === actor.userId || actor.operator === true ? null : 'forbidden';
+  }
+
+  /** Whether a campaign may report in this channel (CAMPAIGN_CHANNELS). */
+  channelAllowed(channel: string | null | undefined): boolean {
+    const allowed = this.options.channels ?? [];
+    return allowed.length === 0 || (channel != null && allowed.includes(channel));
+  }
+
+  get allowedChannels(): readonly string[] {
+    return this.options.channels ?? [];
   }
 
   isAdmin(userId: string): boolean {
@@ -185,7 +226,9 @@ export class CampaignService {
   async start(id: Types.ObjectId, actor: Actor, set: Partial<CampaignFields> = {}): Promise<ActionResult> {
     const campaign = await this.findById(id);
     if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
-    if (!this.canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
+    const refused = this.startRefusal(campaign, actor);
+    if (refused) return { ok: false, reason: refused, campaign };
+    if ('progress_channel' in set && !this.channelAllowed(set.progress_channel)) return { ok: false, reason: 'channel-not-allowed', campaign };
     if (campaign.status === 'running' || campaign.status === 'paused') return { ok: false, reason: 'wrong-status', campaign };
     const nothing = await this.#nothingToCall(campaign);
     if (nothing) return nothing;
@@ -205,7 +248,9 @@ export class CampaignService {
   async schedule(id: Types.ObjectId, actor: Actor, at: Date, set: Partial<CampaignFields> = {}): Promise<ActionResult> {
     const campaign = await this.findById(id);
     if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
-    if (!this.canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
+    const refused = this.startRefusal(campaign, actor);
+    if (refused) return { ok: false, reason: refused, campaign };
+    if ('progress_channel' in set && !this.channelAllowed(set.progress_channel)) return { ok: false, reason: 'channel-not-allowed', campaign };
     const nothing = await this.#nothingToCall(campaign);
     if (nothing) return nothing;
     const result = await this.transitions.apply(id, 'schedule', { by: actor.userId, set: { scheduled_at: at, started_by: actor.userId, mode: this.options.mode, ...set } });

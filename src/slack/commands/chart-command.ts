@@ -12,7 +12,7 @@ export function chartCommand(deps: SlackDeps): Subcommand {
     usage: 'chart <name>',
     summary: 'a chart of calls per hour by outcome',
     async run(ctx) {
-      const found = await findCampaign(deps, ctx, 'chart');
+      const found = await findCampaign(deps, ctx, 'chart', { export: 'chart' });
       if ('reply' in found) return found.reply;
       const { campaign } = found;
       if (campaign.stats.placed === 0) return { response_type: 'ephemeral', ...notice(`\`${campaign.name}\` has placed no calls yet, so there is nothing to chart.`) };

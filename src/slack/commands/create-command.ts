@@ -34,7 +34,7 @@ export function editCommand(deps: SlackDeps): Subcommand {
     usage: 'edit <name>',
     summary: 'change the calling rules of a campaign that is not running',
     async run(ctx) {
-      const found = await findCampaign(deps, ctx, 'edit', { manage: 'add' });
+      const found = await findCampaign(deps, ctx, 'edit', { manage: 'edit' });
       if ('reply' in found) return found.reply;
       const { campaign } = found;
       if (!EDITABLE_STATUSES.includes(campaign.status)) return { response_type: 'ephemeral', ...notice(refusal('edit', { ok: false, reason: 'wrong-status', campaign })) };

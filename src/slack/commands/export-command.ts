@@ -11,7 +11,7 @@ export function exportCommand(deps: SlackDeps): Subcommand {
     usage: 'export <name>',
     summary: 'every contact and its outcome as a CSV file',
     async run(ctx) {
-      const found = await findCampaign(deps, ctx, 'export');
+      const found = await findCampaign(deps, ctx, 'export', { export: 'export' });
       if ('reply' in found) return found.reply;
       return { response_type: 'ephemeral', ...notice(await exportToSlack(deps, ctx.slack.client, found.campaign, ctx.userId)) };
     },

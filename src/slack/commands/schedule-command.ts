@@ -15,7 +15,7 @@ export function scheduleCommand(deps: SlackDeps): Subcommand {
     usage: 'schedule <name> <when>',
     summary: 'start a campaign later (e.g. tomorrow 10:00), even if the bot restarts meanwhile',
     async run(ctx) {
-      const found = await findCampaign(deps, ctx, 'schedule', { manage: 'start' });
+      const found = await findCampaign(deps, ctx, 'schedule', { start: 'schedule' });
       if ('reply' in found) return found.reply;
       const { campaign } = found;
       const whenText = ctx.args.slice(1).join(' ');
@@ -41,7 +41,7 @@ export function unscheduleCommand(deps: SlackDeps): Subcommand {
     usage: 'unschedule <name>',
     summary: 'cancel a scheduled start',
     async run(ctx) {
-      const found = await findCampaign(deps, ctx, 'unschedule', { manage: 'start' });
+      const found = await findCampaign(deps, ctx, 'unschedule', { manage: 'unschedule' });
       if ('reply' in found) return found.reply;
       const result = await deps.service.unschedule(found.campaign._id, { userId: ctx.userId });
       if (!result.ok) return { response_type: 'ephemeral', ...notice(refusal('unschedule', result)) };

@@ -13,7 +13,7 @@ export function startCommand(deps: SlackDeps): Subcommand {
     usage: 'start <name>',
     summary: 'check a summary, then confirm to start calling',
     async run(ctx) {
-      const found = await findCampaign(deps, ctx, 'start', { manage: 'start' });
+      const found = await findCampaign(deps, ctx, 'start', { start: 'start' });
       if ('reply' in found) return found.reply;
       const { campaign } = found;
       if (campaign.status === 'running' || campaign.status === 'paused') {
