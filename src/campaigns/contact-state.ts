@@ -80,7 +80,7 @@ export class ContactState {
   /** dialing (or unknown) → initiated: Exotel accepted the call. The sid is stored whatever else happened meanwhile. */
   async placed(c: ContactFields, sid: string, createdAt: Date | null, checkAfter: Date): Promise<ContactFields | null> {
     const key = attemptKey(c._id, c.tries);
-    await persist(() => this.#callRecord(c, { state: 'placed', sid }), { log: this.log, what: 'store a placed call' });
+    await persist(() => this.#placedRecord(c, sid), { log: this.log, what: 'store a placed call' });
     const after = await this.#move(c, ['dialing', 'unknown'], {
       $set: { call_status: 'initiated', call_sid: sid, call_started_at: createdAt ?? c.sent_at, call_error: null, check_after: checkAfter },
     }, { 'stats.placed': 1 });
@@ -246,12 +246,21 @@ export class ContactState {
     );
   }
 
-  #callRecord(c: ContactFields, set: Record<string, unknown>) {
+  #callRecord(c: ContactFields, set: Record<string, unknown>, onInsert: Record<string, unknown> = {}) {
     return this.store.Call.updateOne(
       { _id: attemptKey(c._id, c.tries) },
-      { $set: set, $setOnInsert: { campaign_id: c.campaign_id, contact_id: c._id, try: c.tries, sent_at: c.sent_at ?? new Date() } },
+      { $set: set, $setOnInsert: { campaign_id: c.campaign_id, contact_id: c._id, try: c.tries, sent_at: c.sent_at ?? new Date(), ...onInsert } },
       { upsert: true },
     );
+  }
+
+  /**
+   * The sid always; the state `placed` only over one that says less, because the call's end may have been recorded
+   * first (a status callback can overtake the answer to the request) and must not be undone.
+   */
+  async #placedRecord(c: ContactFields, sid: string): Promise<void> {
+    await this.#callRecord(c, { sid }, { state: 'placed' });
+    await this.store.Call.updateOne({ _id: attemptKey(c._id, c.tries), state: { $in: ['sent', 'absent'] } }, { $set: { state: 'placed' } });
   }
 
   /**
