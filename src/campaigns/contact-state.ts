@@ -147,7 +147,8 @@ export class ContactState {
   async capReached(c: ContactFields, now: Date): Promise<ContactFields | null> {
     const outcome = c.last_outcome ?? 'failed';
     if (NOT_REACHED.includes(outcome)) await this.#outbox(c, outcome, 'No attempts left under the campaign’s retry rules.', now);
-    return this.#move(c, ['pending'], { $set: { call_status: outcome, outcome_at: now, call_error: c.call_error ?? 'No attempts left.' } });
+    // last_outcome too: a contact that never had one would otherwise be counted back as pending, not retrying, by a requeue.
+    return this.#move(c, ['pending'], { $set: { call_status: outcome, last_outcome: outcome, outcome_at: now, call_error: c.call_error ?? 'No attempts left.' } });
   }
 
   /**
