@@ -47,7 +47,9 @@ export async function insertContacts(store: Store, campaignId: Types.ObjectId, r
   const counted = mergeDelta(moveDelta(null, 'pending', rows.length - skipped), moveDelta(null, 'skipped', skipped));
   await applyDelta(store, campaignId, counted);
   try {
-    await store.Contact.insertMany(docs, { ordered: false });
+    // Without throwOnValidationError an unordered insertMany drops rows the schema refuses without a word, and they
+    // would stay counted as waiting: the campaign could never complete.
+    await store.Contact.insertMany(docs, { ordered: false, throwOnValidationError: true });
     return { inserted: rows.length - skipped, skipped, duplicates: 0 };
   } catch (error) {
     if (!isDuplicateError(error)) {

@@ -26,7 +26,7 @@ export function minuteOf(at: Date | number): number {
  * Puts contacts in the bucket of the minute they become due. Call it BEFORE the write that makes them pending, so a
  * crash in between leaves an extra entry (harmless: claims are conditional) rather than a contact nobody looks at.
  */
-export async function scheduleContacts(store: Store, campaignId: Types.ObjectId, ids: readonly string[], dueAt: Date, now: Date): Promise<void> {
+export async function scheduleContacts(store: Store, campaignId: Types.ObjectId, ids: readonly string[], dueAt: Date, now: Date = new Date()): Promise<void> {
   if (ids.length === 0) return;
   // Never into a minute that may already have been emptied.
   const minute = Math.max(minuteOf(dueAt), minuteOf(now));

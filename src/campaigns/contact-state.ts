@@ -84,7 +84,7 @@ export class ContactState {
   /** dialing (or unknown) → initiated: Exotel accepted the call. The sid is stored whatever else happened meanwhile. */
   async placed(c: ContactFields, sid: string, createdAt: Date | null, checkAfter: Date): Promise<ContactFields | null> {
     const key = attemptKey(c._id, c.tries);
-    await persist(() => this.#callRecord(c, { state: 'placed', sid }), { log: this.log, what: 'store a placed call' });
+    await persist(() => this.#placedRecord(c, sid), { log: this.log, what: 'store a placed call' });
     const after = await this.#move(c, ['dialing', 'unknown'], {
       $set: { call_status: 'initiated', call_sid: sid, call_started_at: createdAt ?? c.sent_at, call_error: null, check_after: checkAfter },
     }, { 'stats.placed': 1, 'stats.cost_pending': 1 });
@@ -151,7 +151,8 @@ export class ContactState {
   async capReached(c: ContactFields, now: Date): Promise<ContactFields | null> {
     const outcome = c.last_outcome ?? 'failed';
     if (NOT_REACHED.includes(outcome)) await this.#outbox(c, outcome, 'No attempts left under the campaign’s retry rules.', now);
-    return this.#move(c, ['pending'], { $set: { call_status: outcome, outcome_at: now, call_error: c.call_error ?? 'No attempts left.' } });
+    // last_outcome too: a contact that never had one would otherwise be counted back as pending, not retrying, by a requeue.
+    return this.#move(c, ['pending'], { $set: { call_status: outcome, last_outcome: outcome, outcome_at: now, call_error: c.call_error ?? 'No attempts left.' } });
   }
 
   /**
@@ -282,12 +283,21 @@ export class ContactState {
     );
   }
 
-  #callRecord(c: ContactFields, set: Record<string, unknown>) {
+  #callRecord(c: ContactFields, set: Record<string, unknown>, onInsert: Record<string, unknown> = {}) {
     return this.store.Call.updateOne(
       { _id: attemptKey(c._id, c.tries) },
-      { $set: set, $setOnInsert: { campaign_id: c.campaign_id, contact_id: c._id, try: c.tries, sent_at: c.sent_at ?? this.clock() } },
+      { $set: set, $setOnInsert: { campaign_id: c.campaign_id, contact_id: c._id, try: c.tries, sent_at: c.sent_at ?? this.clock(), ...onInsert } },
       { upsert: true },
     );
+  }
+
+  /**
+   * The sid always; the state `placed` only over one that says less, because the call's end may have been recorded
+   * first (a status callback can overtake the answer to the request) and must not be undone.
+   */
+  async #placedRecord(c: ContactFields, sid: string): Promise<void> {
+    await this.#callRecord(c, { sid }, { state: 'placed' });
+    await this.store.Call.updateOne({ _id: attemptKey(c._id, c.tries), state: { $in: ['sent', 'absent'] } }, { $set: { state: 'placed' } });
   }
 
   /**

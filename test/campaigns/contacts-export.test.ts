@@ -39,6 +39,30 @@ describe('exportContacts', () => {
     expect(existsSync(dirname(file.path))).toBe(false);
   });
 
+  it('shows each contact’s state, its last outcome, the call’s details and Exotel’s words, formula cells neutralised', async () => {
+    const campaign = await seedCampaign(store, phoneNumbers(4, '97'));
+    const ids = (await store.Contact.find({ campaign_id: campaign._id }).sort({ _id: 1 }).lean()).map((c) => c._id);
+    const started = new Date('2026-03-02T04:49:00Z');
+    const ended = new Date('2026-03-02T04:50:00Z');
+    await store.Contact.updateOne({ _id: ids[0] }, {
+      $set: { call_status: 'completed', last_outcome: 'completed', tries: 1, attempts: 1, call_sid: 'sid-1', call_started_at: started, call_ended_at: ended, call_duration: 60, name: '=HYPERLINK("x")' },
+    });
+    // Waiting for a retry: still pending, its last outcome shown.
+    await store.Contact.updateOne({ _id: ids[1] }, { $set: { last_outcome: 'busy', tries: 1, attempts: 1, call_sid: 'sid-2', call_error: '-busy tone' } });
+    await store.Contact.updateOne({ _id: ids[2] }, { $set: { call_status: 'skipped', skip_reason: 'dnc', call_error: 'On the do-not-call list; not called.' } });
+    await store.Contact.updateOne({ _id: ids[3] }, { $set: { call_status: 'failed', last_outcome: 'failed', tries: 2, attempts: 1, call_error: 'The number is barred' } });
+    const file = await exportContacts(store, campaign._id);
+    const rows = (parse(await readFile(file.path), { bom: true }) as string[][]).slice(1);
+    const phones = phoneNumbers(4, '97');
+    expect(rows).toEqual([
+      [phones[0], `'=HYPERLINK("x")`, '', 'completed', '1', 'sid-1', 'completed', started.toISOString(), ended.toISOString(), '60', ''],
+      [phones[1], 'Contact 1', '', 'pending', '1', 'sid-2', 'busy', '', '', '', "'-busy tone"],
+      [phones[2], 'Contact 2', '', 'skipped (dnc)', '0', '', '', '', '', '', 'On the do-not-call list; not called.'],
+      [phones[3], 'Contact 3', '', 'failed', '1', '', 'failed', '', '', '', 'The number is barred'],
+    ]);
+    await file.remove();
+  });
+
   it('an empty campaign gives the header only', async () => {
     const campaign = await seedCampaign(store, []);
     const file = await exportContacts(store, campaign._id);

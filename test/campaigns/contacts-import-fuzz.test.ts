@@ -2,16 +2,18 @@
 // is good rows — valid numbers known in advance — interleaved with hostile rows: random bytes, 1 MB lines, unbalanced
 // quotes, formula cells, rows in another delimiter, NUL bytes, thousands of columns, letters and short numbers; in
 // UTF-8 (with or without BOM) or UTF-16 with a BOM; LF, CRLF, CR or mixed line ends; with or without a header, or only
-// a header. Every file gets a sentence, and no good row is lost.
+// a header (sometimes with extra columns such as Amount and Due Date). Every file gets a sentence, no good row is
+// lost, every good row keeps its extra columns, and the campaign view counts exactly the contacts stored.
 //
 // The one documented exception: a quote opened by a hostile row at the start of a field and closed by a later line
 // (within the 4 lines a record may span) is a legitimate CSV field with line breaks, so the good rows between are
 // inside it. The test computes exactly which good rows a quote could swallow that way and excuses only those.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { ImportError, importContacts, type ImportReport } from '../../src/campaigns/contacts-import.js';
+import { ImportError, columnKey, importContacts, type ImportReport } from '../../src/campaigns/contacts-import.js';
 import { importSummary } from '../../src/slack/blocks/import-report-blocks.js';
 import type { Store } from '../../src/store/store.js';
 import { testStore } from '../helpers/database.js';
+import { countContacts } from '../../src/campaigns/campaign-view.js';
 
 let store: Store;
 beforeAll(async () => {
@@ -57,6 +59,10 @@ interface FuzzFile {
   encoding: Encoding;
   delimiter: Delimiter;
   good: string[];
+  /** The extra columns of each good row (non-empty cells only), by its number. */
+  goodFields: Map<string, Record<string, string>>;
+  /** The extra column keys the header names, in order. */
+  columns: string[];
   kinds: Set<string>;
 }
 
@@ -76,6 +82,9 @@ function renderNumber(r: Rng, national: string): string {
 function quoteIfNeeded(cell: string, d: Delimiter): string {
   return /[",;\t\r\n]/.test(cell) || cell.includes(d) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
+
+/** Header names of extra columns a file may carry (kept per contact as `amount`, `due_date`). */
+const EXTRA_COLUMNS = new Set(['Amount', 'Due Date']);
 
 const NAMES = ['Asha', 'Rao, K.', 'Zoë', 'राम', '=HYPERLINK("http://evil","x")', '+1+1', '@SUM(A1)', '-2', 'He said "hi"', ''];
 
@@ -152,10 +161,15 @@ function makeFile(r: Rng): FuzzFile {
   const kinds = new Set<string>();
   const lines: Line[] = [];
   const good: string[] = [];
+  const goodFields = new Map<string, Record<string, string>>();
   const onlyHeader = r.chance(0.04);
   const header = onlyHeader || r.chance(0.6);
   // Column order: where number, name and description go.
-  const order = header ? r.pick([['number', 'name', 'description'], ['name', 'description', 'number'], ['description', 'number', 'name'], ['Phone', 'Name'], ['MOBILE']]) : ['number', 'name', 'description'];
+  const order = header
+    ? r.pick([['number', 'name', 'description'], ['name', 'description', 'number'], ['description', 'number', 'name'], ['Phone', 'Name'], ['MOBILE'], ['number', 'name', 'Amount'], ['Due Date', 'MOBILE', 'name', 'Amount']])
+    : ['number', 'name', 'description'];
+  const extras = order.filter((c) => EXTRA_COLUMNS.has(c));
+  if (extras.length > 0) kinds.add('extra-columns');
   if (header) {
     lines.push({ text: order.map((c) => (r.chance(0.2) ? c.toUpperCase() : c)).join(delimiter) });
     kinds.add('header');
@@ -182,6 +196,9 @@ function makeFile(r: Rng): FuzzFile {
           name: quoteIfNeeded(r.pick(NAMES), delimiter),
           description: r.chance(0.1) ? '"first line\nsecond line"' : quoteIfNeeded(r.pick(['', 'owes 2 EMIs', 'call after 6']), delimiter),
         };
+        const fields: Record<string, string> = {};
+        for (const c of extras) if (r.chance(0.8)) fields[columnKey(c)] = c === 'Amount' ? String(r.int(1, 99_999)) : `2026-0${r.int(1, 9)}-1${r.int(0, 9)}`;
+        for (const c of extras) cells[c.toLowerCase()] = fields[columnKey(c)] ?? '';
         const row = order.map((c) => cells[c.toLowerCase() === 'phone' || c.toLowerCase() === 'mobile' ? 'number' : c.toLowerCase()] ?? '');
         // Sometimes many trailing empty columns: still a good row. Not in a one-column file: there the first row
         // holding any delimiter decides it, and a hostile row in another delimiter may come first (ambiguous).
@@ -190,6 +207,7 @@ function makeFile(r: Rng): FuzzFile {
         lines.push({ text: parts[0]!, good: `91${national}` });
         for (const p of parts.slice(1)) lines.push({ text: p });
         good.push(`91${national}`);
+        goodFields.set(`91${national}`, fields);
         if (r.chance(0.05)) {
           lines.push({ text: row.join(delimiter) });
           kinds.add('repeat');
@@ -205,7 +223,7 @@ function makeFile(r: Rng): FuzzFile {
   }
   const ends = lines.map(() => (lineEnd === 'mixed' ? r.pick(['\n', '\r\n', '\r']) : lineEnd));
   if (r.chance(0.3)) ends[ends.length - 1] = '';
-  return { lines, ends, encoding, delimiter, good, kinds };
+  return { lines, ends, encoding, delimiter, good, goodFields, columns: extras.map(columnKey), kinds };
 }
 
 function encode(file: FuzzFile): Buffer {
@@ -279,7 +297,12 @@ describe('500 hostile contact files', () => {
       slow.push([performance.now() - t0, f, [...file.kinds].join('/') + ` ${bytes.length}B ${file.encoding}`]);
       stats.files += 1;
       for (const k of file.kinds) stats.kinds.set(k, (stats.kinds.get(k) ?? 0) + 1);
-      const stored = new Set((await store.Contact.find({ campaign_id: campaign._id }, { phone: 1 }).lean()).map((c) => c.phone));
+      const contacts = await store.Contact.find({ campaign_id: campaign._id }, { phone: 1, fields: 1 }).lean();
+      const stored = new Set(contacts.map((c) => c.phone));
+      // The campaign view counts exactly what was stored, whatever the file did.
+      const view = (await store.Campaign.findById(campaign._id).lean())!;
+      expect(view.counts, `file ${f}: view`).toEqual(await countContacts(store, campaign._id));
+      expect([view.total_contacts, view.counts.pending], `file ${f}: view`).toEqual([stored.size, stored.size]);
       if (result instanceof ImportError) {
         // Refusing the whole file is allowed only for binary data (a NUL byte in a file that is not UTF-16), and
         // then nothing is imported and the user is told why.
@@ -299,6 +322,12 @@ describe('500 hostile contact files', () => {
       expect(sentence).toMatch(/^Imported \d+ contacts? into `fuzz-\d+`: .+\.( The invalid rows are .+\.)?$/);
       expect(result.rows, `file ${f}: every row accounted for`).toBe(result.imported + result.duplicates + result.dnc + result.invalid.length);
       expect(stored.size).toBe(result.imported);
+      expect(result.columns, `file ${f}: extra columns`).toEqual(file.kinds.has('header') ? file.columns : []);
+      const excusedFields = swallowable(file);
+      for (const c of contacts) {
+        const expected = file.goodFields.get(c.phone);
+        if (expected && !excusedFields.has(c.phone)) expect(c.fields, `file ${f}: fields of ${c.phone}`).toEqual(expected);
+      }
       for (const row of result.invalid) {
         expect(row.row).toBeGreaterThan(0);
         expect(row.reason).toMatch(/^(This row|The phone number|No number)/);
@@ -330,7 +359,7 @@ describe('500 hostile contact files', () => {
     expect(lost).toEqual([]);
     expect(stats.files).toBe(FILES);
     // The generator really produced every hostile kind, and most files were read rather than refused.
-    for (const kind of ['random-bytes', 'huge-line', 'unbalanced-quote', 'formula', 'mixed-delimiter', 'nul', 'many-columns', 'header']) {
+    for (const kind of ['random-bytes', 'huge-line', 'unbalanced-quote', 'formula', 'mixed-delimiter', 'nul', 'many-columns', 'header', 'extra-columns']) {
       expect(stats.kinds.get(kind) ?? 0, kind).toBeGreaterThan(0);
     }
     expect(stats.reports).toBeGreaterThan(400);

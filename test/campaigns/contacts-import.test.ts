@@ -6,6 +6,8 @@ import { ImportError, importContacts, type ImportReport } from '../../src/campai
 import type { Store } from '../../src/store/store.js';
 import { testStore } from '../helpers/database.js';
 import { phoneNumbers, seedCampaign } from '../helpers/engine-fixtures.js';
+import { dncId } from '../../src/store/dnc-model.js';
+import { expectViewTrue, viewOf } from './state-fixtures.js';
 
 let store: Store;
 beforeAll(async () => {
@@ -103,9 +105,50 @@ describe('columns and formats', () => {
     const report = await importContacts(store, target(id), `number\n${phones.join('\n')}\n`);
     expect(report).toMatchObject({ rows: 2_345, imported: 2_345, duplicates: 0 });
     expect(await store.Contact.countDocuments({ campaign_id: id })).toBe(2_345);
-    expect((await store.Campaign.findById(id).lean())?.total_contacts).toBe(2_345);
+    expect(await viewOf(store, id)).toMatchObject({ counts: { pending: 2_345 }, total: 2_345 });
+    expect((await store.Campaign.findById(id).lean())?.contacts_seq).toBe(2_345);
     // Keep the collection small for the tests after this one (the test server scans rather than uses indexes).
     await store.Contact.deleteMany({ campaign_id: id });
+  });
+});
+
+describe('extra columns', () => {
+  it('keeps every other named column per contact under its key, and lists the keys in the report and on the campaign', async () => {
+    const id = await campaign();
+    const csv = ['Phone,Name,Amount,Due Date,loan-id,Notes', '9876543400,Asha,1200,2026-04-05,L-1,owes', '9876543401,Ravi,,2026-04-06,L-2,'].join('\n');
+    const report = await importContacts(store, target(id), csv);
+    expect(report).toMatchObject({ rows: 2, imported: 2, header: true, columns: ['amount', 'due_date', 'loan_id'] });
+    expect((await contacts(id)).map((c) => [c.description, c.fields])).toEqual([
+      ['owes', { amount: '1200', due_date: '2026-04-05', loan_id: 'L-1' }],
+      // An empty cell is left out rather than stored empty.
+      ['', { due_date: '2026-04-06', loan_id: 'L-2' }],
+    ]);
+    expect((await store.Campaign.findById(id).lean())?.columns).toEqual(['amount', 'due_date', 'loan_id']);
+    // A second list with a new column adds it once.
+    await importContacts(store, target(id), 'mobile,amount,branch\n9876543402,99,Pune\n');
+    expect((await store.Campaign.findById(id).lean())?.columns).toEqual(['amount', 'due_date', 'loan_id', 'branch']);
+  });
+
+  it('drops columns whose key does not start with a letter, keeps at most 20, and cuts long values', async () => {
+    const id = await campaign();
+    const names = Array.from({ length: 25 }, (_, i) => `c${i}`);
+    const header = ['number', '2nd phone', '', '***', ...names].join(',');
+    const row = ['9876543410', '9876543411', 'x', 'y', 'z'.repeat(600), ...names.slice(1).map((n) => `v-${n}`)].join(',');
+    const report = await importContacts(store, target(id), `${header}\n${row}\n`);
+    expect(report.columns).toEqual(names.slice(0, 20));
+    const [stored] = await contacts(id);
+    expect(Object.keys(stored!.fields)).toEqual(names.slice(0, 20));
+    expect(stored!.fields.c0).toHaveLength(500);
+    expect(stored!.fields.c0!.endsWith('…')).toBe(true);
+    expect(stored!.fields.c19).toBe('v-c19');
+  });
+
+  it('a headerless list has no extra columns', async () => {
+    const id = await campaign();
+    const report = await importContacts(store, target(id), '9876543420,A,first,extra,more\n');
+    expect(report).toMatchObject({ header: false, columns: [], imported: 1 });
+    expect((await contacts(id))[0]).toMatchObject({ name: 'A', description: 'first', fields: {} });
+    expect((await store.Campaign.findById(id).lean())?.columns).toEqual([]);
   });
 });
 
@@ -169,8 +212,8 @@ describe('duplicates and the do-not-call list', () => {
 
   it('imports numbers on the workspace do-not-call list as skipped, and counts them', async () => {
     const id = await campaign();
-    await store.Dnc.create({ team_id: TEAM, phone: '919876543290', added_by: 'U0ADMIN' });
-    await store.Dnc.create({ team_id: 'T0OTHER', phone: '919876543291', added_by: 'U0ADMIN' });
+    await store.Dnc.create({ _id: dncId(TEAM, '919876543290'), team_id: TEAM, phone: '919876543290', added_by: 'U0ADMIN' });
+    await store.Dnc.create({ _id: dncId('T0OTHER', '919876543291'), team_id: 'T0OTHER', phone: '919876543291', added_by: 'U0ADMIN' });
     const report = await importContacts(store, target(id), '9876543290\n9876543291\n9876543292\n');
     expect(report).toMatchObject({ imported: 2, dnc: 1 });
     const byPhone = Object.fromEntries((await contacts(id)).map((c) => [c.phone, [c.call_status, c.skip_reason]]));
@@ -179,8 +222,8 @@ describe('duplicates and the do-not-call list', () => {
       '919876543291': ['pending', null],
       '919876543292': ['pending', null],
     });
-    const c = await store.Campaign.findById(id).lean();
-    expect([c?.total_contacts, c?.contacts_skipped]).toEqual([3, 1]);
+    expect(await viewOf(store, id)).toMatchObject({ counts: { pending: 2, skipped: 1 }, total: 3 });
+    await expectViewTrue(store, id);
   });
 
   it('two imports of overlapping lists at once store each number once and count every row once', async () => {
@@ -192,6 +235,9 @@ describe('duplicates and the do-not-call list', () => {
     expect(await store.Contact.countDocuments({ campaign_id: id })).toBe(1_600);
     expect(ra.imported + rb.imported).toBe(1_600);
     expect(ra.duplicates + rb.duplicates).toBe(800);
+    expect(await viewOf(store, id)).toMatchObject({ counts: { pending: 1_600 }, total: 1_600 });
+    await expectViewTrue(store, id);
+    await store.Contact.deleteMany({ campaign_id: id });
   }, 60_000);
 });
 

@@ -1,39 +1,65 @@
-// When a finished call earns another attempt (Exotel's campaigns: 0–3 retries on busy / no-answer / failed).
+// When a finished call earns another attempt: outcomes the policy names, a delay per outcome (doubling when
+// exponential), the attempt cap, and the campaign's end; and how a policy is described to people.
 import { describe, expect, it } from 'vitest';
-import { nextAttemptAt } from '../../src/campaigns/retry-policy.js';
+import { describeRetry, humanSeconds, nextAttemptAt } from '../../src/campaigns/retry-policy.js';
 import type { RetryPolicy } from '../../src/store/campaign-model.js';
 
 const now = new Date('2026-11-25T06:00:00Z');
-const policy: RetryPolicy = { max_attempts: 3, delay_seconds: 600, on: ['busy', 'no-answer'] };
+const policy: RetryPolicy = { on: ['busy', 'no-answer'], max_attempts: 3, delays: { busy: 600, 'no-answer': 7200, failed: 1800 }, exponential: false };
+const after = (seconds: number) => new Date(now.getTime() + seconds * 1000);
 
 describe('nextAttemptAt', () => {
-  it('queues a retry after the delay for an outcome the policy names', () => {
-    expect(nextAttemptAt(policy, 'busy', 1, now)).toEqual(new Date('2026-11-25T06:10:00Z'));
-    expect(nextAttemptAt(policy, 'no-answer', 2, now)).toEqual(new Date('2026-11-25T06:10:00Z'));
+  it('waits the delay of the outcome that ended the call', () => {
+    expect(nextAttemptAt(policy, 'busy', 1, now)).toEqual(after(600));
+    expect(nextAttemptAt(policy, 'no-answer', 2, now)).toEqual(after(7200));
+    expect(nextAttemptAt({ ...policy, on: ['failed'] }, 'failed', 1, now)).toEqual(after(1800));
   });
 
   it('stops once the attempts reach the cap (attempts count the one that just ended)', () => {
+    expect(nextAttemptAt(policy, 'busy', 2, now)).toEqual(after(600));
     expect(nextAttemptAt(policy, 'busy', 3, now)).toBeNull();
     expect(nextAttemptAt(policy, 'busy', 4, now)).toBeNull();
+    expect(nextAttemptAt({ ...policy, max_attempts: 1 }, 'busy', 1, now)).toBeNull();
   });
 
   it('never retries a completed or canceled call, whatever the policy', () => {
-    const everything: RetryPolicy = { max_attempts: 4, delay_seconds: 0, on: ['busy', 'no-answer', 'failed'] };
+    const everything = { ...policy, on: ['busy', 'no-answer', 'failed'] } as RetryPolicy;
     expect(nextAttemptAt(everything, 'completed', 1, now)).toBeNull();
     expect(nextAttemptAt(everything, 'canceled', 1, now)).toBeNull();
   });
 
   it('does not retry outcomes the policy leaves out', () => {
     expect(nextAttemptAt(policy, 'failed', 1, now)).toBeNull();
-    expect(nextAttemptAt({ ...policy, on: ['failed'] }, 'failed', 1, now)).toEqual(new Date('2026-11-25T06:10:00Z'));
     expect(nextAttemptAt({ ...policy, on: [] }, 'busy', 1, now)).toBeNull();
   });
 
-  it('max_attempts 1 (the default) means no retry', () => {
-    expect(nextAttemptAt({ ...policy, max_attempts: 1 }, 'busy', 1, now)).toBeNull();
+  it('a zero delay makes the retry due at once', () => {
+    expect(nextAttemptAt({ ...policy, delays: { ...policy.delays, 'no-answer': 0 } }, 'no-answer', 1, now)).toEqual(now);
   });
 
-  it('a zero delay makes the retry due at once', () => {
-    expect(nextAttemptAt({ ...policy, delay_seconds: 0 }, 'no-answer', 1, now)).toEqual(now);
+  it('exponential: the delay doubles after every attempt', () => {
+    const doubling = { ...policy, max_attempts: 5, exponential: true };
+    expect([1, 2, 3, 4].map((attempts) => nextAttemptAt(doubling, 'busy', attempts, now))).toEqual([after(600), after(1200), after(2400), after(4800)]);
+    expect(nextAttemptAt(doubling, 'busy', 5, now)).toBeNull();
+  });
+
+  it('no retry that would fall at or after the campaign’s end', () => {
+    expect(nextAttemptAt(policy, 'busy', 1, now, after(601))).toEqual(after(600));
+    expect(nextAttemptAt(policy, 'busy', 1, now, after(600))).toBeNull();
+    expect(nextAttemptAt(policy, 'busy', 1, now, after(60))).toBeNull();
+    expect(nextAttemptAt(policy, 'busy', 1, now, null)).toEqual(after(600));
+  });
+});
+
+describe('describeRetry and humanSeconds', () => {
+  it('says what is retried, how often and how far apart, in people’s words', () => {
+    expect(describeRetry(policy)).toBe('retry busy, no answer up to 3 attempts (busy 10 min, no answer 2 h)');
+    expect(describeRetry({ ...policy, on: ['failed'], exponential: true })).toBe('retry could not connect up to 3 attempts (could not connect 30 min, doubling)');
+    expect(describeRetry({ ...policy, max_attempts: 1 })).toBe('no retries');
+    expect(describeRetry({ ...policy, on: [] })).toBe('no retries');
+  });
+
+  it('shows seconds in the largest whole unit', () => {
+    expect([7200, 3600, 5400, 600, 90, 45, 0].map(humanSeconds)).toEqual(['2 h', '1 h', '90 min', '10 min', '90 s', '45 s', '0 s']);
   });
 });

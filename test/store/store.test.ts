@@ -1,6 +1,6 @@
 // The connection's production settings: what every model operation inherits, whatever MONGODB_URI says.
 import { afterAll, describe, expect, it } from 'vitest';
-import { DURABLE_OPTIONS, describeUri, openStore, type Store } from '../../src/store/store.js';
+import { DURABLE_OPTIONS, DatabaseUnreachableError, describeUri, openStore, type Store } from '../../src/store/store.js';
 import { mongoUri } from '../helpers/database.js';
 
 const opened: Store[] = [];
@@ -24,7 +24,8 @@ describe('production settings', () => {
     const store = await openStore(uri, { dbName: 'store_settings' });
     opened.push(store);
     // Model operations take the collection's settings (no model or call overrides them).
-    for (const model of [store.Contact, store.Campaign, store.PacerSlot, store.Dnc]) {
+    const models = [store.Campaign, store.Contact, store.Dnc, store.PacerState, store.Call, store.LiveLine, store.RetryBucket, store.Failure, store.JobLease];
+    for (const model of models) {
       const collection = (model.collection as unknown as { collection: unknown }).collection as {
         writeConcern: { w?: unknown; journal?: boolean; wtimeoutMS?: number };
         readConcern: { level?: string };
@@ -36,6 +37,23 @@ describe('production settings', () => {
     }
     await store.Campaign.create({ team_id: 'T1', name: 'settings', title: 'Settings', owner: 'U1' });
     expect(await store.Campaign.countDocuments({ name: 'settings' })).toBe(1);
+  });
+
+  it('creates every collection with its indexes at open, and answers a ping until closed', async () => {
+    const store = await openStore(mongoUri(), { dbName: `store_open_${process.pid}` });
+    const collections = (await store.connection.db!.listCollections().toArray()).map((c) => c.name).sort();
+    expect(collections).toEqual(['calls', 'campaigns', 'contacts', 'dnc', 'failure_outbox', 'job_leases', 'live_lines', 'pacer_state', 'retry_buckets']);
+    expect(await store.ping()).toBe(true);
+    await store.connection.dropDatabase();
+    await store.close();
+    expect(await store.ping()).toBe(false);
+  });
+
+  it('a server that cannot be reached fails the open with a sentence that names it without its password', async () => {
+    const error = await openStore('mongodb://bot:s3cret@127.0.0.1:9/campaigns', { serverSelectionTimeoutMS: 300 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseUnreachableError);
+    expect((error as Error).message).toContain('mongodb://bot:[redacted]@127.0.0.1:9/campaigns');
+    expect((error as Error).message).not.toContain('s3cret');
   });
 
   it('are frozen, so no caller can weaken them for everyone', () => {
