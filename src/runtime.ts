@@ -29,6 +29,7 @@ import { Keypresses } from './campaigns/keypresses.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/store.js';
 import cron, { type ScheduledTask } from 'node-cron';
+import { channelPhone } from './slack/blocks/format.js';
 import { FinishReport } from './slack/progress/finish-report.js';
 import { DEFAULT_PROGRESS_SETTINGS, ProgressReporter, type ProgressSettings } from './slack/progress/progress-reporter.js';
 import { slackClient } from './slack/slack-client.js';
@@ -154,13 +155,13 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
   const service = new CampaignService(store, state, transitions, { admins: config.admins, channels: config.channels, mode: engine.mode, defaults: config, now: clock });
   const marks = new ProgressMarks(store);
   const slack = slackClient(config, log);
-  const finish = new FinishReport(slack, marks, log);
+  const finish = new FinishReport(slack, marks, log, channelPhone(config.showFullNumbers));
   const progress = new ProgressReporter(
     marks,
     slack,
     events,
     log,
-    { ...DEFAULT_PROGRESS_SETTINGS, callsPerMinute: config.exotel.callsPerMinute, ...overrides.progress },
+    { ...DEFAULT_PROGRESS_SETTINGS, callsPerMinute: config.exotel.callsPerMinute, showFullNumbers: config.showFullNumbers, ...overrides.progress },
     () => engine.runnerId,
     (campaign) => engine.rateOf(campaign),
   );

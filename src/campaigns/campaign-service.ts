@@ -27,7 +27,7 @@ export type Refusal = 'not-found' | 'forbidden' | 'guest' | 'not-operator' | 'ch
 
 export type ActionResult =
   | { ok: true; campaign: CampaignFields; requeued?: number; atCap?: number }
-  | { ok: false; reason: Refusal; campaign: CampaignFields | null; atCap?: number };
+  | { ok: false; reason: Refusal; campaign: CampaignFields | null; atCap?: number; allowedChannels?: readonly string[] };
 
 /**
  * Who asks. `guest` and `operator` are facts about the person that Slack knows (a restricted account; a member of
@@ -228,7 +228,7 @@ export class CampaignService {
     if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
     const refused = this.startRefusal(campaign, actor);
     if (refused) return { ok: false, reason: refused, campaign };
-    if ('progress_channel' in set && !this.channelAllowed(set.progress_channel)) return { ok: false, reason: 'channel-not-allowed', campaign };
+    if ('progress_channel' in set && !this.channelAllowed(set.progress_channel)) return { ok: false, reason: 'channel-not-allowed', campaign, allowedChannels: this.allowedChannels };
     if (campaign.status === 'running' || campaign.status === 'paused') return { ok: false, reason: 'wrong-status', campaign };
     const nothing = await this.#nothingToCall(campaign);
     if (nothing) return nothing;
@@ -250,7 +250,7 @@ export class CampaignService {
     if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
     const refused = this.startRefusal(campaign, actor);
     if (refused) return { ok: false, reason: refused, campaign };
-    if ('progress_channel' in set && !this.channelAllowed(set.progress_channel)) return { ok: false, reason: 'channel-not-allowed', campaign };
+    if ('progress_channel' in set && !this.channelAllowed(set.progress_channel)) return { ok: false, reason: 'channel-not-allowed', campaign, allowedChannels: this.allowedChannels };
     const nothing = await this.#nothingToCall(campaign);
     if (nothing) return nothing;
     const result = await this.transitions.apply(id, 'schedule', { by: actor.userId, set: { scheduled_at: at, started_by: actor.userId, mode: this.options.mode, ...set } });

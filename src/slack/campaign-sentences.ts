@@ -22,14 +22,35 @@ export function whoCanAct(campaign: CampaignFields, verb: string): string {
 
 const VERB: Record<string, string> = {
   start: 'start', schedule: 'schedule', unschedule: 'unschedule', pause: 'pause', resume: 'resume', stop: 'stop', retry: 'retry',
-  delete: 'delete', add: 'add contacts to', export: 'export', edit: 'edit',
+  delete: 'delete', add: 'add contacts to', export: 'export', edit: 'edit', view: 'see the contacts of', chart: 'chart',
 };
+
+/** Export, View and chart show every number and name: for the owner, operators and admins. */
+const PRIVATE = new Set(['export', 'view', 'chart']);
+
+/** A guest or a non-operator asking for what only operators may do. */
+export function notAllowed(reason: 'guest' | 'not-operator', verb: string): string {
+  return reason === 'guest'
+    ? `Guest accounts cannot ${verb} campaigns: they call real people and show their numbers. Ask a member of your team to do it.`
+    : `Only campaign operators (CAMPAIGN_OPERATORS) can ${verb} campaigns. Ask one of them, or an admin to add you.`;
+}
+
+/** A channel outside CAMPAIGN_CHANNELS. */
+export function channelNotAllowed(allowed: readonly string[]): string {
+  return `Campaigns in this workspace report only in ${allowed.map((c) => `<#${c}>`).join(', ')} (CAMPAIGN_CHANNELS). Start it from one of those channels.`;
+}
 
 /** The sentence for a refused action. */
 export function refusal(action: keyof typeof VERB, result: Extract<ActionResult, { ok: false }>): string {
   const c = result.campaign;
   if (!c || result.reason === 'not-found') return 'That campaign no longer exists.';
-  if (result.reason === 'forbidden') return whoCanAct(c, VERB[action]!);
+  if (result.reason === 'forbidden') {
+    return PRIVATE.has(action)
+      ? `Only <@${c.owner}>, who owns \`${c.name}\`, campaign operators and admins can ${VERB[action]} it: it shows every number and name.`
+      : whoCanAct(c, VERB[action]!);
+  }
+  if (result.reason === 'guest' || result.reason === 'not-operator') return notAllowed(result.reason, VERB[action] === 'see the contacts of' ? 'see the contacts of' : VERB[action]!);
+  if (result.reason === 'channel-not-allowed') return channelNotAllowed(result.allowedChannels ?? []);
   const name = `\`${c.name}\``;
   const status = (STATUS_LABEL[c.status] ?? c.status).toLowerCase();
   if (result.reason === 'calls-live') {

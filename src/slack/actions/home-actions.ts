@@ -2,7 +2,8 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import { startSummaryOf } from '../start-summary.js';
 import { contactsModal, CONTACTS_PAGE_SIZE } from '../blocks/contacts-modal-blocks.js';
 import { messageModal, startModal } from '../blocks/start-modal-blocks.js';
-import { refusal, whoCanAct } from '../campaign-sentences.js';
+import { actorOf } from '../actor.js';
+import { refusal } from '../campaign-sentences.js';
 import { BlockId, InputId } from '../ids.js';
 import type { SlackDeps } from '../slack-deps.js';
 import { campaignIdOf } from './start-confirm.js';
@@ -17,9 +18,10 @@ export function homeStart(deps: SlackDeps) {
     const campaign = await deps.service.findById(campaignIdOf(action.value) ?? '');
     const open = (view: Parameters<typeof client.views.open>[0]['view']) => client.views.open({ trigger_id: body.trigger_id, view });
     if (!campaign) return void (await open(messageModal('Start campaign', 'That campaign no longer exists.')));
-    if (!deps.service.canManage(campaign, { userId: body.user.id })) {
-      return void (await open(messageModal('Start campaign', whoCanAct(campaign, 'start'))));
-    }
+    const who = await actorOf(deps, body.user.id);
+    if ('refusal' in who) return void (await open(messageModal('Start campaign', who.refusal)));
+    const refused = deps.service.startRefusal(campaign, who.actor);
+    if (refused) return void (await open(messageModal('Start campaign', refusal('start', { ok: false, reason: refused, campaign }))));
     const summary = deps.service.summary(campaign);
     if (campaign.status === 'running' || campaign.status === 'paused' || summary.toCall === 0) {
       const reason = summary.toCall === 0 ? 'nothing-to-call' : 'wrong-status';
@@ -39,7 +41,9 @@ export function startModalSubmit(deps: SlackDeps) {
       return;
     }
     if (!id) return void (await ack({ response_action: 'update', view: messageModal('Start campaign', 'That campaign no longer exists.') }));
-    const result = await deps.service.start(id, { userId: body.user.id }, { channel, progress_channel: channel });
+    const who = await actorOf(deps, body.user.id);
+    if ('refusal' in who) return void (await ack({ response_action: 'update', view: messageModal('Start campaign', who.refusal) }));
+    const result = await deps.service.start(id, who.actor, { channel, progress_channel: channel });
     if (!result.ok) {
       await ack({ response_action: 'update', view: messageModal('Start campaign', refusal('start', result)) });
       return;
@@ -53,7 +57,7 @@ export function startModalSubmit(deps: SlackDeps) {
 export function homeViewContacts(deps: SlackDeps) {
   return async function handleHomeView({ ack, action, body, client }: ButtonArgs): Promise<void> {
     await ack();
-    const view = await contactsPageView(deps, action.value ?? '', 0);
+    const view = await contactsPageView(deps, action.value ?? '', 0, body.user.id);
     await client.views.open({ trigger_id: body.trigger_id, view });
   };
 }
@@ -68,14 +72,19 @@ export function contactsPage(deps: SlackDeps) {
     } catch {
       return;
     }
-    const view = await contactsPageView(deps, target.id ?? '', Math.max(0, Number(target.page) || 0));
+    const view = await contactsPageView(deps, target.id ?? '', Math.max(0, Number(target.page) || 0), body.user.id);
     if (body.view?.id) await client.views.update({ view_id: body.view.id, hash: body.view.hash, view });
   };
 }
 
-async function contactsPageView(deps: SlackDeps, rawId: string, page: number) {
+/** A page of contacts, for the owner, operators and admins only: View shows every number and name. */
+async function contactsPageView(deps: SlackDeps, rawId: string, page: number, userId: string) {
   const campaign = await deps.service.findById(campaignIdOf(rawId) ?? '');
   if (!campaign) return messageModal('Contacts', 'That campaign no longer exists.');
+  const who = await actorOf(deps, userId);
+  if ('refusal' in who) return messageModal('Contacts', who.refusal);
+  const refused = deps.service.exportRefusal(campaign, who.actor);
+  if (refused) return messageModal('Contacts', refusal('view', { ok: false, reason: refused, campaign }));
   const { contacts, page: current } = await deps.contacts.page(campaign, page, CONTACTS_PAGE_SIZE);
   return contactsModal({ campaign, contacts, page: current, total: campaign.contacts_seq });
 }

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { notice } from '../blocks/notice-blocks.js';
 import { slackDate } from '../blocks/format.js';
+import { actorOf } from '../actor.js';
 import { refusal } from '../campaign-sentences.js';
 import { COMMAND } from '../ids.js';
 import type { SlackDeps } from '../slack-deps.js';
@@ -23,7 +24,9 @@ export function scheduleConfirm(deps: SlackDeps) {
     if (!id || !at || Number.isNaN(at.getTime())) return void (await respond({ replace_original: true, ...notice('That button is out of date. Run the command again.') }));
     if (at.getTime() <= Date.now()) return void (await respond({ replace_original: true, ...notice('That time has passed. Run the command again with a time ahead.') }));
     const channel = body.channel?.id ?? null;
-    const result = await deps.service.schedule(id, { userId: body.user.id }, at, { channel, progress_channel: channel });
+    const who = await actorOf(deps, body.user.id);
+    if ('refusal' in who) return void (await respond({ replace_original: true, ...notice(who.refusal) }));
+    const result = await deps.service.schedule(id, who.actor, at, { channel, progress_channel: channel });
     if (!result.ok) return void (await respond({ replace_original: true, ...notice(refusal('schedule', result)) }));
     const name = result.campaign.name;
     await respond({

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { Types } from 'mongoose';
 import { notice } from '../blocks/notice-blocks.js';
+import { actorOf } from '../actor.js';
 import { refusal } from '../campaign-sentences.js';
 import { ActionId } from '../ids.js';
 import type { SlackDeps } from '../slack-deps.js';
@@ -21,7 +22,9 @@ export function startConfirm(deps: SlackDeps) {
     const id = campaignIdOf(action.value);
     const channel = body.channel?.id ?? null;
     if (!id) return void (await respond({ replace_original: true, ...notice('That button is out of date. Run the command again.') }));
-    const result = await deps.service.start(id, { userId: body.user.id }, { channel, progress_channel: channel });
+    const who = await actorOf(deps, body.user.id);
+    if ('refusal' in who) return void (await respond({ replace_original: true, ...notice(who.refusal) }));
+    const result = await deps.service.start(id, who.actor, { channel, progress_channel: channel });
     if (!result.ok) {
       await respond({ replace_original: true, ...notice(refusal('start', result)) });
       return;

@@ -5,6 +5,18 @@ export function formatPhone(phone: string): string {
   return /^91\d{10}$/.test(phone) ? `+91 ${phone.slice(2, 7)} ${phone.slice(7)}` : phone;
 }
 
+/** 919876543210 → +91 ••••• •3210: what channel messages show unless SHOW_FULL_NUMBERS is set. */
+export function maskedPhone(phone: string): string {
+  return /^91\d{10}$/.test(phone) ? `+91 ••••• •${phone.slice(-4)}` : `${'•'.repeat(Math.max(0, phone.length - 4))}${phone.slice(-4)}`;
+}
+
+/** How numbers are shown in channel messages. */
+export type ShowPhone = (phone: string) => string;
+
+export function channelPhone(showFullNumbers: boolean): ShowPhone {
+  return showFullNumbers ? formatPhone : maskedPhone;
+}
+
 /** A bar of `width` cells, filled in proportion. */
 export function progressBar(done: number, total: number, width = 20): string {
   const ratio = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;

@@ -2,7 +2,8 @@ import { notice } from '../blocks/notice-blocks.js';
 import { fieldsOf } from '../../campaigns/campaign-hours.js';
 import { EDITABLE_STATUSES } from '../../campaigns/vocabulary.js';
 import { addContactsModal, createModal, editModal } from '../blocks/create-modal-blocks.js';
-import { refusal } from '../campaign-sentences.js';
+import { actorOf } from '../actor.js';
+import { notAllowed, refusal } from '../campaign-sentences.js';
 import type { SlackDeps } from '../slack-deps.js';
 import { findCampaign } from './find-campaign.js';
 import type { CommandContext, CommandReply, Subcommand } from './subcommand.js';
@@ -23,7 +24,13 @@ export function createCommand(deps: SlackDeps): Subcommand {
     name: 'create',
     usage: 'create [name]',
     summary: 'a new campaign, with contacts from a CSV file or a pasted list, and its calling rules',
-    run: (ctx) => openModal(ctx, createModal({ channel: ctx.channelId }, defaults, (ctx.args[0] ?? '').toLowerCase()), 'new campaign'),
+    async run(ctx) {
+      const who = await actorOf(deps, ctx.userId);
+      if ('refusal' in who) return { response_type: 'ephemeral', ...notice(who.refusal) };
+      const refused = deps.service.createRefusal(who.actor);
+      if (refused) return { response_type: 'ephemeral', ...notice(notAllowed(refused, 'create')) };
+      return openModal(ctx, createModal({ channel: ctx.channelId }, defaults, (ctx.args[0] ?? '').toLowerCase()), 'new campaign');
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import type { ProgressMarks } from '../../campaigns/progress-marks.js';
 import type { Logger } from '../../logger.js';
 import type { CampaignFields } from '../../store/campaign-model.js';
 import { failureReply } from '../blocks/failure-blocks.js';
+import type { ShowPhone } from '../blocks/format.js';
 import type { SlackBudget } from './slack-budget.js';
 
 export interface FailureTiming {
@@ -26,6 +27,7 @@ export class FailureThread {
     private readonly budget: SlackBudget,
     private readonly timing: FailureTiming,
     private readonly log: Logger,
+    private readonly show: ShowPhone,
   ) {}
 
   /** Posts the next batch when it is due; returns how many failures are still waiting (0: none). */
@@ -37,7 +39,7 @@ export class FailureThread {
     const ended = campaign.status !== 'running';
     const oldest = batch[0]!.at.getTime();
     if (batch.length < this.timing.failureBatch && !ended && now - oldest < this.timing.failureMaxWaitMs) return batch.length;
-    const reply = failureReply(batch);
+    const reply = failureReply(batch, this.show);
     this.#lastPostAt.set(key, now);
     try {
       await this.client.chat.postMessage({ channel: campaign.progress_channel!, thread_ts: campaign.progress_ts!, text: reply.text });

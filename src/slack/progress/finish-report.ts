@@ -8,7 +8,7 @@ import type { ProgressMarks } from '../../campaigns/progress-marks.js';
 import type { Logger } from '../../logger.js';
 import type { CampaignFields } from '../../store/campaign-model.js';
 import { finishReportMessage } from '../blocks/finish-report-blocks.js';
-import { escapeText, formatPhone, truncate } from '../blocks/format.js';
+import { escapeText, formatPhone, truncate, type ShowPhone } from '../blocks/format.js';
 import { renderOutcomeChart, type HourlyOutcomes } from '../chart/outcome-chart.js';
 import { uploadFile } from '../upload-file.js';
 
@@ -38,7 +38,7 @@ export class FinishReport {
     private readonly marks: ProgressMarks,
     private readonly log: Logger,
     /** How a number is shown in channel messages (masked unless SHOW_FULL_NUMBERS). */
-    private readonly showPhone: (phone: string) => string = formatPhone,
+    private readonly showPhone: ShowPhone = formatPhone,
   ) {}
 
   /** Posts whatever of the report is still missing for an ended campaign; throws to be tried again. */

@@ -13,6 +13,7 @@ import type { ProgressMarks } from '../../campaigns/progress-marks.js';
 import { ENDED_STATUSES } from '../../campaigns/vocabulary.js';
 import type { Logger } from '../../logger.js';
 import type { CampaignFields } from '../../store/campaign-model.js';
+import { channelPhone } from '../blocks/format.js';
 import { progressMessage, progressNumbers, waitingText, type ProgressView } from '../blocks/progress-blocks.js';
 import { editDue, type EditTiming, type Shown } from './edit-policy.js';
 import { FailureThread, type FailureTiming } from './failure-thread.js';
@@ -27,6 +28,8 @@ export interface ProgressSettings extends EditTiming, FailureTiming {
   refreshMs: number;
   /** Account-wide pace shown when a campaign has none of its own. */
   callsPerMinute: number;
+  /** Full numbers in the thread (SHOW_FULL_NUMBERS); else the last four digits. */
+  showFullNumbers?: boolean;
 }
 
 export const DEFAULT_PROGRESS_SETTINGS: Omit<ProgressSettings, 'callsPerMinute'> = {
@@ -85,7 +88,7 @@ export class ProgressReporter {
   ) {
     this.#log = log.child({ component: 'progress' });
     this.#budget = new SlackBudget(settings.updatesPerMinute, this.#log);
-    this.#failures = new FailureThread(marks, client, this.#budget, settings, this.#log);
+    this.#failures = new FailureThread(marks, client, this.#budget, settings, this.#log, channelPhone(settings.showFullNumbers ?? false));
   }
 
   /** What to do once a campaign's reporting is over (set by the runtime: the finish report). */

@@ -6,7 +6,8 @@ import { EDITABLE_STATUSES, nameProblem } from '../../campaigns/vocabulary.js';
 import { ImportError, MAX_IMPORT_BYTES, type ImportReport } from '../../campaigns/contacts-import.js';
 import type { CampaignFields } from '../../store/campaign-model.js';
 import { campaignIdOf } from '../actions/start-confirm.js';
-import { refusal } from '../campaign-sentences.js';
+import { actorOf } from '../actor.js';
+import { notAllowed, refusal } from '../campaign-sentences.js';
 import { downloadSlackFile, FileDownloadError } from '../file-download.js';
 import { BlockId, InputId } from '../ids.js';
 import { postImportReport, postToChannelOrUser } from '../import-report.js';
@@ -96,6 +97,12 @@ export function campaignCreateSubmit(deps: SlackDeps) {
     const { ack, view, body } = args;
     const values = view.state.values;
     const errors: Record<string, string> = {};
+    const who = await actorOf(deps, body.user.id);
+    const refused = 'refusal' in who ? who.refusal : deps.service.createRefusal(who.actor);
+    if (refused) {
+      await ack({ response_action: 'errors', errors: { [BlockId.name]: refused === 'guest' || refused === 'not-operator' ? notAllowed(refused, 'create') : refused } });
+      return;
+    }
     const name = text(values, BlockId.name).toLowerCase();
     const problem = nameProblem(name);
     if (problem) errors[BlockId.name] = problem;
