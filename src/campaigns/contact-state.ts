@@ -181,6 +181,8 @@ export class ContactState {
       ...(o.startedAt ? { call_started_at: o.startedAt } : {}),
     };
     const stats = callStatsDelta(o.status, o.endedAt ?? now, o.durationSeconds ?? null, o.answeredBy ?? null, campaign?.calling_hours.tz);
+    // The call ended before its acceptance was recorded (or while it was being checked): it was placed all the same.
+    if (contact.call_status !== 'initiated') Object.assign(stats, { 'stats.placed': 1, 'stats.cost_pending': 1 });
     let after: ContactFields | null;
     if (retryAt) {
       await persist(() => scheduleContacts(this.store, contact.campaign_id, [contact._id], retryAt, now), { log: this.log, what: 'queue a retry' });
