@@ -184,7 +184,7 @@ export class CampaignRun {
   /** Nothing is due now: say why on the campaign, and wait a little (or until nudged). */
   async #idle(campaign: CampaignFields, signal: AbortSignal): Promise<void> {
     const live = campaign.counts.dialing + campaign.counts.initiated + campaign.counts.unknown;
-    const nextRetry = campaign.counts.retrying > 0 || campaign.counts.pending > 0 ? await nextBucketDue(this.#deps.store, this.campaignId) : null;
+    const nextRetry = campaign.counts.retrying > 0 ? await nextBucketDue(this.#deps.store, this.campaignId) : null;
     if (nextRetry) await this.#setWait({ reason: 'waiting-retries', until: nextRetry });
     else if (live > 0) await this.#setWait({ reason: 'waiting-outcomes', until: null });
     await this.#pause(this.#deps.settings.idleMs, signal);

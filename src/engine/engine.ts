@@ -7,7 +7,8 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Types } from 'mongoose';
-import type { StatusChange } from '../campaigns/campaign-events.js';
+import type { ContactChange, StatusChange } from '../campaigns/campaign-events.js';
+import { bucketOf, LIVE_BUCKETS } from '../campaigns/vocabulary.js';
 import type { CampaignEvents } from '../campaigns/campaign-events.js';
 import type { CampaignTransitions } from '../campaigns/campaign-transitions.js';
 import { recountCampaign } from '../campaigns/campaign-view.js';
@@ -82,7 +83,11 @@ export class Engine {
   #lastTickAt = 0;
   #chores = new AbortController();
   readonly #onStatus = (change: StatusChange) => this.#statusChanged(change);
-  readonly #onContact = ({ campaignId }: { campaignId: Types.ObjectId }) => this.#runs.get(String(campaignId))?.run.nudge();
+  /** A waiting run is woken by what can give it work: a line freed (an attempt ended) or contacts queued again. */
+  readonly #onContact = ({ campaignId, contact }: ContactChange) => {
+    if (contact && LIVE_BUCKETS.includes(bucketOf(contact))) return;
+    for (const { run } of this.#runs.values()) if (run.campaignId.equals(campaignId) || contact) run.nudge();
+  };
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
