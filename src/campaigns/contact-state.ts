@@ -127,9 +127,15 @@ export class ContactState {
     });
   }
 
-  /** dialing → unknown: the request may have reached Exotel; nothing happens to this number until Exotel says. */
-  unknown(c: ContactFields, reason: string, checkAfter: Date): Promise<ContactFields | null> {
-    return this.#move(c, ['dialing'], { $set: { call_status: 'unknown', call_error: reason, check_after: checkAfter } });
+  /**
+   * dialing → unknown: the request may have reached Exotel; nothing happens to this number until Exotel says. The
+   * reconciler walks the lines, so the line's check moves to `checkAfter` too (else the first look waits for the
+   * check the gate set when it claimed).
+   */
+  async unknown(c: ContactFields, reason: string, checkAfter: Date): Promise<ContactFields | null> {
+    const after = await this.#move(c, ['dialing'], { $set: { call_status: 'unknown', call_error: reason, check_after: checkAfter } });
+    if (after && c.line_id) await this.store.LiveLine.updateOne({ _id: c.line_id, holder: attemptKey(c._id, c.tries) }, { $set: { check_after: checkAfter } });
+    return after;
   }
 
   /** Keeps a live attempt as it is, to be checked again at `checkAfter`, saying why. */
