@@ -186,9 +186,11 @@ export class ContactState {
       answered_by: o.answeredBy ?? null, check_after: null, runner_id: null,
       ...(o.startedAt ? { call_started_at: o.startedAt } : {}),
     };
-    const stats = callStatsDelta(o.status, o.endedAt ?? now, o.durationSeconds ?? null, o.answeredBy ?? null, campaign?.calling_hours.tz);
+    const callStats = callStatsDelta(o.status, o.endedAt ?? now, o.durationSeconds ?? null, o.answeredBy ?? null, campaign?.calling_hours.tz);
     // The call ended before its acceptance was recorded (or while it was being checked): it was placed all the same.
-    if (contact.call_status !== 'initiated') Object.assign(stats, { 'stats.placed': 1, 'stats.cost_pending': 1 });
+    // Decided on the document the update matched, not the one read above: `placed` may have counted it in between.
+    const stats = (before: ContactFields): ViewDelta =>
+      before.call_status === 'initiated' ? callStats : mergeDelta(callStats, { 'stats.placed': 1, 'stats.cost_pending': 1 });
     let after: ContactFields | null;
     if (retryAt) {
       await persist(() => scheduleContacts(this.store, contact.campaign_id, [contact._id], retryAt, now), { log: this.log, what: 'queue a retry' });
@@ -312,7 +314,7 @@ export class ContactState {
    * One conditional update of the attempt `c` describes (same try, one of `from`), then the counters and the line.
    * Returns the contact after the change, or null when it was not in the expected state.
    */
-  async #move(c: ContactFields, from: CallStatus[], update: Update, extra: ViewDelta = {}): Promise<ContactFields | null> {
+  async #move(c: ContactFields, from: CallStatus[], update: Update, extra: ViewDelta | ((before: ContactFields) => ViewDelta) = {}): Promise<ContactFields | null> {
     const before = (await this.store.Contact.findOneAndUpdate(
       { _id: c._id, tries: c.tries, call_status: { $in: from } },
       update,
@@ -323,7 +325,7 @@ export class ContactState {
     const fromBucket = bucketOf(before);
     const toBucket = bucketOf(after);
     // Every move here stays within outstanding work or leaves it, so the contact is written first (campaign-view.ts).
-    const delta = mergeDelta(moveDelta(fromBucket, toBucket), extra);
+    const delta = mergeDelta(moveDelta(fromBucket, toBucket), typeof extra === 'function' ? extra(before) : extra);
     await persist(() => applyDelta(this.store, c.campaign_id, delta), { log: this.log, what: 'update campaign counters' }).catch((error: unknown) =>
       this.log.error({ err: error, campaign: String(c.campaign_id) }, 'campaign counters not updated; the next recount corrects them'),
     );
