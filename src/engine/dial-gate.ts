@@ -33,6 +33,7 @@ export interface RunIdentity {
 export type WaitReason = 'outside-hours' | 'live-cap';
 
 export type GateDecision =
+  /** `fencedAt`: performance.now() when the gate began; the run must send within its stall limit of it, or not at all. */
   | { go: true; contact: ContactFields; line: HeldLine; fencedAt: number }
   /** Nothing may be dialled for now; the candidate is untouched and comes again. */
   | { go: false; wait: WaitReason; until: Date | null }
@@ -44,7 +45,8 @@ export type GateDecision =
 export interface DialGateOptions {
   /** How long an attempt may wait for its outcome before the reconciler looks (set on the line and the contact). */
   firstCheckMs: number;
-  /** The lease must still be valid this long after the fencing write (covers the moments before the send). */
+  /** The lease, the calling hours and the end date must hold this long after `now` (the moments before the send; the
+   * engine passes its stall limit, beyond which the run does not send). */
   leaseMarginMs: number;
 }
 
@@ -59,9 +61,15 @@ export class DialGate {
   ) {}
 
   async pass(run: RunIdentity, campaign: CampaignFields, candidateId: string, now: Date): Promise<GateDecision> {
-    if (campaign.call_until && now.getTime() >= campaign.call_until.getTime()) return { go: false, stop: 'expired' };
+    // The run sends only within its stall limit of this moment (`fencedAt`), so the hours and the end date must hold
+    // until `now + leaseMarginMs` (and the lease as long, in real time): a request let through in the last moment of
+    // the window would otherwise reach Exotel after its end.
+    const startedAt = performance.now();
+    const sendBy = now.getTime() + this.options.leaseMarginMs;
+    if (campaign.call_until && sendBy >= campaign.call_until.getTime()) return { go: false, stop: 'expired' };
     const hours = this.hours(campaign, now);
     if (!hours.open) return { go: false, wait: 'outside-hours', until: hours.changesAt };
+    if (hours.changesAt && hours.changesAt.getTime() <= sendBy) return { go: false, wait: 'outside-hours', until: hours.changesAt };
 
     const contact = (await this.store.Contact.findById(candidateId).lean()) as ContactFields | null;
     if (!contact || contact.call_status !== 'pending') return { go: false, next: true, why: 'not pending' };
@@ -98,7 +106,8 @@ export class DialGate {
       await this.lines.release(line.lineId, key);
       return { go: false, stop: 'not-running' };
     }
-    const fencedAt = performance.now();
+    // The stall limit counts from the moment the checks above were made against, not from the fencing write.
+    const fencedAt = startedAt;
 
     const claimed = await this.state.claim(contact, { runnerId: run.runnerId, epoch: run.epoch }, line.lineId, now, checkAfter);
     if (!claimed) {
