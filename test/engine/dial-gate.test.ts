@@ -78,6 +78,31 @@ describe('the dial gate refuses', () => {
     expect(await snapshot(campaign, ids, lines)).toEqual(before);
   });
 
+  it('calling hours that close before a request let through now could be sent: waits for the close, touching nothing', async () => {
+    const now = new Date();
+    const closesAt = new Date(now.getTime() + 1_500);
+    const { gate, lines } = engineParts(store, { leaseMarginMs: 2_000, hours: () => ({ open: true, changesAt: closesAt }) });
+    const { campaign, run, ids } = await runningCampaign(store, numbers(1));
+    const before = await snapshot(campaign, ids, lines);
+
+    expect(await gate.pass(run, campaign, ids[0]!, now)).toEqual({ go: false, wait: 'outside-hours', until: closesAt });
+    expect(await snapshot(campaign, ids, lines)).toEqual(before);
+
+    // Closing after the margin: the request goes.
+    const later = engineParts(store, { leaseMarginMs: 2_000, hours: () => ({ open: true, changesAt: new Date(now.getTime() + 2_500) }) });
+    expectGo(await later.gate.pass(run, campaign, ids[0]!, now));
+  });
+
+  it('an end date within the margin counts as passed: the run must stop', async () => {
+    const { gate, lines } = engineParts(store, { leaseMarginMs: 2_000 });
+    const now = new Date();
+    const { campaign, run, ids } = await runningCampaign(store, numbers(1), { call_until: new Date(now.getTime() + 1_000) });
+    const before = await snapshot(campaign, ids, lines);
+
+    expect(await gate.pass(run, campaign, ids[0]!, now)).toEqual({ go: false, stop: 'expired' });
+    expect(await snapshot(campaign, ids, lines)).toEqual(before);
+  });
+
   it('after the campaign’s end date: the run must stop', async () => {
     const { gate, lines } = engineParts(store);
     const now = new Date();

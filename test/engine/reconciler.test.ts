@@ -233,6 +233,27 @@ describe('an ambiguous attempt without a sid, in the call list', () => {
     expect(await readContact(store, w.ids[0]!)).toMatchObject({ call_status: 'failed', call_sid: 'SID-OURS' });
   });
 
+  it('a callback that lands while the list is read wins: the record keeps its outcome, the call is counted once', async () => {
+    const w = await world(1);
+    const contact = await w.claim(w.ids[0]!);
+    await ambiguous(w, contact);
+    const key = attemptKey(w.ids[0]!, 1);
+    w.dialer.listed = [callReport({ sid: 'SID-RACE', outcome: 'completed', attemptKey: key, phone: w.phones[0]!, createdAt: w.at(1_000) })];
+    // Exotel's terminal callback for the same call arrives between the list's answer and the reconciler's writes.
+    w.dialer.duringList = async () => {
+      await w.state.reported({ attemptKey: key, callSid: 'SID-RACE', status: 'completed', durationSeconds: 31 });
+    };
+
+    await w.reconcile(5_000);
+
+    expect(await readContact(store, w.ids[0]!)).toMatchObject({ call_status: 'completed', call_sid: 'SID-RACE', call_duration: 31 });
+    expect(await store.Call.findById(key).lean()).toMatchObject({ state: 'completed', sid: 'SID-RACE', duration: 31 });
+    const campaign = await readCampaign(store, w.campaign);
+    expect(campaign.stats.placed).toBe(1);
+    expect(campaign.counts).toMatchObject({ unknown: 0, initiated: 0, completed: 1 });
+    expect(await w.lines.held()).toEqual([]);
+  });
+
   it('more than five numbers are asked five at a time (Exotel’s filter limit)', async () => {
     const w = await world(7);
     for (const id of w.ids) await ambiguous(w, await w.claim(id));

@@ -18,8 +18,8 @@ export class StubDialer implements Dialer {
   listed: CallReport[] = [];
   /** When set, `callDetails` / `finalCalls` throw it (Exotel unreachable). */
   failWith: Error | null = null;
-  /** Runs inside `finalCalls` before it answers (e.g. moves the test clock, as a slow answer would). */
-  duringList: (() => void) | null = null;
+  /** Runs inside `finalCalls` before it answers (moves the test clock as a slow answer would, or lets a callback in). */
+  duringList: (() => void | Promise<void>) | null = null;
 
   readonly placed: DialRequest[] = [];
   readonly detailQueries: string[] = [];
@@ -39,7 +39,7 @@ export class StubDialer implements Dialer {
   async finalCalls(phones: readonly string[], since: Date): Promise<CallReport[]> {
     this.listQueries.push({ phones: [...phones], since });
     if (this.failWith) throw this.failWith;
-    this.duringList?.();
+    await this.duringList?.();
     return this.listed.filter(
       (c) => c.final && c.phone !== null && phones.includes(c.phone) && (c.createdAt === null || c.createdAt.getTime() >= since.getTime()),
     );
