@@ -285,7 +285,9 @@ describe('an ambiguous attempt absent from the call list', () => {
     expect(c.check_after).toEqual(w.at(GRACE_MS));
 
     // Asked 1 ms before the end of the grace, answered after it: still not proof.
-    w.dialer.duringList = () => (w.clock.now = w.at(GRACE_MS + 5_000));
+    w.dialer.duringList = () => {
+      w.clock.now = w.at(GRACE_MS + 5_000);
+    };
     w.clock.now = w.at(GRACE_MS - 1);
     await w.reconciler.reconcile(new AbortController().signal);
     w.dialer.duringList = null;
