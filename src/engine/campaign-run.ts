@@ -6,7 +6,7 @@
 import type { Types } from 'mongoose';
 import type { CampaignEvents } from '../campaigns/campaign-events.js';
 import type { CampaignTransitions } from '../campaigns/campaign-transitions.js';
-import { outstandingOf } from '../campaigns/campaign-view.js';
+import { outstandingOf, recountCampaign } from '../campaigns/campaign-view.js';
 import { ContactQueue, nextBucketDue } from '../campaigns/contact-queue.js';
 import type { ContactState } from '../campaigns/contact-state.js';
 import type { Logger } from '../logger.js';
@@ -210,7 +210,14 @@ export class CampaignRun {
 
   /** Completes the campaign when its view says nothing is outstanding (one conditional update). */
   async #finishIfDone(campaign: CampaignFields): Promise<boolean> {
-    if (this.#inflight.size > 0 || outstandingOf(campaign.counts) > 0) return false;
+    if (this.#inflight.size > 0) return false;
+    // A counter below zero is drift: a process that froze between a contact's write and its counters' wrote them
+    // after a recount had already counted the contact. Then, and before completing at all, recount ("at the end").
+    const drifted = Object.values(campaign.counts).some((n) => n < 0);
+    if (!drifted && outstandingOf(campaign.counts) > 0) return false;
+    await recountCampaign(this.#deps.store, this.campaignId, this.#log).catch((error: unknown) =>
+      this.#log.warn({ err: error }, 'recount before completing failed; completing by the counters as they are'),
+    );
     const result = await this.#deps.transitions.complete(this.campaignId);
     if (result.ok) this.#log.info('campaign completed');
     return result.ok;
