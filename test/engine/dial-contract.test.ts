@@ -135,7 +135,7 @@ beforeAll(async () => {
   });
   app = await startTestApp(
     store,
-    exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'contract-webhook-secret-0123456789', EXOTEL_MAX_LIVE_CALLS: '40' }),
+    exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'contract-webhook-secret-0123456789', EXOTEL_MAX_LIVE_CALLS: '60' }),
     { runtime: { dialer: exotelDialer(client, pacer), pacer, settings: SETTINGS, pacing: { callsPerMinute: RATE } } },
   );
 });
@@ -156,7 +156,7 @@ describe('the dial contract under everything Exotel really does', () => {
     const started = await app.runtime.service.start(campaign._id, { userId: 'U0OWNER' });
     expect(started.ok).toBe(true);
 
-    const done = await waitForStatus(store, campaign._id, 'completed', 270_000);
+    const done = await waitForStatus(store, campaign._id, 'completed', 330_000);
     const doneMs = Date.now() - startedAt;
     await fake.settled();
 
@@ -219,10 +219,16 @@ describe('the dial contract under everything Exotel really does', () => {
       expect({ scenario, earlier }).toEqual({ scenario, earlier: scenario === '429' ? ['not-placed'] : scenario === '503' ? ['absent'] : [] });
     }
 
+    const per10s = (rs: typeof fake.requests) => {
+      const bins: number[] = [];
+      for (const r of rs) bins[Math.floor((r.at.getTime() - startedAt) / 10_000)] = (bins[Math.floor((r.at.getTime() - startedAt) / 10_000)] ?? 0) + 1;
+      return Array.from(bins, (n) => n ?? 0).join(' ');
+    };
+    console.log(`[dial-contract] connects per 10 s: ${per10s(connects)}; reads per 10 s: ${per10s(fake.requests.filter((r) => r.method === 'GET'))}`);
     console.log(
       `[dial-contract] ${CONTACTS} contacts, ${connects.length} connect requests, ` +
         `${fake.requests.length - connects.length} reads, ${longHangs.length} long hangs (${listedWhileLive.length} listed while live), ` +
         `${fake.callbacks.length} callback deliveries; last connect ${connects.at(-1)!.at.getTime() - startedAt} ms, completed ${doneMs} ms after the start`,
     );
-  }, 300_000);
+  }, 360_000);
 });

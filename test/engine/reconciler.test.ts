@@ -24,6 +24,8 @@ const SETTINGS: ReconcilerSettings = {
   unreachableRetryMs: 20_000,
   staleDialingMs: 60_000,
   clockSkewMs: 60_000,
+  priceEveryMs: 120_000,
+  priceTries: 15,
 };
 /** sent + TimeOut + TimeLimit + settle. */
 const GRACE_MS = (30 + 600) * 1000 + 300_000;

@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } fr
 import type { Types } from 'mongoose';
 import { CampaignEvents } from '../../src/campaigns/campaign-events.js';
 import { CampaignTransitions } from '../../src/campaigns/campaign-transitions.js';
+import { applyDelta, countContacts, moveDelta } from '../../src/campaigns/campaign-view.js';
 import { CampaignRun, type RunSettings } from '../../src/engine/campaign-run.js';
 import { DialGate } from '../../src/engine/dial-gate.js';
 import type { RequestPacer } from '../../src/engine/request-pacer.js';
@@ -72,12 +73,14 @@ const read = async (id: Types.ObjectId) => (await store.Campaign.findById(id).le
 const connects = (proxy: RecordingProxy) => proxy.requests.filter((r) => r.method === 'POST' && r.url.endsWith('/Calls/connect.json'));
 const fromOf = (body: string) => new URLSearchParams(body).get('From') ?? '';
 
-/** An account pacer whose turns the test hands out one by one. */
+/** An account pacer whose turns the test hands out one by one (or all at once, with `open`). */
 class HandPacer implements RequestPacer {
   readonly waiting: Array<() => void> = [];
+  open = false;
   take(signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
+      if (this.open) return resolve();
       this.waiting.push(resolve);
       signal?.addEventListener('abort', () => {
         this.waiting.splice(this.waiting.indexOf(resolve), 1);
@@ -114,12 +117,13 @@ const RUN_SETTINGS: RunSettings = {
 const handCampaigns: Types.ObjectId[] = [];
 
 /** A CampaignRun of `run-a`, epoch 1, driven by hand: its turns come from a HandPacer, its requests go to a stub. */
-async function handRun(parts: EngineParts, gate: DialGate = parts.gate) {
+async function handRun(parts: EngineParts, gate: DialGate = parts.gate, before?: (campaign: CampaignFields, ids: string[]) => Promise<void>) {
   const { campaign, ids } = await runningCampaign(store, phoneNumbers(2, String(70 + Math.floor(Math.random() * 20))), {}, { runnerId: 'run-a', epoch: 1 });
   const pacer = new HandPacer();
   const dialer = new StubDialer();
   dialer.placeResult = { kind: 'placed', sid: 'SID-SHOULD-NOT-EXIST', createdAt: new Date() };
   handCampaigns.push(campaign._id);
+  await before?.(campaign, ids);
   const run = new CampaignRun(campaign._id, 'run-a', 1, {
     store,
     state: parts.state,
@@ -135,7 +139,7 @@ async function handRun(parts: EngineParts, gate: DialGate = parts.gate) {
     rate: () => 6_000,
   });
   const done = run.start();
-  await waitFor(async () => pacer.waiting.length === 1, 10_000, 'the run to wait for its turn');
+  if (!before) await waitFor(async () => pacer.waiting.length === 1, 10_000, 'the run to wait for its turn');
   return { campaign, ids, pacer, dialer, run, done };
 }
 
@@ -187,6 +191,33 @@ describe('a run whose turn comes after its lease was taken over (in one process,
     expect(await readContact(store, ids[0]!)).toMatchObject({ call_status: 'pending', tries: 1, attempts: 0 });
     expect(await parts.lines.held()).toEqual([]);
     expect((await read(campaign._id)).counts).toMatchObject({ pending: 2, dialing: 0 });
+  });
+});
+
+describe('a stalled process’s late counter write', () => {
+  afterEach(async () => {
+    await store.Campaign.updateMany({ _id: { $in: handCampaigns } }, { $set: { status: 'stopped' } });
+  });
+
+  it('does not keep the campaign from completing once every contact is final', async () => {
+    const parts = engineParts(store, { cap: 2, leaseMarginMs: RUN_SETTINGS.stallLimitMs });
+    // Both contacts reached. Then the write a frozen process still owed lands: it had moved a contact from dialing to
+    // initiated before freezing, the new runner's recount at adoption already counted that, and now the `$inc` that
+    // went with it comes too. The view says dialing −1, initiated 1: "nothing outstanding" in sum, never in each.
+    const { campaign, run, pacer } = await handRun(parts, parts.gate, async (c, ids) => {
+      for (const id of ids) await store.Contact.updateOne({ _id: id }, { $set: { call_status: 'completed', last_outcome: 'completed' } });
+      await applyDelta(store, c._id, moveDelta('pending', 'completed', ids.length));
+      await applyDelta(store, c._id, moveDelta('dialing', 'initiated'));
+    });
+    pacer.open = true;
+
+    try {
+      const completed = await waitForStatus(store, campaign._id, 'completed', 15_000).catch(() => null);
+      expect(completed?.status).toBe('completed');
+      expect(completed!.counts).toEqual(await countContacts(store, campaign._id));
+    } finally {
+      await run.stop('test over');
+    }
   });
 });
 
@@ -249,6 +280,9 @@ describe('a process stalled past its lease', () => {
     expect(aLate.map((r) => `${fromOf(r.body)} +${r.at.getTime() - takeoverAt} ms`)).toEqual([]);
     expect(connects(b.proxy).filter((r) => r.at.getTime() < takeoverAt)).toEqual([]);
     expect(connects(a.proxy).filter((r) => r.at.getTime() >= stoppedAt + 500)).toEqual([]);
+
+    // The counters equal the contacts, whatever the frozen process still wrote when it woke up.
+    for (const id of ids) expect((await read(id)).counts).toEqual(await countContacts(store, id));
 
     // By Exotel's log: every number once.
     const perNumber = placedPerNumber(fake);
