@@ -2,8 +2,8 @@
 // - first attempts: contacts are numbered as they are imported (`_id` = `<campaign>:<seq>`), so the run walks the
 //   numbers from `queue_seq` to `contacts_seq` and looks each one up by `_id`;
 // - everything that becomes due again later (a retry, a request Exotel never got, a manual retry, an attempt Exotel
-//   proved was never placed) is put in a per-minute bucket before the contact is made pending, and the run empties
-//   the buckets of elapsed minutes.
+//   proved was never placed) is put in the bucket of the 10-second slot it becomes due in, before the contact is made
+//   pending, and the run empties the buckets of elapsed slots.
 // Both are lookups by `_id` or a read of the small buckets collection, so the cost of a claim does not grow with the
 // campaign (the embedded database scans the whole collection for any other query).
 import type { Types } from 'mongoose';
@@ -12,35 +12,35 @@ import { contactId } from '../store/contact-model.js';
 import { retryBucketId } from '../store/retry-bucket-model.js';
 import type { Store } from '../store/store.js';
 
-const MINUTE = 60_000;
+/** Width of a retry bucket: a contact queued again is looked at within this long after it becomes due. */
+const SLOT_MS = 10_000;
 /** The first-attempt position is written back every this many steps (and when the run stops); a restart repeats at most this many lookups. */
 const SAVE_EVERY = 25;
-/** Buckets are looked for at most this often when the last look found none (and at once after `recheck()`). */
-const BUCKET_LOOK_MS = 1_000;
 
-export function minuteOf(at: Date | number): number {
-  return Math.floor((typeof at === 'number' ? at : at.getTime()) / MINUTE);
+
+export function slotOf(at: Date | number): number {
+  return Math.floor((typeof at === 'number' ? at : at.getTime()) / SLOT_MS);
 }
 
 /**
- * Puts contacts in the bucket of the minute they become due. Call it BEFORE the write that makes them pending, so a
+ * Puts contacts in the bucket of the slot they become due in. Call it BEFORE the write that makes them pending, so a
  * crash in between leaves an extra entry (harmless: claims are conditional) rather than a contact nobody looks at.
  */
 export async function scheduleContacts(store: Store, campaignId: Types.ObjectId, ids: readonly string[], dueAt: Date, now: Date = new Date()): Promise<void> {
   if (ids.length === 0) return;
-  // Never into a minute that may already have been emptied.
-  const minute = Math.max(minuteOf(dueAt), minuteOf(now));
+  // Never into a slot that may already have been emptied.
+  const slot = Math.max(slotOf(dueAt), slotOf(now));
   await store.RetryBucket.updateOne(
-    { _id: retryBucketId(campaignId, minute) },
-    { $setOnInsert: { campaign_id: campaignId, minute }, $addToSet: { contacts: { $each: [...ids] } } },
+    { _id: retryBucketId(campaignId, slot) },
+    { $setOnInsert: { campaign_id: campaignId, slot }, $addToSet: { contacts: { $each: [...ids] } } },
     { upsert: true },
   );
 }
 
-/** The earliest minute a bucket of this campaign becomes due, or null when none waits. */
+/** When the earliest bucket of this campaign becomes due, or null when none waits. */
 export async function nextBucketDue(store: Store, campaignId: Types.ObjectId): Promise<Date | null> {
-  const first = await store.RetryBucket.findOne({ campaign_id: campaignId }, { minute: 1 }).sort({ minute: 1 }).lean();
-  return first ? new Date((first.minute + 1) * MINUTE) : null;
+  const first = await store.RetryBucket.findOne({ campaign_id: campaignId }, { slot: 1 }).sort({ slot: 1 }).lean();
+  return first ? new Date((first.slot + 1) * SLOT_MS) : null;
 }
 
 /** Drops a campaign's buckets (it is deleted). */
@@ -57,7 +57,8 @@ export class ContactQueue {
   #bucketId: string | null = null;
   #seq: number;
   #savedSeq: number;
-  #lookedAt = -Infinity;
+  /** The slot of the last look for due buckets: buckets become due only when a slot ends, so one look per slot is enough. */
+  #lookedSlot: number | null = null;
 
   constructor(
     private readonly store: Store,
@@ -70,7 +71,7 @@ export class ContactQueue {
 
   /** The next contact worth trying, retries first; null when nothing is due now. */
   async next(campaign: Pick<CampaignFields, 'contacts_seq'>, now: Date): Promise<NextCandidate> {
-    if (this.#due.length === 0 && performance.now() - this.#lookedAt >= BUCKET_LOOK_MS) await this.#loadBucket(now);
+    if (this.#due.length === 0 && this.#lookedSlot !== slotOf(now)) await this.#loadBucket(now);
     const due = this.#due[0];
     if (due !== undefined) return { id: due, fromBucket: true };
     if (this.#seq <= campaign.contacts_seq) return { id: contactId(this.campaignId, this.#seq), fromBucket: false };
@@ -95,15 +96,15 @@ export class ContactQueue {
     this.#savedSeq = this.#seq;
   }
 
-  /** Look for due buckets at the next `next()` (contacts were queued again, or a minute passed). */
+  /** Look for due buckets at the next `next()` (contacts were queued again, or time passed). */
   recheck(): void {
-    this.#lookedAt = -Infinity;
+    this.#lookedSlot = null;
   }
 
   async #loadBucket(now: Date): Promise<void> {
-    this.#lookedAt = performance.now();
-    const bucket = await this.store.RetryBucket.findOne({ campaign_id: this.campaignId, minute: { $lt: minuteOf(now) } })
-      .sort({ minute: 1 })
+    this.#lookedSlot = slotOf(now);
+    const bucket = await this.store.RetryBucket.findOne({ campaign_id: this.campaignId, slot: { $lt: slotOf(now) } })
+      .sort({ slot: 1 })
       .lean();
     if (!bucket) return;
     this.#bucketId = bucket._id;
@@ -123,5 +124,7 @@ export class ContactQueue {
     await this.store.RetryBucket.updateOne({ _id: id }, { $pullAll: { contacts: this.#loaded } });
     await this.store.RetryBucket.deleteOne({ _id: id, contacts: { $size: 0 } });
     this.#loaded = [];
+    // Another bucket may be due behind this one.
+    this.recheck();
   }
 }

@@ -149,6 +149,12 @@ export class CampaignRun {
           readAt = 0;
           continue;
         }
+        // A candidate already skipped, finished or not due yet is passed over without spending a pacing turn on it
+        // (the gate checks again, after the wait, before anything is sent).
+        if (!(await this.#worthATurn(candidate.id, now()))) {
+          await queue.done(candidate);
+          continue;
+        }
         // After the gate found every line busy, wait for a free one before spending a pacing turn on a request.
         if (linesBusy && (await this.#deps.lines.free()) === 0) {
           await this.#waitFor('live-cap', null, signal);
@@ -179,6 +185,11 @@ export class CampaignRun {
     } finally {
       await queue.save().catch((error: unknown) => this.#log.warn({ err: error }, 'could not save the queue position; a restart repeats a few lookups'));
     }
+  }
+
+  async #worthATurn(id: string, now: Date): Promise<boolean> {
+    const contact = await this.#deps.store.Contact.findById(id, { call_status: 1, next_attempt_at: 1 }).lean();
+    return contact?.call_status === 'pending' && contact.next_attempt_at.getTime() <= now.getTime();
   }
 
   /** Nothing is due now: say why on the campaign, and wait a little (or until nudged). */

@@ -1,14 +1,14 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 /**
- * The contacts of one campaign that become due for another attempt in one minute: `_id` `<campaign id>:<epoch
- * minute>`. A contact is put in its bucket before it is made pending again, so a crash in between can only leave a
+ * The contacts of one campaign that become due for another attempt in one 10-second slot: `_id` `<campaign id>:<slot>`
+ * (epoch milliseconds ÷ 10,000). A contact is put in its bucket before it is made pending again, so a crash in between can only leave a
  * harmless extra entry (claims are conditional), never a contact nobody will look at.
  */
 export interface RetryBucketFields {
   _id: string;
   campaign_id: Types.ObjectId;
-  minute: number;
+  slot: number;
   contacts: string[];
 }
 
@@ -16,7 +16,7 @@ export const retryBucketSchema = new Schema<RetryBucketFields>(
   {
     _id: { type: String, required: true },
     campaign_id: { type: Schema.Types.ObjectId, required: true },
-    minute: { type: Number, required: true },
+    slot: { type: Number, required: true },
     contacts: { type: [String], default: [] },
   },
   { strict: 'throw', collection: 'retry_buckets', versionKey: false },
@@ -28,6 +28,6 @@ export function retryBucketModel(connection: Connection): RetryBucketModel {
   return connection.model<RetryBucketFields>('RetryBucket', retryBucketSchema);
 }
 
-export function retryBucketId(campaignId: Types.ObjectId | string, minute: number): string {
-  return `${String(campaignId)}:${minute}`;
+export function retryBucketId(campaignId: Types.ObjectId | string, slot: number): string {
+  return `${String(campaignId)}:${slot}`;
 }

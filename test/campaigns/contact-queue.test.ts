@@ -3,7 +3,7 @@
 // and the walk's position saved and resumed.
 import type { Types } from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ContactQueue, dropBuckets, minuteOf, nextBucketDue, scheduleContacts, type NextCandidate } from '../../src/campaigns/contact-queue.js';
+import { ContactQueue, dropBuckets, slotOf, nextBucketDue, scheduleContacts, type NextCandidate } from '../../src/campaigns/contact-queue.js';
 import type { CampaignFields } from '../../src/store/campaign-model.js';
 import { contactId } from '../../src/store/contact-model.js';
 import { retryBucketId } from '../../src/store/retry-bucket-model.js';
@@ -36,8 +36,8 @@ async function bucketIds(campaignId: Types.ObjectId, minute: number): Promise<st
 /** A minute two minutes ahead (so scheduleContacts still writes into it) and a clock just after it. */
 function futureMinute(): { dueAt: Date; minute: number; after: Date } {
   const dueAt = new Date(Date.now() + 2 * MINUTE);
-  const minute = minuteOf(dueAt);
-  return { dueAt, minute, after: new Date((minute + 1) * MINUTE) };
+  const minute = slotOf(dueAt);
+  return { dueAt, minute, after: new Date((minute + 1) * 10_000) };
 }
 
 describe('first attempts', () => {
@@ -125,9 +125,9 @@ describe('retry buckets', () => {
     await scheduleContacts(store, campaign._id, [a], dueAt);
     await scheduleContacts(store, campaign._id, [a], dueAt);
     expect(await bucketIds(campaign._id, minute)).toEqual([a]);
-    const before = minuteOf(Date.now());
+    const before = slotOf(Date.now());
     await scheduleContacts(store, campaign._id, [a], new Date(Date.now() - 30 * MINUTE));
-    const written = (await store.RetryBucket.find({ campaign_id: campaign._id }).lean()).map((b) => b.minute).sort();
+    const written = (await store.RetryBucket.find({ campaign_id: campaign._id }).lean()).map((b) => b.slot).sort();
     expect(written).toHaveLength(2);
     expect(written[0]).toBeGreaterThanOrEqual(before);
     await scheduleContacts(store, campaign._id, [], dueAt);

@@ -3,7 +3,7 @@
 // names, from the states it expects: a repeated, late or stale writer changes nothing and counts nothing.
 import type { Types } from 'mongoose';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { minuteOf } from '../../src/campaigns/contact-queue.js';
+import { slotOf } from '../../src/campaigns/contact-queue.js';
 import { hourKey } from '../../src/campaigns/campaign-view.js';
 import { attemptKey, type CallFields } from '../../src/store/call-model.js';
 import type { CampaignFields, RetryPolicy } from '../../src/store/campaign-model.js';
@@ -70,8 +70,8 @@ async function bucketHas(campaignId: Types.ObjectId, minute: number, id: string)
   return bucket?.contacts.includes(id) ?? false;
 }
 
-async function buckets(campaignId: Types.ObjectId): Promise<Array<{ minute: number; contacts: string[] }>> {
-  return (await store.RetryBucket.find({ campaign_id: campaignId }).lean()).map((b) => ({ minute: b.minute, contacts: b.contacts }));
+async function buckets(campaignId: Types.ObjectId): Promise<Array<{ slot: number; contacts: string[] }>> {
+  return (await store.RetryBucket.find({ campaign_id: campaignId }).lean()).map((b) => ({ slot: b.slot, contacts: b.contacts }));
 }
 
 beforeAll(async () => {
@@ -208,7 +208,7 @@ describe('notPlaced', () => {
     expect(after).toMatchObject({ call_status: 'pending', attempts: 0, tries: 1, runner_id: null, check_after: null, call_error: 'Exotel was unavailable; trying again.' });
     expect(after!.next_attempt_at).toEqual(notBefore);
     expect(await loadContact(store, contact._id)).toMatchObject({ call_status: 'pending', attempts: 0, tries: 1 });
-    expect(await bucketHas(campaign._id, minuteOf(notBefore), contact._id)).toBe(true);
+    expect(await bucketHas(campaign._id, slotOf(notBefore), contact._id)).toBe(true);
     expect(await callRecord(contact._id, 1)).toMatchObject({ state: 'not-placed', try: 1 });
     expect((await lineHolder(store, lineId)).holder).toBeNull();
     expect((await viewOf(store, campaign._id)).counts).toEqual({ pending: 1 });
@@ -284,7 +284,7 @@ describe('absent', () => {
     const after = await h.state.absent(unknown, now);
     expect(after).toMatchObject({ call_status: 'pending', attempts: 0, tries: 1, runner_id: null, last_outcome: null });
     expect(after!.next_attempt_at).toEqual(now);
-    expect(await bucketHas(campaign._id, minuteOf(now), contact._id)).toBe(true);
+    expect(await bucketHas(campaign._id, slotOf(now), contact._id)).toBe(true);
     expect(await callRecord(contact._id, 1)).toMatchObject({ state: 'absent' });
     expect((await lineHolder(store, lineId)).holder).toBeNull();
     expect((await viewOf(store, campaign._id)).counts).toEqual({ pending: 1 });
@@ -435,7 +435,7 @@ describe('outcome: retry per policy', () => {
     expect(result).toMatchObject({ retrying: true, from: 'initiated' });
     const due = new Date(now.getTime() + 60_000);
     expect(await loadContact(store, contact._id)).toMatchObject({ call_status: 'pending', last_outcome: 'busy', next_attempt_at: due, attempts: 1, tries: 1, runner_id: null });
-    expect(await buckets(campaign._id)).toEqual([{ minute: minuteOf(due), contacts: [contact._id] }]);
+    expect(await buckets(campaign._id)).toEqual([{ slot: slotOf(due), contacts: [contact._id] }]);
     expect(await outbox(campaign._id)).toEqual([]);
     expect(await callRecord(contact._id, 1)).toMatchObject({ state: 'busy' });
     expect((await lineHolder(store, lineId)).holder).toBeNull();

@@ -181,7 +181,7 @@ describe('the small collections', () => {
     expect(await store.LiveLine.findById('ACfake:0').lean()).toMatchObject({ holder: null, campaign_id: null, sid: null, check_after: null });
 
     const bucket = retryBucketId(c._id, 29_000_000);
-    await store.RetryBucket.create({ _id: bucket, campaign_id: c._id, minute: 29_000_000, contacts: [contact] });
+    await store.RetryBucket.create({ _id: bucket, campaign_id: c._id, slot: 174_000_000, contacts: [contact] });
     expect((await store.RetryBucket.findById(bucket).lean())?.contacts).toEqual([contact]);
 
     await store.Failure.create({ _id: key, campaign_id: c._id, contact_id: contact, try: 1, phone: '919800000001', outcome: 'busy', at: now });
