@@ -8,7 +8,7 @@
 //   5. a live-call line is free (the account's EXOTEL_MAX_LIVE_CALLS);
 //   6. the fencing write: the campaign is still running and this run's lease is current (its epoch, not expired),
 //      checked by a conditional update of the campaign that also counts the contact as dialling;
-//   7. the claim: the contact becomes `dialing` with `sent_at` = now (the attempt is possibly placed from here on).
+//   7. the claim: the contact becomes `dialing` with `sent_at` = the claim's time (possibly placed from here on).
 // Anything refused after the line was taken gives it back.
 import type { CampaignFields } from '../store/campaign-model.js';
 import { attemptKey } from '../store/call-model.js';
@@ -59,6 +59,7 @@ export class DialGate {
   ) {}
 
   async pass(run: RunIdentity, campaign: CampaignFields, candidateId: string, now: Date): Promise<GateDecision> {
+    const began = performance.now();
     if (campaign.call_until && now.getTime() >= campaign.call_until.getTime()) return { go: false, stop: 'expired' };
     const hours = this.hours(campaign, now);
     if (!hours.open) return { go: false, wait: 'outside-hours', until: hours.changesAt };
@@ -98,8 +99,11 @@ export class DialGate {
       return { go: false, stop: 'not-running' };
     }
     const fencedAt = performance.now();
+    // `sent_at` is the moment of the claim, not the `now` the run asked with: the checks above may have waited on the
+    // database for a long while, and a `sent_at` from before them would shorten the grace before "absent".
+    const sentAt = new Date(now.getTime() + (fencedAt - began));
 
-    const claimed = await this.state.claim(contact, { runnerId: run.runnerId, epoch: run.epoch }, line.lineId, now, checkAfter);
+    const claimed = await this.state.claim(contact, { runnerId: run.runnerId, epoch: run.epoch }, line.lineId, sentAt, checkAfter);
     if (!claimed) {
       await applyDelta(this.store, campaign._id, moveDelta('dialing', from));
       await this.lines.release(line.lineId, key);
