@@ -46,6 +46,7 @@ export const DEFAULT_ENGINE_TIMING = {
   statusCheckMs: 2_000,
   stallLimitMs: 2_000,
   sameErrorLimit: 3,
+  recountEveryMs: 60_000,
 } satisfies Partial<EngineSettings>;
 
 export interface EngineDeps {
