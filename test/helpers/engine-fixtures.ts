@@ -12,7 +12,8 @@ import type { CallFields } from '../../src/store/call-model.js';
 /**
  * Engine timings for tests: ticks and checks in fractions of a second, a short lease, and calls that ring at most
  * 1 s and last at most 2 s (with the fake's `secondMs: 1000`, a test Exotel second is a real one), so an attempt whose
- * fate is unknown may be declared absent 3.5 s after it was sent.
+ * fate is unknown may be declared absent 3.5 s after it was sent. A run with nothing to do compares its campaign's
+ * view with the contacts every 8 s (more than the 5 s a failed write may wait before it is retried).
  */
 export const FAST_SETTINGS: NonNullable<RuntimeOverrides['settings']> = {
   tickMs: 200,
@@ -22,6 +23,7 @@ export const FAST_SETTINGS: NonNullable<RuntimeOverrides['settings']> = {
   statusCheckMs: 200,
   pollAfterMs: 3_000,
   retryableDelayMs: 200,
+  recountEveryMs: 8_000,
   ringSeconds: 1,
   maxCallSeconds: 2,
   reconciler: { ringSeconds: 1, maxCallSeconds: 2, settleMs: 500, pollEveryMs: 500, unreachableRetryMs: 300, staleDialingMs: 3_000 },
