@@ -129,18 +129,22 @@ describe('an engine process killed three times during a 150-contact campaign', (
     await waitFor(async () => fake.calls.length >= placedBefore2 + 5, WAIT_MS, 'the second engine to dial');
     fake.options.latencyMs = SLOW_ANSWER_MS;
     fake.options.fault = (n) => (n % 2 === 0 ? '503' : 'ok');
+    // Calls that outlast the late answer (still within TimeOut + TimeLimit), so no callback settles them first.
+    fake.options.callbackDelayMs = [2_000, 3_000];
     const slowFrom = Date.now();
     const fresh = (r: { at: Date }) => r.at.getTime() >= slowFrom && Date.now() - r.at.getTime() < 1_000;
+    const live = (sid: string | undefined) => fake.calls.some((c) => c.sid === sid && c.endTime === null);
     await waitFor(
       async () => {
         const recent = connectRequests(fake).filter(fresh);
-        return recent.some((r) => r.callSid && r.status !== 200) && recent.some((r) => r.outcome === 'fault-503');
+        return recent.some((r) => r.callSid && r.status !== 200 && live(r.callSid)) && recent.some((r) => r.outcome === 'fault-503');
       },
       WAIT_MS,
       'a placed call and a 503 both unanswered',
     );
     const kill2 = await crash(engine);
     fake.options.fault = () => 'ok';
+    fake.options.callbackDelayMs = [50, 1_500];
     // A request the dead process had written to its socket still arrives; let those land before taking stock.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const placedAtKill2 = new Map(fake.calls.map((c) => [numberOf(c), c]));

@@ -208,15 +208,17 @@ describe('refusals that mean the account is misconfigured', () => {
 
     const paused = await waitForStatus(store, id, 'paused', 30_000);
     expect(paused.status_reason).toContain('The From number is invalid or not allowed to be called');
-    expect(paused.status_reason).toContain('3 numbers in a row');
+    // (A request sent before the pause took effect may add to the count.)
+    expect(paused.status_reason).toMatch(/refused [3-9] numbers in a row/);
     await waitFor(async () => !app.runtime.engine.running.includes(String(id)), 15_000, 'the run to stop');
     const sent = connectRequests(fake).filter((r) => r.form['From']!.startsWith('+9195'));
     expect(sent.length).toBeGreaterThanOrEqual(3);
     expect(sent.every((r) => r.outcome === 'fault-reject400')).toBe(true);
 
-    // The first two were refused as numbers before the pattern showed; the third and any later one were given back.
+    // The first two answers were taken as refusals of those numbers, before the pattern showed; the third and any
+    // later one were given back.
     const contacts = await contactsOf(store, id);
-    expect(contacts.filter((c) => c.call_status === 'failed').map((c) => c.seq)).toEqual([1, 2]);
+    expect(contacts.filter((c) => c.call_status === 'failed')).toHaveLength(2);
     expect(contacts.filter((c) => c.call_status === 'pending')).toHaveLength(10);
     expect(contacts.filter((c) => c.call_status === 'pending' && c.attempts !== 0)).toEqual([]);
     expect(fake.calls.filter((c) => numberOf(c).startsWith('9195'))).toEqual([]);
@@ -228,8 +230,9 @@ describe('refusals that mean the account is misconfigured', () => {
     await fake.settled();
     await stopApp(app);
     const calls = fake.calls.filter((c) => numberOf(c).startsWith('9195'));
-    expect(calls.map(numberOf).sort()).toEqual(phones.slice(2));
-    expectContactsMatchCalls((await contactsOf(store, id)).slice(2), calls);
+    const failed = new Set(contacts.filter((c) => c.call_status === 'failed').map((c) => c.phone));
+    expect(calls.map(numberOf).sort()).toEqual(phones.filter((p) => !failed.has(p)));
+    expectContactsMatchCalls(await contactsOf(store, id), calls);
     expect(done.counts.failed).toBe(2 + calls.filter((c) => c.outcome === 'failed').length);
   }, 90_000);
 
