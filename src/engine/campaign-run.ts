@@ -6,7 +6,7 @@
 import type { Types } from 'mongoose';
 import type { CampaignEvents } from '../campaigns/campaign-events.js';
 import type { CampaignTransitions } from '../campaigns/campaign-transitions.js';
-import { outstandingOf, recountCampaign } from '../campaigns/campaign-view.js';
+import { countContacts, driftOf, outstandingOf, recountCampaign } from '../campaigns/campaign-view.js';
 import { ContactQueue, nextBucketDue } from '../campaigns/contact-queue.js';
 import type { ContactState } from '../campaigns/contact-state.js';
 import type { Logger } from '../logger.js';
@@ -42,6 +42,9 @@ export interface RunSettings {
   stallLimitMs: number;
   /** The same refusal from Exotel this many times in a row means the account's settings are wrong: pause. */
   sameErrorLimit: number;
+  /** While nothing is due, compare the campaign's view with its contacts this often, and correct a drift that stayed
+   * the same from one look to the next. More than the longest pause between retries of a failed write (5 s). */
+  recountEveryMs: number;
 }
 
 export interface RunDeps {
@@ -71,6 +74,9 @@ export class CampaignRun {
   #done: Promise<void> | undefined;
   #wait: DialWait = { reason: null, until: null };
   #sameError = { signature: '', count: 0 };
+  /** The last look at the view while waiting (the engine recounts at adoption), and the drift it saw. */
+  #lookedAt = Date.now();
+  #drift: { version: number; truth: string } | null = null;
 
   constructor(campaignId: Types.ObjectId, runnerId: string, epoch: number, deps: RunDeps) {
     this.campaignId = campaignId;
@@ -144,6 +150,7 @@ export class CampaignRun {
         const candidate = await queue.next(campaign, now());
         if (!candidate) {
           if (await this.#finishIfDone(campaign)) break;
+          await this.#recountNowAndThen();
           await this.#idle(campaign, signal);
           queue.recheck();
           readAt = 0;
@@ -232,6 +239,29 @@ export class CampaignRun {
     const result = await this.#deps.transitions.complete(this.campaignId);
     if (result.ok) this.#log.info('campaign completed');
     return result.ok;
+  }
+
+  /**
+   * A write whose answer was lost (a dropped connection) and then retried can leave the view's counters off by one
+   * — a contact counted in `dialing` that is long final — and then the conditional `complete` never matches. While
+   * nothing is due, the run compares the view with the contacts now and then, and recounts when it finds the same
+   * drift twice with no transition in between: a drift that is only a transition half done (its contact written, its
+   * counters not yet) changes in the meantime and is left alone.
+   */
+  async #recountNowAndThen(): Promise<void> {
+    const { store, settings } = this.#deps;
+    if (this.#inflight.size > 0 || Date.now() - this.#lookedAt < settings.recountEveryMs) return;
+    this.#lookedAt = Date.now();
+    try {
+      const view = (await store.Campaign.findById(this.campaignId, { counts: 1, view_version: 1 }).lean()) as Pick<CampaignFields, 'counts' | 'view_version'> | null;
+      const truth = await countContacts(store, this.campaignId);
+      const seen = view && driftOf(view.counts, truth) ? { version: view.view_version, truth: JSON.stringify(truth) } : null;
+      const again = seen !== null && seen.version === this.#drift?.version && seen.truth === this.#drift.truth;
+      this.#drift = seen;
+      if (again) await recountCampaign(store, this.campaignId, this.#log);
+    } catch (error) {
+      this.#log.warn({ err: error }, 'could not compare the campaign view with its contacts; will look again');
+    }
   }
 
   async #expire(): Promise<void> {

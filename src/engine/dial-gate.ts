@@ -8,7 +8,7 @@
 //   5. a live-call line is free (the account's EXOTEL_MAX_LIVE_CALLS);
 //   6. the fencing write: the campaign is still running and this run's lease is current (its epoch, not expired),
 //      checked by a conditional update of the campaign that also counts the contact as dialling;
-//   7. the claim: the contact becomes `dialing` with `sent_at` = now (the attempt is possibly placed from here on).
+//   7. the claim: the contact becomes `dialing` with `sent_at` = the claim's time (possibly placed from here on).
 // Anything refused after the line was taken gives it back.
 import type { CampaignFields } from '../store/campaign-model.js';
 import { attemptKey } from '../store/call-model.js';
@@ -33,7 +33,7 @@ export interface RunIdentity {
 export type WaitReason = 'outside-hours' | 'live-cap';
 
 export type GateDecision =
-  /** `fencedAt`: performance.now() when the gate began; the run must send within its stall limit of it, or not at all. */
+  /** `fencedAt`: performance.now() when the gate began its checks; the run must send within its stall limit of it, or not at all. */
   | { go: true; contact: ContactFields; line: HeldLine; fencedAt: number }
   /** Nothing may be dialled for now; the candidate is untouched and comes again. */
   | { go: false; wait: WaitReason; until: Date | null }
@@ -108,8 +108,11 @@ export class DialGate {
     }
     // The stall limit counts from the moment the checks above were made against, not from the fencing write.
     const fencedAt = startedAt;
+    // `sent_at` is the moment of the claim, not the `now` the run asked with: the checks above may have waited on the
+    // database for a long while, and a `sent_at` from before them would shorten the grace before "absent".
+    const sentAt = new Date(now.getTime() + (performance.now() - startedAt));
 
-    const claimed = await this.state.claim(contact, { runnerId: run.runnerId, epoch: run.epoch }, line.lineId, now, checkAfter);
+    const claimed = await this.state.claim(contact, { runnerId: run.runnerId, epoch: run.epoch }, line.lineId, sentAt, checkAfter);
     if (!claimed) {
       await applyDelta(this.store, campaign._id, moveDelta('dialing', from));
       await this.lines.release(line.lineId, key);

@@ -47,6 +47,7 @@ export const DEFAULT_ENGINE_TIMING = {
   statusCheckMs: 2_000,
   stallLimitMs: 2_000,
   sameErrorLimit: 3,
+  recountEveryMs: 60_000,
 } satisfies Partial<EngineSettings>;
 
 export interface EngineDeps {
@@ -243,18 +244,20 @@ export class Engine {
 
   async #renewLeases(): Promise<void> {
     const { store, settings } = this.#deps;
+    // A stopping run is renewed too: it keeps the lease until its requests in flight are recorded, however long
+    // they take, so no other process adopts the campaign while one of them may still place a call.
     for (const entry of this.#runs.values()) {
       const { run } = entry;
-      if (run.aborted) continue;
       const leaseUntil = Date.now() + settings.leaseMs;
       const renewed = await store.Campaign.findOneAndUpdate(
         { _id: run.campaignId, runner_id: this.runnerId, lease_epoch: run.epoch },
         { $set: { lease_expires_at: new Date(leaseUntil) } },
         { returnDocument: 'after' },
       ).lean();
+      if (renewed) entry.leaseUntil = leaseUntil;
+      if (run.aborted) continue;
       if (!renewed) void run.stop('lease lost to another process');
       else if (renewed.status !== 'running') void run.stop(`campaign is ${renewed.status}`);
-      else entry.leaseUntil = leaseUntil;
     }
   }
 

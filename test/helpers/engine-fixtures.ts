@@ -5,12 +5,15 @@ import type { CampaignFields } from '../../src/store/campaign-model.js';
 import type { Store } from '../../src/store/store.js';
 import { expect } from 'vitest';
 import type { ContactFields } from '../../src/store/contact-model.js';
-import type { FakeCall, FakeExotel } from '../fakes/fake-exotel.js';
+import type { FakeCall, FakeExotel, FakeRequest } from '../fakes/fake-exotel.js';
+import { countContacts } from '../../src/campaigns/campaign-view.js';
+import type { CallFields } from '../../src/store/call-model.js';
 
 /**
  * Engine timings for tests: ticks and checks in fractions of a second, a short lease, and calls that ring at most
  * 1 s and last at most 2 s (with the fake's `secondMs: 1000`, a test Exotel second is a real one), so an attempt whose
- * fate is unknown may be declared absent 3.5 s after it was sent.
+ * fate is unknown may be declared absent 3.5 s after it was sent. A run with nothing to do compares its campaign's
+ * view with the contacts every 8 s (more than the 5 s a failed write may wait before it is retried).
  */
 export const FAST_SETTINGS: NonNullable<RuntimeOverrides['settings']> = {
   tickMs: 200,
@@ -20,6 +23,7 @@ export const FAST_SETTINGS: NonNullable<RuntimeOverrides['settings']> = {
   statusCheckMs: 200,
   pollAfterMs: 3_000,
   retryableDelayMs: 200,
+  recountEveryMs: 8_000,
   ringSeconds: 1,
   maxCallSeconds: 2,
   reconciler: { ringSeconds: 1, maxCallSeconds: 2, settleMs: 500, pollEveryMs: 500, unreachableRetryMs: 300, staleDialingMs: 3_000 },
@@ -140,4 +144,47 @@ export function outcomeTruth(calls: ReadonlyArray<{ outcome: keyof OutcomeCounts
 /** A campaign's outcome counters in the shape of {@link outcomeTruth}. */
 export function outcomeCounters(c: CampaignFields): OutcomeCounts {
   return { completed: c.counts.completed, busy: c.counts.busy, 'no-answer': c.counts['no-answer'], failed: c.counts.failed, canceled: c.counts.canceled };
+}
+
+/** The connect.json requests the fake received (placed or not), in arrival order. */
+export function connectRequests(fake: FakeExotel): FakeRequest[] {
+  return fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Calls/connect.json'));
+}
+
+/** Call-list requests (Calls.json) whose From filter named this number (91XXXXXXXXXX), in arrival order. */
+export function listRequestsFor(fake: FakeExotel, phone: string): FakeRequest[] {
+  const asked = `0${phone.slice(-10)}`;
+  return fake.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/Calls.json') && (r.query['From'] ?? '').split(',').includes(asked));
+}
+
+/** Call-details requests (Calls/<sid>.json) for this sid. */
+export function detailsRequestsFor(fake: FakeExotel, sid: string): FakeRequest[] {
+  return fake.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/Calls/${sid}.json`));
+}
+
+/** A campaign's contacts, in sequence order. */
+export async function contactsOf(store: Store, campaignId: Types.ObjectId): Promise<ContactFields[]> {
+  return (await store.Contact.find({ campaign_id: campaignId }).sort({ seq: 1 }).lean()) as ContactFields[];
+}
+
+/** Every request made for a campaign's contacts (one record per attempt, `_id` = the CustomField sent). */
+export async function callRecordsOf(store: Store, campaignId: Types.ObjectId): Promise<CallFields[]> {
+  return (await store.Call.find({ campaign_id: campaignId }).lean()) as CallFields[];
+}
+
+/**
+ * What a failed engine test should print: the campaign's status, lease and view beside the counts read from its
+ * contacts, and the contacts that are not final yet.
+ */
+export async function campaignReport(store: Store, campaignId: Types.ObjectId): Promise<string> {
+  const c = (await store.Campaign.findById(campaignId).lean()) as CampaignFields | null;
+  if (!c) return `campaign ${String(campaignId)} is gone`;
+  const open = await store.Contact.find({ campaign_id: campaignId, call_status: { $in: ['dialing', 'initiated', 'unknown'] } }).lean();
+  return JSON.stringify({
+    campaign: { status: c.status, reason: c.status_reason, runner: c.runner_id, epoch: c.lease_epoch, lease: c.lease_expires_at, wait: c.dial_wait },
+    view: c.counts,
+    truth: await countContacts(store, campaignId),
+    open: open.map((o) => ({ id: o._id, status: o.call_status, tries: o.tries, sent_at: o.sent_at, sid: o.call_sid, note: o.call_error })),
+    lines: await store.LiveLine.find({ holder: { $ne: null } }).lean(),
+  });
 }
