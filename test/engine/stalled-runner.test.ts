@@ -99,6 +99,7 @@ class HandPacer implements RequestPacer {
 }
 
 const RUN_SETTINGS: RunSettings = {
+  recountEveryMs: 60_000,
   callerId: '08047112345',
   flowUrl: 'http://my.exotel.com/ACfake/exoml/start_voice/1',
   statusCallbackUrl: undefined,
