@@ -108,10 +108,10 @@ export class DialGate {
     }
     // The stall limit counts from the moment the checks above were made against, not from the fencing write.
     const fencedAt = startedAt;
-    // `sent_at` is the moment of the claim, not the `now` the run asked with: the checks above may have waited on the
-    // database for a long while, and a `sent_at` from before them would shorten the grace before "absent".
-    const sentAt = new Date(now.getTime() + (performance.now() - startedAt));
-
+    // `sent_at` is the `now` the checks were made against. The request leaves at most the stall limit later (else it is
+    // not sent); a gate that waited on the database makes that gap no longer, because the stall limit counts from its
+    // start. The settle margin before "absent" (minutes) covers those seconds.
+    const sentAt = now;
     const claimed = await this.state.claim(contact, { runnerId: run.runnerId, epoch: run.epoch }, line.lineId, sentAt, checkAfter);
     if (!claimed) {
       await applyDelta(this.store, campaign._id, moveDelta('dialing', from));
