@@ -3,7 +3,8 @@
 import { Types } from 'mongoose';
 import { describe, expect, it } from 'vitest';
 import { createModal, editModal } from '../../src/slack/blocks/create-modal-blocks.js';
-import { rulesBlocks, type RulesInitial } from '../../src/slack/blocks/rules-blocks.js';
+import { parseKeys } from '../../src/campaigns/keypresses.js';
+import { rulesBlocks, skipDatesText, type RulesInitial } from '../../src/slack/blocks/rules-blocks.js';
 import { readRules } from '../../src/slack/views/rules-values.js';
 
 const ID = new Types.ObjectId('64b000000000000000000001');
@@ -63,7 +64,7 @@ function expectedRules(o: { start: boolean; callUntil?: string; rules?: RulesIni
     { type: 'input', block_id: 'rules_exponential', optional: true, label: plain('Backoff'), element: { type: 'checkboxes', action_id: 'value', options: [DOUBLE] } },
     textInput('rules_hours', 'Calling days and hours', 'e.g. Mon-Sat 09:00-20:00. Indian rules allow commercial calls 09:00-21:00.', false, 60, 'Mon-Sat 09:00-20:00'),
     textInput('rules_time_zone', 'Time zone', 'An IANA zone, e.g. Asia/Kolkata.', false, 60, 'Asia/Kolkata'),
-    textInput('rules_skip_dates', 'Dates to skip', 'Holidays, e.g. 2026-12-25, 2027-01-26 or 24 Dec..26 Dec.', true, 500, '2026-12-25, 2027-01-26'),
+    textInput('rules_skip_dates', 'Dates to skip', 'Holidays, e.g. 2026-12-25, 2027-01-26 or 24 Dec..26 Dec.', true, 3000, '2026-12-25, 2027-01-26'),
     ...(o.start ? [textInput('rules_start_at', 'Start at', 'Leave empty to start it yourself later. e.g. tomorrow 10:00, 2026-12-01 09:30.', true, 60)] : []),
     textInput('rules_call_until', 'Call until', 'Optional end date: after it nobody is called, not even a retry. e.g. 2026-12-05 18:00.', true, 60, o.callUntil),
     {
@@ -126,7 +127,7 @@ describe('rulesBlocks', () => {
     expect((byId.rules_exponential as { element: object }).element).toEqual({ type: 'checkboxes', action_id: 'value', options: [DOUBLE], initial_options: [DOUBLE] });
     expect(byId.rules_hours).toEqual(textInput('rules_hours', 'Calling days and hours', 'e.g. Mon-Sat 09:00-20:00. Indian rules allow commercial calls 09:00-21:00.', false, 60, 'Mon-Sun 00:00-24:00'));
     expect(byId.rules_time_zone).toEqual(textInput('rules_time_zone', 'Time zone', 'An IANA zone, e.g. Asia/Kolkata.', false, 60, 'Europe/London'));
-    expect(byId.rules_skip_dates).toEqual(textInput('rules_skip_dates', 'Dates to skip', 'Holidays, e.g. 2026-12-25, 2027-01-26 or 24 Dec..26 Dec.', true, 500));
+    expect(byId.rules_skip_dates).toEqual(textInput('rules_skip_dates', 'Dates to skip', 'Holidays, e.g. 2026-12-25, 2027-01-26 or 24 Dec..26 Dec.', true, 3000));
     expect(byId.rules_call_until).toEqual(
       textInput('rules_call_until', 'Call until', 'Optional end date: after it nobody is called, not even a retry. e.g. 2026-12-05 18:00.', true, 60, '2026-12-05 18:00'),
     );
@@ -188,7 +189,7 @@ describe('createModal', () => {
           hint: TEMPLATE_HINT,
           element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 1000 },
         },
-        { type: 'input', block_id: 'campaign_keys', optional: true, label: plain('Keys'), hint: KEYS_HINT, element: { type: 'plain_text_input', action_id: 'value', max_length: 500 } },
+        { type: 'input', block_id: 'campaign_keys', optional: true, label: plain('Keys'), hint: KEYS_HINT, element: { type: 'plain_text_input', action_id: 'value', max_length: 600 } },
         {
           type: 'input',
           block_id: 'campaign_caller_id',
@@ -263,7 +264,7 @@ describe('editModal', () => {
           optional: true,
           label: plain('Keys'),
           hint: KEYS_HINT,
-          element: { type: 'plain_text_input', action_id: 'value', max_length: 500, initial_value: '1=paid, 9=do not call' },
+          element: { type: 'plain_text_input', action_id: 'value', max_length: 600, initial_value: '1=paid, 9=do not call' },
         },
         ...expectedRules({ start: false, callUntil: '2026-12-05T12:30Z' }),
       ],
@@ -276,6 +277,33 @@ describe('editModal', () => {
     for (const id of ['campaign_description', 'campaign_caller_id', 'campaign_template', 'campaign_keys', 'rules_call_until']) {
       expect(elements[id], id).not.toHaveProperty('initial_value');
     }
+  });
+});
+
+describe('what the edit form shows fits its fields, so the form can be saved as it opens', () => {
+  it('skip dates: consecutive days as a range, pairs and single days as dates, in order, once each', () => {
+    expect(skipDatesText([])).toBe('');
+    expect(skipDatesText(['2027-01-26', '2026-12-25', '2026-12-24', '2026-12-26', '2026-12-31', '2027-01-01', '2026-12-25'])).toBe(
+      '2026-12-24..2026-12-26, 2026-12-31, 2027-01-01, 2027-01-26',
+    );
+  });
+
+  it('a six-week holiday and twelve keys with the longest meanings fit, and read back as they were', () => {
+    const holiday = Array.from({ length: 43 }, (_, i) => new Date(Date.UTC(2026, 11, 20 + i)).toISOString().slice(0, 10));
+    const keys = Object.fromEntries(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#'].map((k) => [k, `${k} ${'m'.repeat(38)}`]));
+    const rules = { ...RULES, calling_hours: { ...RULES.calling_hours, skip: [...holiday, '2027-03-01'] } };
+    const modal = editModal({ _id: ID, name: 'x', title: 't', description: '', caller_id: null, message_template: null, keys, ...rules });
+    for (const block of modal.blocks) {
+      const element = (block as { element?: { initial_value?: string; max_length?: number } }).element;
+      if (element?.initial_value !== undefined && element.max_length !== undefined) {
+        expect(element.initial_value.length, (block as { block_id: string }).block_id).toBeLessThanOrEqual(element.max_length);
+      }
+    }
+    const input = (id: string) => (modal.blocks.find((b) => (b as { block_id?: string }).block_id === id) as unknown as { element: { initial_value: string } }).element.initial_value;
+    expect(input('rules_skip_dates')).toBe('2026-12-20..2027-01-31, 2027-03-01');
+    expect(parseKeys(input('campaign_keys'))).toEqual({ ok: true, keys });
+    const read = readRules(valuesOf(rulesBlocks(rules, { withStart: false })) as never, NOW);
+    expect(read.ok && read.rules.calling_hours.skip).toEqual(rules.calling_hours.skip);
   });
 });
 
