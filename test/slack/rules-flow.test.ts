@@ -296,10 +296,15 @@ describe('retries', () => {
 
     // The breakdown counts them as Retrying, and the message says what it waits for.
     const shown = await app.slack.waitFor(
-      (c) => c.method === 'chat.update' && c.args.ts === waitingView.progress_ts && breakdown(c).Retrying === 5 && JSON.stringify(c.args.blocks).includes('Waiting for retries — next at'),
+      (c) =>
+        c.method === 'chat.update' &&
+        c.args.ts === waitingView.progress_ts &&
+        breakdown(c).Retrying === 5 &&
+        breakdown(c).Completed === 3 &&
+        JSON.stringify(c.args.blocks).includes('Waiting for retries — next at'),
       15_000,
     );
-    expect(breakdown(shown)).toMatchObject({ Completed: 3, Busy: 0, 'No answer': 0, Waiting: 0, Retrying: 5 });
+    expect(breakdown(shown)).toMatchObject({ Completed: 3, Busy: 0, 'No answer': 0, 'In progress': 0, Waiting: 0, Retrying: 5 });
     expect(shown.args.text).toBe('Rules flow (edited): Running, 3/8 (0 failed)');
 
     // Nothing is requested again while the delay runs, however long the run keeps looking.
