@@ -1,11 +1,14 @@
 // Exotel's terminal status callback through the real app on a real port: the secret path, every body encoding Exotel
-// may use, idempotent repeats, unknown calls, unreadable bodies, and clients that break off or lie.
+// may use, the attempt named by CustomField (`<contact id>:<try>`) or found by the sid on its line when Exotel leaves
+// CustomField out, idempotent repeats counted once in the campaign view, unknown calls, unreadable bodies, and
+// clients that break off or lie.
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
-import type { Types } from 'mongoose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { applyDelta, countContacts, moveDelta } from '../../src/campaigns/campaign-view.js';
+import { attemptKey, type CallFields } from '../../src/store/call-model.js';
 import type { CampaignFields } from '../../src/store/campaign-model.js';
-import type { ContactFields } from '../../src/store/contact-model.js';
+import { contactId, type ContactFields } from '../../src/store/contact-model.js';
 import type { Store } from '../../src/store/store.js';
 import type { App } from '@slack/bolt';
 import { createApp } from '../../src/app.js';
@@ -17,19 +20,20 @@ import { FAKE_BOT } from '../fakes/fake-slack.js';
 import { freePort, startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testEnv } from '../helpers/test-env.js';
 import { testStore } from '../helpers/database.js';
-import { FAST_SETTINGS, phoneNumbers, seedCampaign, waitFor } from '../helpers/engine-fixtures.js';
+import { phoneNumbers, seedCampaign, waitFor } from '../helpers/engine-fixtures.js';
 
 const SECRET = 'route-test-secret-0123456789';
+const CONTACTS = 30;
 let store: Store;
 let app: TestApp;
 let campaign: CampaignFields;
-let sidSeq = 0;
+let seq = 0;
 
 beforeAll(async () => {
   store = await testStore('exotel_status_route');
-  app = await startTestApp(store, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: SECRET }, { runtime: { settings: FAST_SETTINGS } });
-  // A paused campaign: the engine leaves it alone, so only the callbacks change its contacts.
-  campaign = await seedCampaign(store, phoneNumbers(20, '81'), { status: 'paused' });
+  // No engine: only the callbacks change the contacts. Lines enough for every contact the tests place.
+  app = await startTestApp(store, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: SECRET, EXOTEL_MAX_LIVE_CALLS: String(CONTACTS) });
+  campaign = await seedCampaign(store, phoneNumbers(CONTACTS, '81'), { status: 'paused' });
 });
 afterAll(async () => {
   await app?.stop();
@@ -37,20 +41,37 @@ afterAll(async () => {
 
 const statusUrl = (secret = SECRET) => `${app.url}/exotel/status/${secret}`;
 
-/** A contact whose call Exotel accepted: initiated, with a fresh CallSid. */
-async function initiatedContact(): Promise<ContactFields> {
-  sidSeq += 1;
-  const sid = `f00d${String(sidSeq).padStart(28, '0')}`;
-  const contact = await store.Contact.findOneAndUpdate(
-    { campaign_id: campaign._id, call_status: 'pending' },
-    { $set: { call_status: 'initiated', call_sid: sid, attempts: 1, runner_id: 'elsewhere', call_started_at: new Date() } },
-    { returnDocument: 'after' },
-  ).lean();
-  return contact as ContactFields;
+/**
+ * The next contact, placed the way the engine places it: a live line taken, counted as dialling (the dial gate's
+ * fencing write), claimed, then accepted by Exotel with a fresh CallSid. Its line is not checked for an hour.
+ */
+async function placedContact(): Promise<ContactFields> {
+  seq += 1;
+  const { lines, state } = app.runtime;
+  const id = contactId(campaign._id, seq);
+  const pending = (await store.Contact.findById(id).lean()) as ContactFields;
+  const now = new Date();
+  const later = new Date(now.getTime() + 3_600_000);
+  const line = await lines.acquire(attemptKey(id, pending.tries + 1), campaign._id, now, later);
+  expect(line, 'a free line').not.toBeNull();
+  await applyDelta(store, campaign._id, moveDelta('pending', 'dialing'));
+  const claimed = await state.claim(pending, { runnerId: 'route-test', epoch: 0 }, line!.lineId, now, later);
+  const placed = await state.placed(claimed!, `f00d${String(seq).padStart(28, '0')}`, now, later);
+  expect(placed?.call_status).toBe('initiated');
+  return placed!;
 }
 
-const load = async (id: Types.ObjectId) => (await store.Contact.findById(id).lean()) as ContactFields;
+const load = async (id: string) => (await store.Contact.findById(id).lean()) as ContactFields;
 const everyContact = async () => store.Contact.find({ campaign_id: campaign._id }).sort({ _id: 1 }).lean();
+const callRecord = async (contact: ContactFields) => (await store.Call.findById(attemptKey(contact._id, contact.tries)).lean()) as CallFields | null;
+
+/** The campaign view equals a count of its contacts, bucket by bucket. */
+async function expectViewTrue(): Promise<void> {
+  const view = (await store.Campaign.findById(campaign._id).lean()) as CampaignFields;
+  const truth = await countContacts(store, campaign._id);
+  expect(view.counts).toEqual(truth);
+  expect(view.calls_completed).toBe(truth.completed);
+}
 
 function terminal(contact: ContactFields, status: string, extra: Record<string, string | number> = {}) {
   return {
@@ -63,7 +84,7 @@ function terminal(contact: ContactFields, status: string, extra: Record<string, 
     StartTime: '2026-11-25 10:14:00',
     EndTime: '2026-11-25 10:15:20',
     ConversationDuration: 75,
-    CustomField: String(contact._id),
+    CustomField: attemptKey(contact._id, contact.tries),
     ...extra,
   };
 }
@@ -84,7 +105,7 @@ function postMultipart(body: Record<string, string | number>) {
 
 describe('the secret path', () => {
   it('answers 404 to a wrong or missing secret and changes nothing', async () => {
-    const contact = await initiatedContact();
+    const contact = await placedContact();
     const before = await load(contact._id);
     for (const url of [statusUrl('not-the-secret-0123456789'), statusUrl(`${SECRET}x`), statusUrl(SECRET.slice(0, -1)), `${app.url}/exotel/status`]) {
       const res = await postJson(terminal(contact, 'completed'), url);
@@ -95,8 +116,8 @@ describe('the secret path', () => {
 });
 
 describe('body encodings', () => {
-  it('records a JSON callback', async () => {
-    const contact = await initiatedContact();
+  it('records a JSON callback on the contact and its call record, and gives the line back', async () => {
+    const contact = await placedContact();
     const res = await postJson(terminal(contact, 'completed'));
     expect(res.status).toBe(200);
     expect(await load(contact._id)).toMatchObject({
@@ -107,35 +128,63 @@ describe('body encodings', () => {
       call_ended_at: new Date('2026-11-25T04:45:20Z'),
       call_started_at: new Date('2026-11-25T04:44:00Z'),
     });
+    expect(await callRecord(contact)).toMatchObject({ state: 'completed', sid: contact.call_sid, duration: 75 });
+    expect(await store.LiveLine.countDocuments({ holder: attemptKey(contact._id, contact.tries) })).toBe(0);
+    await expectViewTrue();
   });
 
   it('records an urlencoded callback (with Legs flattened)', async () => {
-    const contact = await initiatedContact();
+    const contact = await placedContact();
     const res = await postForm(terminal(contact, 'busy', { 'Legs[0][Status]': 'busy', 'Legs[0][OnCallDuration]': 0, ConversationDuration: 0 }));
     expect(res.status).toBe(200);
     expect(await load(contact._id)).toMatchObject({ call_status: 'busy', last_outcome: 'busy', call_duration: 0 });
   });
 
   it('records a multipart callback', async () => {
-    const contact = await initiatedContact();
+    const contact = await placedContact();
     const res = await postMultipart(terminal(contact, 'no-answer'));
     expect(res.status).toBe(200);
     expect(await load(contact._id)).toMatchObject({ call_status: 'no-answer', last_outcome: 'no-answer' });
   });
 
   it('records a failed call with a sentence for the user', async () => {
-    const contact = await initiatedContact();
+    const contact = await placedContact();
     expect((await postJson(terminal(contact, 'failed'))).status).toBe(200);
     expect(await load(contact._id)).toMatchObject({ call_status: 'failed', call_error: 'Exotel reported the call failed.' });
+    await expectViewTrue();
+  });
+});
+
+describe('which attempt a callback belongs to', () => {
+  it('without CustomField, the attempt holding the line with that CallSid', async () => {
+    const contact = await placedContact();
+    const { CustomField: _left, ...body } = terminal(contact, 'completed');
+    expect((await postJson(body)).status).toBe(200);
+    expect(await load(contact._id)).toMatchObject({ call_status: 'completed', call_sid: contact.call_sid });
+    await expectViewTrue();
+  });
+
+  it('a CustomField naming another try of the number changes nothing about its live attempt', async () => {
+    const contact = await placedContact();
+    const before = await load(contact._id);
+    for (const key of [attemptKey(contact._id, contact.tries + 1), attemptKey(contact._id, 0)]) {
+      expect((await postJson(terminal(contact, 'busy', { CustomField: key }))).status, key).toBe(200);
+    }
+    expect(await load(contact._id)).toEqual(before);
+    // Its own try then ends it.
+    expect((await postJson(terminal(contact, 'busy'))).status).toBe(200);
+    expect((await load(contact._id)).call_status).toBe('busy');
+    await expectViewTrue();
   });
 });
 
 describe('repeats and strangers', () => {
   it('a repeated delivery, in any encoding, answers 200, changes nothing and is counted once', async () => {
-    const contact = await initiatedContact();
+    const contact = await placedContact();
     expect((await postJson(terminal(contact, 'completed'))).status).toBe(200);
     const first = await load(contact._id);
     expect(first.call_status).toBe('completed');
+    const view = (await store.Campaign.findById(campaign._id).lean()) as CampaignFields;
     const repeats = await Promise.all([
       postJson(terminal(contact, 'completed')),
       postForm(terminal(contact, 'completed')),
@@ -143,25 +192,34 @@ describe('repeats and strangers', () => {
     ]);
     expect(repeats.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(await load(contact._id)).toEqual(first);
-    // The engine's tick flushes the counters; they must equal the completed contacts, so counted once.
-    const completedContacts = () => store.Contact.countDocuments({ campaign_id: campaign._id, call_status: 'completed' });
-    const counter = async () => ((await store.Campaign.findById(campaign._id).lean()) as CampaignFields).calls_completed;
-    await waitFor(async () => (await counter()) === (await completedContacts()), 5_000, 'the completed counter to catch up');
-    await app.runtime!.counters.flush(store);
-    await new Promise((r) => setTimeout(r, 2 * (FAST_SETTINGS.tickMs ?? 200)));
-    expect(await counter()).toBe(await completedContacts());
+    // The campaign view moved once, with the first delivery, and no more.
+    const after = (await store.Campaign.findById(campaign._id).lean()) as CampaignFields;
+    expect([after.counts, after.calls_completed, after.stats.placed, after.stats.talk_seconds]).toEqual([view.counts, view.calls_completed, view.stats.placed, view.stats.talk_seconds]);
+    await expectViewTrue();
   });
 
-  it('an unknown CallSid answers 200 (so Exotel stops retrying) and changes nothing', async () => {
-    await initiatedContact();
+  it('two different outcomes for one attempt at once: exactly one is applied', async () => {
+    const contact = await placedContact();
+    const answers = await Promise.all([postJson(terminal(contact, 'completed')), postJson(terminal(contact, 'no-answer')), postForm(terminal(contact, 'busy'))]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(['completed', 'no-answer', 'busy']).toContain((await load(contact._id)).call_status);
+    await expectViewTrue();
+  });
+
+  it('an unknown CallSid, or a CustomField that names no contact, answers 200 (so Exotel stops retrying) and changes nothing', async () => {
+    await placedContact();
     const before = await everyContact();
-    const res = await postJson({ CallSid: 'ffffffffffffffffffffffffffffffff', Status: 'completed', DateUpdated: '2026-11-25 10:00:00' });
-    expect(res.status).toBe(200);
+    const bodies = [
+      { CallSid: 'ffffffffffffffffffffffffffffffff', Status: 'completed', DateUpdated: '2026-11-25 10:00:00' },
+      { CallSid: 'ffffffffffffffffffffffffffffffff', Status: 'completed', CustomField: attemptKey(contactId(campaign._id, 9_999_999), 1) },
+      { CallSid: 'ffffffffffffffffffffffffffffffff', Status: 'busy', CustomField: 'not an attempt key' },
+    ];
+    for (const body of bodies) expect((await postJson(body)).status, JSON.stringify(body)).toBe(200);
     expect(await everyContact()).toEqual(before);
   });
 
   it('a non-terminal status answers 200 and changes nothing', async () => {
-    const contact = await initiatedContact();
+    const contact = await placedContact();
     const before = await load(contact._id);
     expect((await postJson(terminal(contact, 'in-progress', { EventType: 'answered' }))).status).toBe(200);
     expect(await load(contact._id)).toEqual(before);
@@ -170,7 +228,7 @@ describe('repeats and strangers', () => {
 
 describe('unreadable bodies', () => {
   it('answers 400 and changes nothing', async () => {
-    const contact = await initiatedContact();
+    const contact = await placedContact();
     const before = await everyContact();
     const bodies: Array<[string, string]> = [
       ['application/json', '{"CallSid": '],

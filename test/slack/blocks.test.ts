@@ -2,10 +2,12 @@
 // dates, then against Slack's published limits with inputs far larger than any real campaign.
 import { Types } from 'mongoose';
 import { describe, expect, it } from 'vitest';
+import type { CampaignReport } from '../../src/campaigns/campaign-report.js';
 import { emptyCounts, type Counts } from '../../src/campaigns/vocabulary.js';
 import type { Config } from '../../src/config.js';
 import { campaignListMessage, LIST_LIMIT } from '../../src/slack/blocks/campaign-list-blocks.js';
-import { contactsModal, CONTACTS_PAGE_SIZE } from '../../src/slack/blocks/contacts-modal-blocks.js';
+import { contactLine, contactsModal, CONTACTS_PAGE_SIZE } from '../../src/slack/blocks/contacts-modal-blocks.js';
+import { costText, finishReportMessage, rupees, type FinishReportView } from '../../src/slack/blocks/finish-report-blocks.js';
 import { failureLine, failureReply, type FailureItem } from '../../src/slack/blocks/failure-blocks.js';
 import { helpMessage } from '../../src/slack/blocks/help-blocks.js';
 import { HOME_LIMIT, homeView } from '../../src/slack/blocks/home-blocks.js';
@@ -22,7 +24,8 @@ const ID2 = new Types.ObjectId('64b000000000000000000002');
 const ID3 = new Types.ObjectId('64b000000000000000000003');
 const T0 = new Date('2026-11-25T04:30:00.000Z'); // Wed 25 Nov, 10:00 IST
 const T1 = new Date('2026-11-25T05:45:00.000Z'); // 11:15 IST
-const STARTED_AT = '<!date^1795581000^{time}|2026-11-25T04:30:00Z>';
+/** "started by <@U> <date>": the day and time it started, in each reader's zone. */
+const STARTED = 'started by <@U0OWNER> <!date^1795581000^{date_short_pretty} {time}|2026-11-25T04:30:00Z>';
 const ENDED = '<!date^1795585500^{date_short_pretty} {time}|2026-11-25T05:45:00Z>';
 
 /** 100 contacts in every bucket: 30 completed, 20 finally not reached (5 + 10 + 4 + 1), 4 skipped, 46 still to go. */
@@ -47,6 +50,8 @@ const CAMPAIGN: ProgressView['campaign'] = {
   dial_wait: { reason: null, until: null },
   scheduled_at: null,
   calling_hours: HOURS,
+  keys: {},
+  stats: { placed: 0, talk_seconds: 0, cost: 0, cost_pending: 0, cost_missing: 0, answered_human: 0, answered_machine: 0, keys: {}, hours: {} },
 };
 
 function view(campaign: Partial<ProgressView['campaign']> = {}, rest: Partial<Omit<ProgressView, 'campaign'>> = {}): ProgressView {
@@ -70,7 +75,7 @@ function campaignRow(fields: Partial<CampaignFields>): CampaignFields {
     calls_failed: 0,
     counts: emptyCounts(),
     view_version: 0,
-    stats: { placed: 0, talk_seconds: 0, cost: 0, cost_pending: 0, answered_human: 0, answered_machine: 0, keys: {}, hours: {} },
+    stats: { placed: 0, talk_seconds: 0, cost: 0, cost_pending: 0, cost_missing: 0, answered_human: 0, answered_machine: 0, keys: {}, hours: {} },
     started_at: null,
     started_by: null,
     completed_at: null,
@@ -92,7 +97,9 @@ function campaignRow(fields: Partial<CampaignFields>): CampaignFields {
     progress_channel: null,
     progress_ts: null,
     progress_final: false,
-    report_posted: false,
+    report_ts: null,
+    report_cost_final: false,
+    chart_posted: false,
     runner_id: null,
     lease_expires_at: null,
     lease_epoch: 0,
@@ -170,7 +177,7 @@ describe('progressMessage', () => {
         HEADER,
         {
           type: 'section',
-          text: { type: 'mrkdwn', text: `:arrow_forward: *Running* · pace 20/min · started by <@U0OWNER> at ${STARTED_AT} · about 2 min left` },
+          text: { type: 'mrkdwn', text: `:arrow_forward: *Running* · pace 20/min · ${STARTED} · about 2 min left` },
         },
         COUNTS_LINE,
         COUNTS_FIELDS,
@@ -193,7 +200,7 @@ describe('progressMessage', () => {
           text: {
             type: 'mrkdwn',
             text:
-              `:double_vertical_bar: *Paused* · pace 20/min · started by <@U0OWNER> at ${STARTED_AT} · ` +
+              `:double_vertical_bar: *Paused* · pace 20/min · ${STARTED} · ` +
               'paused by <@U0ADMIN> at <!date^1795585500^{time}|2026-11-25T05:45:00Z>\nExotel answered &lt;401&gt; &amp; refused the account',
           },
         },
@@ -211,7 +218,7 @@ describe('progressMessage', () => {
       text: 'Diwali &lt;offer&gt; &amp; more: Completed, 30/50 (20 failed)',
       blocks: [
         HEADER,
-        { type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: *Completed* · started by <@U0OWNER> at ${STARTED_AT}` } },
+        { type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: *Completed* · ${STARTED}` } },
         { type: 'section', text: { type: 'mrkdwn', text: '*30/50 (20 failed)*\n`████████████████████` 100% finished' } },
         FINISHED_FIELDS,
         {
@@ -231,7 +238,7 @@ describe('progressMessage', () => {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `:black_square_for_stop: *Stopped* · started by <@U0OWNER> at ${STARTED_AT} · stopped by <@U0ADMIN> at <!date^1795585500^{time}|2026-11-25T05:45:00Z>`,
+        text: `:black_square_for_stop: *Stopped* · ${STARTED} · stopped by <@U0ADMIN> at <!date^1795585500^{time}|2026-11-25T05:45:00Z>`,
       },
     });
     expect(message.blocks.at(-2)).toEqual({
@@ -264,6 +271,19 @@ describe('progressMessage', () => {
     });
   });
 
+  it('keys pressed join the breakdown with their meaning, within Slack\'s 10 fields', () => {
+    const stats = { ...CAMPAIGN.stats, keys: { '2': 3, '1': 12, '9': 1 } };
+    const keys = { '1': 'paid', '9': `do not call ${'x'.repeat(40)}` };
+    const few = progressMessage(view({ status: 'completed', completed_at: T1, counts: FINISHED, keys, stats }));
+    expect(few.blocks[3]).toEqual({
+      type: 'section',
+      fields: [...FINISHED_FIELDS.fields, field('Pressed 1 · paid', 12), field('Pressed 2', 3), field(`Pressed 9 · do not call ${'x'.repeat(17)}…`, 1)],
+    });
+    // Nine outcome fields leave room for one key.
+    const many = progressMessage(view({ keys, stats }));
+    expect(many.blocks[3]).toEqual({ type: 'section', fields: [...COUNTS_FIELDS.fields, field('Pressed 1 · paid', 12)] });
+  });
+
   it('a rehearsal says so under the facts', () => {
     const message = progressMessage(view({ mode: 'rehearsal' }));
     expect(message.blocks[1]).toEqual({
@@ -271,7 +291,7 @@ describe('progressMessage', () => {
       text: {
         type: 'mrkdwn',
         text:
-          `:arrow_forward: *Running* · pace 20/min · started by <@U0OWNER> at ${STARTED_AT} · about 2 min left\n` +
+          `:arrow_forward: *Running* · pace 20/min · ${STARTED} · about 2 min left\n` +
           ':test_tube: *Rehearsal:* nobody is being called; the calls and their outcomes are simulated.',
       },
     });
@@ -327,7 +347,7 @@ describe('waitingText: why a campaign is not dialling now', () => {
     const message = progressMessage(view({ dial_wait: { reason: 'waiting-retries', until: new Date('2026-11-25T06:15:00Z') } }));
     expect(message.blocks[1]).toEqual({
       type: 'section',
-      text: { type: 'mrkdwn', text: `:arrow_forward: *Running* · pace 20/min · started by <@U0OWNER> at ${STARTED_AT}\n:hourglass_flowing_sand: Waiting for retries — next at today 11:45 IST` },
+      text: { type: 'mrkdwn', text: `:arrow_forward: *Running* · pace 20/min · ${STARTED}\n:hourglass_flowing_sand: Waiting for retries — next at today 11:45 IST` },
     });
   });
 });
@@ -378,7 +398,7 @@ describe('startSummaryMessage and startModal', () => {
     });
   });
 
-  it('a schedule: when it starts, second, and the end date', () => {
+  it('a schedule: when it starts, second, the end date, and Schedule / Cancel', () => {
     const message = startSummaryMessage({ ...SUMMARY, rehearsal: false, startsAt: SCHEDULED_AT, callUntil: new Date('2026-11-30T15:30:00Z') });
     expect(message).toEqual({
       text: 'Schedule Diwali? 130 contacts to call.',
@@ -399,7 +419,21 @@ describe('startSummaryMessage and startModal', () => {
               '• *Calls until:* <!date^1796052600^{date_short_pretty} {time}|2026-11-30T15:30:00Z>',
           },
         },
-        START_BUTTONS,
+        // Schedule carries the time shown, so the click schedules exactly what the person read.
+        {
+          type: 'actions',
+          block_id: 'schedule_actions',
+          elements: [
+            {
+              type: 'button',
+              action_id: 'campaign_schedule_confirm',
+              text: { type: 'plain_text', text: 'Schedule' },
+              style: 'primary',
+              value: '{"id":"64b000000000000000000001","at":"2026-11-27T04:30:00.000Z"}',
+            },
+            { type: 'button', action_id: 'campaign_schedule_cancel', text: { type: 'plain_text', text: 'Cancel' }, value: '64b000000000000000000001' },
+          ],
+        },
       ],
     });
   });
@@ -644,7 +678,7 @@ describe('homeView', () => {
 });
 
 describe('contactsModal', () => {
-  const campaign = { _id: ID, name: 'diwali-offer', title: 'Diwali', total_contacts: 53 };
+  const campaign = { _id: ID, name: 'diwali-offer', title: 'Diwali', total_contacts: 53, keys: {}, calling_hours: HOURS };
   const people = [
     { phone: '919800000000', name: 'Person 0', call_status: 'completed', call_error: null, attempts: 1, skip_reason: null },
     { phone: '919800000001', name: null, call_status: 'failed', call_error: 'Exotel: <bad> number', attempts: 1, skip_reason: null },
@@ -707,6 +741,157 @@ describe('contactsModal', () => {
       private_metadata: '{"id":"64b000000000000000000001","page":0}',
       blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*Diwali* `diwali-offer`\nNo contacts yet.' } }, { type: 'divider' }],
     });
+  });
+});
+
+describe('contactLine: one contact in View', () => {
+  const campaign = { _id: ID, name: 'emi', title: 'EMI', total_contacts: 9, keys: { '1': 'paid', '9': 'do not call' }, calling_hours: HOURS };
+  const contact = (c: Partial<ContactFields>) =>
+    ({ phone: '919800000003', name: 'Meena', call_status: 'completed', call_error: null, attempts: 1, skip_reason: null, last_outcome: null, next_attempt_at: T0, digits: null, answered_by: null, fields: {}, ...c }) as ContactFields;
+
+  it('a number waiting for a retry: when it is called again (in the reader\'s zone) and how the last call ended', () => {
+    const line = contactLine(contact({ call_status: 'pending', last_outcome: 'no-answer', next_attempt_at: new Date('2026-11-25T09:00:00Z') }), campaign);
+    expect(line).toBe('+91 98000 00003 · Meena\n:repeat: Retrying at <!date^1795597200^{time}|2026-11-25T09:00:00Z> (last: no answer) · attempt 1');
+    expect(contactLine(contact({ call_status: 'pending', last_outcome: 'failed', attempts: 2 }), campaign)).toBe(
+      '+91 98000 00003 · Meena\n:repeat: Retrying at <!date^1795581000^{time}|2026-11-25T04:30:00Z> (last: could not connect) · attempt 2',
+    );
+    // Never called yet: a plain Pending badge, no attempt.
+    expect(contactLine(contact({ call_status: 'pending', attempts: 0 }), campaign)).toBe('+91 98000 00003 · Meena\n:hourglass_flowing_sand: Pending');
+  });
+
+  it('who answered, the key pressed with its meaning, then the extra columns, escaped', () => {
+    expect(contactLine(contact({ answered_by: 'human', digits: '1', fields: { amount: '1,200', due_date: '5 Dec' } }), campaign)).toBe(
+      '+91 98000 00003 · Meena\n:white_check_mark: Completed · attempt 1 · answered by a person · pressed *1* (paid)\namount: 1,200 · due_date: 5 Dec',
+    );
+    // A machine; a key without a meaning; Exotel's "NA" says nothing about who answered.
+    expect(contactLine(contact({ answered_by: 'Machine', digits: '7' }), campaign)).toBe('+91 98000 00003 · Meena\n:white_check_mark: Completed · attempt 1 · answered by a machine · pressed *7*');
+    expect(contactLine(contact({ answered_by: 'NA' }), campaign)).toBe('+91 98000 00003 · Meena\n:white_check_mark: Completed · attempt 1');
+    expect(contactLine(contact({ fields: { 'a<b': '<!channel> & co', long: 'x'.repeat(100) } }), campaign)).toBe(
+      `+91 98000 00003 · Meena\n:white_check_mark: Completed · attempt 1\na&lt;b: &lt;!channel&gt; &amp; co · long: ${'x'.repeat(59)}…`,
+    );
+  });
+
+  it('why it failed comes last, under the columns', () => {
+    expect(contactLine(contact({ name: '', call_status: 'failed', call_error: 'Invalid <number>', fields: { loan_id: 'L-1' } }), campaign)).toBe(
+      '+91 98000 00003\n:x: Failed · attempt 1\nloan_id: L-1\n_Invalid &lt;number&gt;_',
+    );
+  });
+});
+
+const REPORT: CampaignReport = {
+  completed: 30,
+  busy: 5,
+  noAnswer: 10,
+  couldNotConnect: 5,
+  notReached: 20,
+  neverCalled: 0,
+  skipped: 0,
+  placed: 50,
+  answerRate: 0.5,
+  answerRateByPerson: true,
+  talkSeconds: 3723,
+  ranMs: 4_500_000,
+  cost: { amount: 12.5, pending: 3, missing: 0 },
+  keys: [
+    { key: '1', meaning: 'paid', presses: 12 },
+    { key: '2', meaning: 'call <me> back', presses: 3 },
+    { key: '9', meaning: null, presses: 1 },
+  ],
+  hours: [],
+};
+const REPORT_CAMPAIGN: FinishReportView['campaign'] = { _id: ID, name: 'diwali-offer', title: 'Diwali <offer> & more', status: 'completed', started_by: 'U0STARTER', owner: 'U0OWNER', total_contacts: 50 };
+const textField = (label: string, value: string) => ({ type: 'mrkdwn', text: `*${label}*\n${value}` });
+const EXPORT_ACTIONS = {
+  type: 'actions',
+  block_id: 'report_actions',
+  elements: [{ type: 'button', action_id: 'campaign_report_export', text: { type: 'plain_text', text: 'Export' }, value: '64b000000000000000000001' }],
+};
+
+describe('finishReportMessage: the report in the thread when a campaign ends', () => {
+  it('rupees and the cost: Indian grouping; "not reported yet" while prices are to come; calls never priced', () => {
+    expect(rupees(123456.5)).toBe('Rs 1,23,456.50');
+    expect(rupees(0)).toBe('Rs 0.00');
+    expect(costText({ amount: 12.5, pending: 3, missing: 0 })).toBe('cost not reported yet (Exotel reports prices a few minutes after each call; 3 to come)');
+    expect(costText({ amount: 12.5, pending: 0, missing: 0 })).toBe('Rs 12.50');
+    expect(costText({ amount: 12.5, pending: 0, missing: 2 })).toBe('Rs 12.50 (2 calls without a reported price)');
+  });
+
+  it('completed: mentions whoever started it, the figures, keys pressed, and Export', () => {
+    expect(finishReportMessage({ campaign: REPORT_CAMPAIGN, report: REPORT })).toEqual({
+      text: 'Diwali &lt;offer&gt; &amp; more finished: 30 of 50 calls completed, 20 not reached, cost not reported yet (Exotel reports prices a few minutes after each call; 3 to come).',
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: '<@U0STARTER> *Diwali &lt;offer&gt; &amp; more* finished: 30 of 50 calls completed, 20 not reached.' } },
+        {
+          type: 'section',
+          fields: [
+            textField('Completed', '30'),
+            textField('Busy', '5'),
+            textField('No answer', '10'),
+            textField('Could not connect', '5'),
+            textField('Answer rate', '50% of 50 calls answered by a person'),
+            textField('Talk time', '1 h 2 min'),
+            textField('Ran for', '1 h 15 min'),
+            textField('Cost', 'cost not reported yet (Exotel reports prices a few minutes after each call; 3 to come)'),
+          ],
+        },
+        { type: 'section', text: { type: 'mrkdwn', text: 'Keys pressed: *1* paid: 12 · *2* call &lt;me&gt; back: 3 · *9*: 1' } },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: 'Numbers not reached are listed above in this thread.' }] },
+        EXPORT_ACTIONS,
+      ],
+    });
+  });
+
+  it('stopped early: the owner when nobody started it, never called and skipped counted, nothing placed, the final cost', () => {
+    const report: CampaignReport = {
+      ...REPORT,
+      completed: 0,
+      busy: 0,
+      noAnswer: 0,
+      couldNotConnect: 0,
+      notReached: 0,
+      neverCalled: 7,
+      skipped: 2,
+      placed: 0,
+      answerRate: null,
+      answerRateByPerson: false,
+      talkSeconds: 0,
+      ranMs: null,
+      cost: { amount: 0, pending: 0, missing: 0 },
+      keys: [],
+    };
+    const message = finishReportMessage({ campaign: { ...REPORT_CAMPAIGN, title: '', status: 'stopped', started_by: null, total_contacts: 9 }, report });
+    expect(message).toEqual({
+      text: 'diwali-offer was stopped: 0 of 9 calls completed, 0 not reached, Rs 0.00.',
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: '<@U0OWNER> *diwali-offer* was stopped: 0 of 9 calls completed, 0 not reached.' } },
+        {
+          type: 'section',
+          fields: [
+            textField('Completed', '0'),
+            textField('Busy', '0'),
+            textField('No answer', '0'),
+            textField('Could not connect', '0'),
+            textField('Answer rate', 'no calls placed'),
+            textField('Talk time', 'none'),
+            textField('Ran for', 'unknown'),
+            textField('Cost', 'Rs 0.00'),
+            textField('Never called', '7'),
+            textField('Skipped', '2'),
+          ],
+        },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: 'Every number called was reached. Numbers never called are listed just above this report.' }] },
+        EXPORT_ACTIONS,
+      ],
+    });
+  });
+
+  it('expired, answer rate from completed calls when Exotel did not say who answered', () => {
+    const message = finishReportMessage({ campaign: { ...REPORT_CAMPAIGN, status: 'expired' }, report: { ...REPORT, answerRate: 0.6, answerRateByPerson: false, keys: [] } });
+    expect((message.blocks[0] as { text: { text: string } }).text.text).toBe(
+      '<@U0STARTER> *Diwali &lt;offer&gt; &amp; more* ended at its end date: 30 of 50 calls completed, 20 not reached.',
+    );
+    expect((message.blocks[1] as { fields: unknown[] }).fields[4]).toEqual(textField('Answer rate', '60% of 50 calls answered'));
+    expect(message.blocks.map((b) => b.type)).toEqual(['section', 'section', 'context', 'actions']);
   });
 });
 
@@ -821,6 +1006,9 @@ describe("Slack's limits on big inputs", () => {
               counts: { ...COUNTS, pending: 9_000_000, completed: 1_000_000, retrying: 12_345 },
               dial_wait: { reason: 'waiting-retries', until: T1 },
               last_action: { verb: 'pause', by: 'U0OWNER', at: T1 },
+              // A key's meaning is typed in the form: shown, never run either.
+              keys: { '1': huge, '2': '<!here>' },
+              stats: { ...CAMPAIGN.stats, keys: { '1': 4, '2': 1 } },
             },
             { callsPerMinute: 1000, ...wait },
           ),
@@ -829,7 +1017,7 @@ describe("Slack's limits on big inputs", () => {
         // The message text is the notification; Slack cuts it at 40,000 characters, keep it sane.
         expect(message.text.length).toBeLessThan(40_000);
         // A title is shown, never run: no mention from a campaign's name in any mrkdwn, nor in the notification.
-        expect([message.text, ...mrkdwnTexts(message.blocks)].filter((t) => /<!channel>|<@U123>/.test(t))).toEqual([]);
+        expect([message.text, ...mrkdwnTexts(message.blocks)].filter((t) => /<!channel>|<!here>|<@U123>/.test(t))).toEqual([]);
       }
     }
   });
@@ -867,10 +1055,32 @@ describe("Slack's limits on big inputs", () => {
       call_error: huge,
       attempts: 4,
       skip_reason: null,
+      digits: '1',
+      answered_by: 'human',
+      fields: Object.fromEntries(Array.from({ length: 30 }, (_, k) => [`column_${k}`, huge])),
     })) as ContactFields[];
     for (const page of [0, 7, 399_999]) {
-      const view = contactsModal({ campaign: { _id: ID, name: 'x', title: huge, total_contacts: 10_000_000 }, contacts, page, total: 10_000_000 });
+      const view = contactsModal({ campaign: { _id: ID, name: 'x', title: huge, total_contacts: 10_000_000, keys: { '1': huge }, calling_hours: HOURS }, contacts, page, total: 10_000_000 });
       expect(limitProblems(view, 100), `page ${page}`).toEqual([]);
+    }
+  });
+
+  it('finish report: huge title and key meanings, every end, every field; it mentions only the starter', () => {
+    for (const status of ['completed', 'stopped', 'expired'] as const) {
+      const report: CampaignReport = {
+        ...REPORT,
+        neverCalled: 9_000_000,
+        skipped: 1_000_000,
+        talkSeconds: 9e9,
+        ranMs: 9e12,
+        cost: { amount: 9e12, pending: 0, missing: 5 },
+        keys: Array.from({ length: 12 }, (_, i) => ({ key: String(i), meaning: huge, presses: 1e9 })),
+      };
+      const message = finishReportMessage({ campaign: { ...REPORT_CAMPAIGN, title: huge, status }, report });
+      expect(limitProblems(message, 50), status).toEqual([]);
+      expect(message.text.length).toBeLessThan(40_000);
+      expect([message.text, ...mrkdwnTexts(message.blocks)].filter((t) => /<!channel>|<@U123>/.test(t))).toEqual([]);
+      expect(mrkdwnTexts(message.blocks).join('\n').match(/<@\w+>/g)).toEqual(['<@U0STARTER>']);
     }
   });
 

@@ -27,7 +27,8 @@ function callContentBlocks(initial: { message_template?: string | null; keys?: R
       optional: true,
       label: { type: 'plain_text', text: 'Keys' },
       hint: { type: 'plain_text', text: 'Optional. What each key means, e.g. 1=paid, 2=call me back, 9=do not call (adds the number to the do-not-call list).' },
-      element: { type: 'plain_text_input', action_id: InputId.value, max_length: 500, ...(keys ? { initial_value: keys } : {}) },
+      // Room for the longest keys parseKeys accepts, as they are shown again: 12 × "k=" + 40 characters, ", " between.
+      element: { type: 'plain_text_input', action_id: InputId.value, max_length: 600, ...(keys ? { initial_value: keys } : {}) },
     },
   ];
 }

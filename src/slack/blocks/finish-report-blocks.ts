@@ -9,7 +9,7 @@ export interface FinishReportView {
   report: CampaignReport;
 }
 
-const VERB: Record<string, string> = { completed: 'finished', stopped: 'was stopped', expired: 'ended: its end date passed' };
+const VERB: Record<string, string> = { completed: 'finished', stopped: 'was stopped', expired: 'ended at its end date' };
 
 /** Rupees with two decimals and Indian digit grouping: 123456.5 → "Rs 1,23,456.50". */
 export function rupees(amount: number): string {
@@ -58,7 +58,8 @@ export function finishReportMessage(v: FinishReportView): { text: string; blocks
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`Keys pressed: ${keys}`, 3000) } });
   }
   const notes = [r.notReached > 0 ? 'Numbers not reached are listed above in this thread.' : 'Every number called was reached.'];
-  if (r.neverCalled > 0) notes.push('Numbers never called are listed below.');
+  // The list of numbers never called is posted before this report (finish-report.ts), so it sits just above it.
+  if (r.neverCalled > 0) notes.push('Numbers never called are listed just above this report.');
   blocks.push(
     { type: 'context', elements: [{ type: 'mrkdwn', text: notes.join(' ') }] },
     {
@@ -67,6 +68,7 @@ export function finishReportMessage(v: FinishReportView): { text: string; blocks
       elements: [{ type: 'button', action_id: ActionId.reportExport, text: { type: 'plain_text', text: 'Export' }, value: String(campaign._id) }],
     },
   );
-  const text = `${campaign.title || campaign.name} ${verb}: ${r.completed} of ${campaign.total_contacts} calls completed, ${r.notReached} not reached, ${costText(r.cost)}.`;
+  // The notification text is mrkdwn too: the title is shown escaped, so a title "<!channel>" pings nobody.
+  const text = `${title} ${verb}: ${r.completed} of ${campaign.total_contacts} calls completed, ${r.notReached} not reached, ${costText(r.cost)}.`;
   return { text, blocks };
 }

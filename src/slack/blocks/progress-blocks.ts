@@ -152,7 +152,7 @@ export function progressMessage(view: ProgressView): { text: string; blocks: Kno
   if (c.skipped > 0) fields.push(field('Skipped', c.skipped));
   for (const [key, presses] of Object.entries(campaign.stats?.keys ?? {}).sort().slice(0, 10 - fields.length)) {
     const meaning = (campaign.keys ?? {})[key];
-    fields.push(field(`Pressed ${key}${meaning ? ` · ${truncate(meaning, 30)}` : ''}`, Number(presses)));
+    fields.push(field(`Pressed ${key}${meaning ? ` · ${escapeText(truncate(meaning, 30))}` : ''}`, Number(presses)));
   }
 
   const blocks: KnownBlock[] = [

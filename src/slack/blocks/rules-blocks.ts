@@ -22,6 +22,22 @@ const RETRY_OPTIONS: PlainTextOption[] = [
 ];
 const EXPONENTIAL: PlainTextOption = { text: { type: 'plain_text', text: 'Double the wait after every attempt' }, value: 'yes' };
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Skip dates as people type them, consecutive ones as a range ("2026-12-24..2026-12-31"): a long holiday is stored
+ * day by day, and written out one date at a time it would not fit the field, so the edit form could not be saved.
+ */
+export function skipDatesText(skip: readonly string[]): string {
+  const runs: Array<[string, string]> = [];
+  for (const date of [...new Set(skip)].sort()) {
+    const last = runs.at(-1);
+    if (last && Date.parse(date) - Date.parse(last[1]) === DAY_MS) last[1] = date;
+    else runs.push([date, date]);
+  }
+  return runs.map(([from, to]) => (from === to ? from : Date.parse(to) - Date.parse(from) === DAY_MS ? `${from}, ${to}` : `${from}..${to}`)).join(', ');
+}
+
 function text(blockId: string, label: string, initial: string, hint: string, optional = true, maxLength = 200): KnownBlock {
   return {
     type: 'input',
@@ -78,7 +94,7 @@ export function rulesBlocks(rules: RulesInitial, options: { withStart: boolean }
     },
     text(BlockId.hours, 'Calling days and hours', formatDaysAndHours(h), 'e.g. Mon-Sat 09:00-20:00. Indian rules allow commercial calls 09:00-21:00.', false, 60),
     text(BlockId.timeZone, 'Time zone', h.tz, 'An IANA zone, e.g. Asia/Kolkata.', false, 60),
-    text(BlockId.skipDates, 'Dates to skip', h.skip.join(', '), 'Holidays, e.g. 2026-12-25, 2027-01-26 or 24 Dec..26 Dec.', true, 500),
+    text(BlockId.skipDates, 'Dates to skip', skipDatesText(h.skip), 'Holidays, e.g. 2026-12-25, 2027-01-26 or 24 Dec..26 Dec.', true, 3000),
   ];
   if (options.withStart) {
     blocks.push(text(BlockId.startAt, 'Start at', '', 'Leave empty to start it yourself later. e.g. tomorrow 10:00, 2026-12-01 09:30.', true, 60));

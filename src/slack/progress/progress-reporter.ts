@@ -234,7 +234,10 @@ export class ProgressReporter {
         return;
       }
     }
-    if (final && tracked.shown.signature === signature && waiting === 0) {
+    // After a stop, calls already ringing finish: the report waits for their outcomes, or it would count them as
+    // never called and the message would never show how they ended.
+    const live = progressNumbers(campaign.counts).live;
+    if (final && tracked.shown.signature === signature && waiting === 0 && live === 0) {
       try {
         await this.#onFinished(campaign);
       } catch (error) {
