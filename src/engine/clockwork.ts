@@ -31,9 +31,14 @@ export interface ClockworkDeps {
   horizonMs?: number;
 }
 
-/** A cron pattern that matches exactly `at` (to the second), read in UTC. */
+/**
+ * A cron pattern that matches the first whole second at or after `at`, read in UTC. Cron matches whole seconds, and a
+ * moment must never be done early: a start would come before its time, and an end date's expiry (conditional on the
+ * end having passed) would find it not passed and wait for the next minute's refresh.
+ */
 export function cronPatternFor(at: Date): string {
-  return `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} ${at.getUTCDate()} ${at.getUTCMonth() + 1} *`;
+  const second = new Date(Math.ceil(at.getTime() / 1000) * 1000);
+  return `${second.getUTCSeconds()} ${second.getUTCMinutes()} ${second.getUTCHours()} ${second.getUTCDate()} ${second.getUTCMonth() + 1} *`;
 }
 
 export class Clockwork {
