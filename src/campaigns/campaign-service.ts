@@ -23,7 +23,7 @@ export interface CampaignSummary {
   toCall: number;
 }
 
-export type Refusal = 'not-found' | 'forbidden' | 'guest' | 'not-operator' | 'channel-not-allowed' | 'wrong-status' | 'nothing-to-call' | 'calls-live';
+export type Refusal = 'not-found' | 'forbidden' | 'guest' | 'not-operator' | 'channel-not-allowed' | 'wrong-status' | 'nothing-to-call' | 'calls-live' | 'end-passed';
 
 export type ActionResult =
   | { ok: true; campaign: CampaignFields; requeued?: number; atCap?: number }
@@ -230,6 +230,8 @@ export class CampaignService {
     if (refused) return { ok: false, reason: refused, campaign };
     if ('progress_channel' in set && !this.channelAllowed(set.progress_channel)) return { ok: false, reason: 'channel-not-allowed', campaign, allowedChannels: this.allowedChannels };
     if (campaign.status === 'running' || campaign.status === 'paused') return { ok: false, reason: 'wrong-status', campaign };
+    const ended = this.#endPassed(campaign, this.options.now?.() ?? new Date());
+    if (ended) return ended;
     const nothing = await this.#nothingToCall(campaign);
     if (nothing) return nothing;
     const result = await this.transitions.apply(id, 'start', {
@@ -251,6 +253,8 @@ export class CampaignService {
     const refused = this.startRefusal(campaign, actor);
     if (refused) return { ok: false, reason: refused, campaign };
     if ('progress_channel' in set && !this.channelAllowed(set.progress_channel)) return { ok: false, reason: 'channel-not-allowed', campaign, allowedChannels: this.allowedChannels };
+    const ended = this.#endPassed(campaign, at);
+    if (ended) return ended;
     const nothing = await this.#nothingToCall(campaign);
     if (nothing) return nothing;
     const result = await this.transitions.apply(id, 'schedule', { by: actor.userId, set: { scheduled_at: at, started_by: actor.userId, mode: this.options.mode, ...set } });
@@ -345,6 +349,11 @@ export class CampaignService {
       { campaign_id: campaign._id, call_status: { $in: [...NOT_REACHED] } },
       { _id: 1, call_status: 1, tries: 1, attempts: 1, campaign_id: 1 },
     ).lean()) as ContactFields[];
+  }
+
+  /** A start or schedule after the end date would only expire again: refuse it with its reason. */
+  #endPassed(campaign: CampaignFields, at: Date): Extract<ActionResult, { ok: false }> | null {
+    return campaign.call_until && campaign.call_until.getTime() <= at.getTime() ? { ok: false, reason: 'end-passed', campaign } : null;
   }
 
   /** Contacts not reached go back to the queue when they have attempts left under the campaign's rules. */

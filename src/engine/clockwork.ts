@@ -48,6 +48,7 @@ export class Clockwork {
   readonly #coordinator: RunCoordinator;
   #minute: ScheduledTask | undefined;
   #refreshing: Promise<void> | undefined;
+  #again: Promise<void> | undefined;
 
   constructor(deps: ClockworkDeps) {
     this.#deps = deps;
@@ -58,19 +59,36 @@ export class Clockwork {
 
   start(): void {
     this.#minute = cron.schedule('0 * * * * *', () => this.refresh(), { name: 'clockwork-minute', timezone: 'UTC', noOverlap: true });
+    // A schedule or an end date set in this process gets its moment at once, not at the next minute.
+    this.#deps.events.on('status', this.#onStatus);
     void this.refresh();
   }
 
+  readonly #onStatus = ({ status }: { status: string }) => {
+    if (status === 'scheduled') void this.refresh();
+  };
+
   async stop(): Promise<void> {
+    this.#deps.events.off('status', this.#onStatus);
     await this.#minute?.destroy();
     for (const task of this.#tasks.values()) await task.destroy();
     this.#tasks.clear();
     await this.#refreshing;
   }
 
-  /** Does what is overdue now and gives each moment of the coming minutes its cron task. */
+  /**
+   * Does what is overdue now and gives each moment of the coming minutes its cron task. Asked while a refresh runs, it
+   * runs once more after it (that one may have read the campaigns before the change that asked).
+   */
   refresh(): Promise<void> {
-    this.#refreshing ??= this.#refresh()
+    if (this.#refreshing) {
+      this.#again ??= this.#refreshing.then(() => {
+        this.#again = undefined;
+        return this.refresh();
+      });
+      return this.#again;
+    }
+    this.#refreshing = this.#refresh()
       .catch((error: unknown) => this.#log.warn({ err: error }, 'clockwork refresh failed; will try again at the next minute'))
       .finally(() => (this.#refreshing = undefined));
     return this.#refreshing;

@@ -2,7 +2,7 @@
 import type { ActionResult } from '../campaigns/campaign-service.js';
 import { LIVE_BUCKETS } from '../campaigns/vocabulary.js';
 import type { CampaignFields } from '../store/campaign-model.js';
-import { STATUS_LABEL } from './blocks/format.js';
+import { slackDate, STATUS_LABEL } from './blocks/format.js';
 import { COMMAND } from './ids.js';
 
 export function noSuchCampaign(typed: string, closest: string[]): string {
@@ -57,6 +57,9 @@ export function refusal(action: keyof typeof VERB, result: Extract<ActionResult,
     const live = LIVE_BUCKETS.reduce((n, b) => n + (c.counts?.[b] ?? 0), 0);
     const calls = live === 1 ? 'a call' : `${live > 1 ? live : 'some'} calls`;
     return `${name} still has ${calls} that may be live at Exotel. Delete it once its calls have ended (a few minutes).`;
+  }
+  if (result.reason === 'end-passed') {
+    return `${name} cannot be started: its end date (${c.call_until ? slackDate(c.call_until) : 'set'}) has passed, so nobody would be called. \`${COMMAND} edit ${c.name}\` sets a new one.`;
   }
   if (result.reason === 'nothing-to-call') {
     const atCap = result.atCap ? ` ${result.atCap} numbers not reached have had all ${c.retry.max_attempts} attempts its rules allow (\`${COMMAND} edit ${c.name}\` changes them).` : '';
