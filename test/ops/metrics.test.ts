@@ -1,9 +1,12 @@
 // /metrics against the truth: a campaign dialled through the fake Exotel (which rate-limits some requests and gives one
-// ambiguous answer), and the counters compared with what the fake itself recorded.
+// ambiguous answer), and the counters compared with what the fake itself recorded. No status callbacks: every outcome
+// is read from call details, and the ambiguous attempt is found in the call list, so all three operations are counted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { loadConfig } from '../../src/config.js';
+import { CampaignEvents } from '../../src/campaigns/campaign-events.js';
 import { Metrics } from '../../src/ops/metrics.js';
+import type { ContactFields } from '../../src/store/contact-model.js';
 import { slackClient } from '../../src/slack/slack-client.js';
 import type { CampaignFields } from '../../src/store/campaign-model.js';
 import type { Store } from '../../src/store/store.js';
@@ -35,7 +38,7 @@ beforeAll(async () => {
     { _id: campaign._id },
     { $set: { status: 'running', mode: 'live', started_at: new Date(), runner_id: 'dead-host:1:abc', lease_expires_at: new Date(Date.now() - 60_000), lease_epoch: 1 } },
   );
-  app = await startTestApp(store, exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'metrics-webhook-secret-0123' }), {
+  app = await startTestApp(store, exotelEnv(fake), {
     runtime: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 600, windowMs: 60_000 } },
   });
 });
@@ -96,6 +99,7 @@ describe('/metrics after a campaign against the fake Exotel', () => {
     expect(refused.length).toBeGreaterThan(0);
     for (const operation of ['place-call', 'call-details', 'call-list']) {
       const sent = fake.requests.filter((r) => operationOf(r) === operation);
+      expect(sent.length, operation).toBeGreaterThan(0);
       expect({ operation, requests: value(text, 'campaign_bot_exotel_requests_total', { operation }) }).toEqual({ operation, requests: sent.length });
       expect({ operation, limited: value(text, 'campaign_bot_exotel_rate_limited_total', { operation }) }).toEqual({
         operation,
@@ -133,5 +137,32 @@ describe('Slack errors', () => {
     } finally {
       await slack.close();
     }
+  });
+});
+
+describe('calls counted from contact changes', () => {
+  it('counts a call placed once, whether it became initiated or ended straight from an ambiguous answer', async () => {
+    const events = new CampaignEvents();
+    const metrics = new Metrics();
+    const stop = metrics.countCalls(events);
+    const campaignId = campaign._id;
+    const change = (from: ContactFields['call_status'], contact: Partial<ContactFields>) =>
+      events.emit('contact', { campaignId, from, contact: { call_sid: null, last_outcome: null, ...contact } as ContactFields });
+    change('dialing', { call_status: 'initiated', call_sid: 'sid-1' }); // accepted
+    change('initiated', { call_status: 'busy', call_sid: 'sid-1', last_outcome: 'busy' }); // ended
+    change('dialing', { call_status: 'unknown' }); // a 502 after sending
+    change('unknown', { call_status: 'completed', call_sid: 'sid-2', last_outcome: 'completed' }); // its callback
+    change('dialing', { call_status: 'pending', last_outcome: 'busy' }); // a 429: not placed (an earlier try's outcome stays)
+    change('dialing', { call_status: 'failed', last_outcome: 'failed' }); // refused with a 4xx: not placed
+    change('initiated', { call_status: 'pending', call_sid: 'sid-3', last_outcome: 'no-answer' }); // ended, retry queued
+    change('pending', { call_status: 'skipped' }); // do-not-call at the gate
+    stop();
+    change('dialing', { call_status: 'initiated', call_sid: 'sid-4' }); // after unsubscribing: not counted
+    const text = await metrics.render();
+    expect(value(text, 'campaign_bot_calls_placed_total')).toBe(2);
+    expect(value(text, 'campaign_bot_call_outcomes_total', { status: 'busy' })).toBe(1);
+    expect(value(text, 'campaign_bot_call_outcomes_total', { status: 'completed' })).toBe(1);
+    expect(value(text, 'campaign_bot_call_outcomes_total', { status: 'no-answer' })).toBe(1);
+    expect(value(text, 'campaign_bot_call_outcomes_total', { status: 'failed' })).toBe(0);
   });
 });
