@@ -1,7 +1,6 @@
 import { App, type CustomRoute } from '@slack/bolt';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import { healthRoute } from './http/health-route.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { People } from './slack/people.js';
 import { registerListeners } from './slack/register-listeners.js';
@@ -25,8 +24,9 @@ export interface AppDeps {
 }
 
 /** The Bolt app: HTTP receiver on PORT, or Socket Mode when SLACK_APP_TOKEN is set. */
-export function createApp({ config, log, store, identity, runtime }: AppDeps): App {
-  const customRoutes: CustomRoute[] = [healthRoute(() => store.ping()), ...runtime.routes];
+export function createApp({ config, log, identity, runtime }: AppDeps): App {
+  // /healthz, /readyz, /metrics and Exotel's routes all come from the runtime, which knows the engine and the database.
+  const customRoutes: CustomRoute[] = [...runtime.routes];
   const common = {
     token: config.slack.botToken,
     botId: identity.botId,

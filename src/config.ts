@@ -90,6 +90,37 @@ const DESCRIBE: Record<string, string> = {
 
 const blank = (v: string | undefined): v is undefined => v === undefined || v.trim() === '';
 
+/**
+ * The values .env.example ships with, and what to put in their place. A copied .env that still holds one of them
+ * would pass every format check and fail only at the first call to Slack or Exotel, so the start names them all.
+ * `your-…` anywhere in a value is an unedited part of an example too (a flow URL with only the sid filled in).
+ */
+const EXAMPLES: Record<string, { values: readonly string[]; putThere: string; live?: true }> = {
+  SLACK_BOT_TOKEN: { values: ['xoxb-your-bot-token'], putThere: 'the Bot User OAuth Token (xoxb-…) from the Slack app’s OAuth & Permissions page' },
+  SLACK_SIGNING_SECRET: { values: ['your-signing-secret'], putThere: 'the Signing Secret from the Slack app’s Basic Information page' },
+  EXOTEL_AUTH_KEY: { values: ['your-exotel-api-key'], putThere: 'your Exotel API key', live: true },
+  EXOTEL_AUTH_TOKEN: { values: ['your-exotel-api-token'], putThere: 'your Exotel API token', live: true },
+  EXOTEL_ACCOUNT_SID: { values: ['your-account-sid'], putThere: 'your Exotel account SID', live: true },
+  EXOTEL_CALLER_ID: { values: ['0XXXXXXXXXX'], putThere: 'your ExoPhone (the number people see)', live: true },
+  EXOTEL_URL: {
+    values: ['http://my.exotel.com/your-account-sid/exoml/start_voice/your-app-id'],
+    putThere: 'your call flow URL http://my.exotel.com/<account sid>/exoml/start_voice/<app id>',
+    live: true,
+  },
+};
+
+/** One problem per variable that still holds its example value (Exotel's only when calls are real). */
+function examplePlaceholders(env: Env, live: boolean): string[] {
+  const problems: string[] = [];
+  for (const [name, example] of Object.entries(EXAMPLES)) {
+    const value = env[name]?.trim();
+    if (!value || (example.live && !live)) continue;
+    const unedited = example.values.includes(value) || /\byour-[a-z]/i.test(value) || (name === 'EXOTEL_CALLER_ID' && /X{4,}/.test(value));
+    if (unedited) problems.push(`${name} is still the example value from .env.example; put ${example.putThere} there.`);
+  }
+  return problems;
+}
+
 function parseBool(name: string, raw: string | undefined, problems: string[]): boolean {
   if (blank(raw)) return false;
   const v = raw.trim().toLowerCase();
@@ -130,10 +161,15 @@ export function loadDotEnv(path = '.env'): string | undefined {
 /** Reads and validates the environment; throws one ConfigError that lists every problem at once. */
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
-  const get = (name: string): string | undefined => (blank(env[name]) ? undefined : env[name]!.trim());
+  const live = !['true', '1', 'yes'].includes(env.EXOTEL_DRY_RUN?.trim().toLowerCase() ?? '');
+  const placeholders = examplePlaceholders(env, live);
+  problems.push(...placeholders);
+  // A placeholder is reported once, as such, not again as missing or malformed.
+  const unedited = new Set(placeholders.map((p) => p.split(' ')[0]));
+  const get = (name: string): string | undefined => (blank(env[name]) || unedited.has(name) ? undefined : env[name]!.trim());
   const required = (name: string, when = true): string => {
     const v = get(name);
-    if (v === undefined && when) problems.push(`${name} is missing: ${DESCRIBE[name]}.`);
+    if (v === undefined && when && !unedited.has(name)) problems.push(`${name} is missing: ${DESCRIBE[name]}.`);
     return v ?? '';
   };
 
@@ -153,7 +189,6 @@ export function loadConfig(env: Env = process.env): Config {
   if (!slackApiUrl.endsWith('/')) slackApiUrl += '/';
 
   const dryRun = parseBool('EXOTEL_DRY_RUN', env.EXOTEL_DRY_RUN, problems);
-  const live = !dryRun;
   const apiKey = required('EXOTEL_AUTH_KEY', live);
   const apiToken = required('EXOTEL_AUTH_TOKEN', live);
   const accountSid = required('EXOTEL_ACCOUNT_SID', live);
@@ -221,10 +256,7 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`LOG_LEVEL is "${logLevel}": expected one of ${LOG_LEVELS.join(', ')}.`);
   }
 
-  const mongodbUri = get('MONGODB_URI');
-  if (mongodbUri !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
-    problems.push('MONGODB_URI must start with mongodb:// or mongodb+srv:// (or be unset for the local database).');
-  }
+  const mongodbUri = readMongodbUri(get, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -243,6 +275,27 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel as Config['logLevel'],
     warnings,
   });
+}
+
+/** What the command line (src/cli) needs: the database only, so a stop works whatever else .env holds. */
+export interface OperatorConfig {
+  mongodbUri: string | undefined;
+}
+
+/** Reads MONGODB_URI alone; throws a ConfigError when it is malformed. */
+export function loadOperatorConfig(env: Env = process.env): OperatorConfig {
+  const problems: string[] = [];
+  const mongodbUri = readMongodbUri((name) => (blank(env[name]) ? undefined : env[name]!.trim()), problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { mongodbUri };
+}
+
+function readMongodbUri(get: (name: string) => string | undefined, problems: string[]): string | undefined {
+  const mongodbUri = get('MONGODB_URI');
+  if (mongodbUri !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
+    problems.push('MONGODB_URI must start with mongodb:// or mongodb+srv:// (or be unset for the local database).');
+  }
+  return mongodbUri;
 }
 
 function readCallingHours(get: (name: string) => string | undefined, problems: string[]): CallingHours {

@@ -25,6 +25,10 @@ import { rehearsalDialer } from './exotel/rehearsal-dialer.js';
 import { exotelStatusRoute, statusCallbackUrl } from './http/exotel-status-route.js';
 import { exotelGreetingRoute } from './http/exotel-greeting-route.js';
 import { exotelPassthruRoute } from './http/exotel-passthru-route.js';
+import { healthRoute, readyRoute, staleTickAfterMs } from './http/health-route.js';
+import { metricsRoute } from './http/metrics-route.js';
+import { Metrics } from './ops/metrics.js';
+import { operationsSnapshot } from './ops/operations-snapshot.js';
 import { Keypresses } from './campaigns/keypresses.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/store.js';
@@ -47,7 +51,9 @@ export interface Runtime {
   lines: LiveLines;
   engine: Engine;
   clockwork: Clockwork;
-  /** HTTP routes served beside Slack's (the Exotel status callback when a webhook secret is set). */
+  /** This runtime's Prometheus counters and gauges (served at /metrics). */
+  metrics: Metrics;
+  /** HTTP routes served beside Slack's: /healthz, /readyz, /metrics, and Exotel's when a webhook secret is set. */
   routes: CustomRoute[];
   /** Starts the engine and the progress reporter. */
   start(): void;
@@ -105,6 +111,8 @@ function engineSettings(config: Config, overrides: RuntimeOverrides['settings'] 
 
 export function createRuntime(config: Config, store: Store, log: Logger, overrides: RuntimeOverrides = {}): Runtime {
   const events = new CampaignEvents();
+  const metrics = new Metrics();
+  metrics.countCalls(events);
   const clock = overrides.now ?? (() => new Date());
   const settings = engineSettings(config, overrides.settings, overrides.pacing);
   const state = new ContactState(store, events, log, clock, settings.reconciler.priceEveryMs);
@@ -125,6 +133,7 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
             apiToken: config.exotel.apiToken,
             // Every request to Exotel takes a turn of the account's pacer (list pages and details too).
             beforeRequest: (_operation, signal) => pacer.take(signal),
+            onResponse: (operation, status) => metrics.exotelResponse(operation, status),
           }),
           pacer,
         ));
@@ -142,19 +151,21 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
     hours: campaignHoursStatus,
     ...(overrides.now ? { now: overrides.now } : {}),
     ...(overrides.runnerId ? { runnerId: overrides.runnerId } : {}),
+    onTakeover: () => metrics.leaseTakeover(),
   });
+  const dnc = new DncService(store, state);
   const secret = config.exotel.webhookSecret;
   // Exotel's status callback, and the Greeting and Passthru applets of the call flow (per-person text, keypresses).
   const routes = secret
     ? [
         exotelStatusRoute(secret, state, log),
         exotelGreetingRoute(secret, store, log),
-        exotelPassthruRoute(secret, new Keypresses(store, new DncService(store, state), log), log),
+        exotelPassthruRoute(secret, new Keypresses(store, dnc, log), log),
       ]
     : [];
   const service = new CampaignService(store, state, transitions, { admins: config.admins, channels: config.channels, mode: engine.mode, defaults: config, now: clock });
   const marks = new ProgressMarks(store);
-  const slack = slackClient(config, log);
+  const slack = slackClient(config, log, (method, error) => metrics.slackError(method, error));
   const finish = new FinishReport(slack, marks, log, channelPhone(config.showFullNumbers));
   const progress = new ProgressReporter(
     marks,
@@ -178,22 +189,33 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
   progress.whenFinished((campaign) => finish.post(campaign));
   let costs: ScheduledTask | undefined;
   let started = false;
+  let startedAt: number | null = null;
+  let stopping = false;
+  const lastTickAt = () => (startedAt === null ? null : engine.lastTickAt || startedAt);
+  const health = { ping: () => store.ping(), lastTickAt, stopping: () => stopping };
+  routes.push(
+    healthRoute(health, { staleAfterMs: staleTickAfterMs(settings, config.exotel.maxLiveCalls) }),
+    readyRoute(health),
+    metricsRoute(metrics, { snapshot: operationsSnapshot(store, account), lastTickAt }),
+  );
   return {
     events,
     state,
     transitions,
     service,
     contacts: new ContactsService(store),
-    dnc: new DncService(store, state),
+    dnc,
     progress,
     dialer,
     pacer,
     lines,
     engine,
     clockwork,
+    metrics,
     routes,
     start() {
       started = true;
+      startedAt = Date.now();
       for (const warning of config.warnings) log.warn(warning);
       engine.start();
       clockwork.start();
@@ -202,6 +224,7 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
       costs = cron.schedule('*/30 * * * * *', () => finish.completeCosts(), { name: 'report-costs', noOverlap: true });
     },
     async close() {
+      stopping = true;
       await costs?.destroy();
       if (started) await progress.stop();
       await clockwork.stop();

@@ -64,6 +64,8 @@ export interface EngineDeps {
   now?: () => Date;
   /** Identifies this process in leases. Default host:pid:random. */
   runnerId?: string;
+  /** Told when this process adopts a campaign whose lease another runner held (metrics). Default: none. */
+  onTakeover?: (campaignId: string, previousRunner: string) => void;
 }
 
 export class Engine {
@@ -210,8 +212,8 @@ export class Engine {
     const now = new Date();
     const free = { $or: [{ runner_id: null }, { lease_expires_at: { $lt: now } }, { runner_id: this.runnerId }] };
     const mode = { mode: { $in: [this.mode, null] } };
-    const candidates = await store.Campaign.find({ status: 'running', ...mode, ...free }, { _id: 1 }).lean();
-    for (const { _id } of candidates) {
+    const candidates = await store.Campaign.find({ status: 'running', ...mode, ...free }, { _id: 1, runner_id: 1 }).lean();
+    for (const { _id, runner_id: previous } of candidates) {
       if (this.#stopped || this.#runs.has(String(_id))) continue;
       const leaseUntil = Date.now() + settings.leaseMs;
       const adopted = (await store.Campaign.findOneAndUpdate(
@@ -219,6 +221,7 @@ export class Engine {
         { $set: { runner_id: this.runnerId, lease_expires_at: new Date(leaseUntil), mode: this.mode }, $inc: { lease_epoch: 1 } },
         { returnDocument: 'after' },
       ).lean()) as CampaignFields | null;
+      if (adopted && previous && previous !== this.runnerId) this.#deps.onTakeover?.(String(_id), previous);
       if (adopted) await this.#startRun(adopted, leaseUntil);
     }
   }

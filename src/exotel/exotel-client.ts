@@ -27,6 +27,8 @@ export interface ExotelClientOptions {
    * before its last checks. Default: none.
    */
   beforeRequest?: (operation: Operation, signal?: AbortSignal) => Promise<void>;
+  /** Told of every request sent, once it ended: Exotel's HTTP status, or null when no answer came (metrics). Default: none. */
+  onResponse?: (operation: Operation, status: number | null) => void;
   /** Replaces the client's own keep-alive pool (tests: undici `MockAgent`). `connectTimeoutMs` and `maxConnections`
    * then belong to that dispatcher, and `close()` leaves it open for its owner. Default: a `Pool` on `baseUrl`. */
   dispatcher?: Dispatcher;
@@ -100,6 +102,7 @@ export class ExotelClient {
   readonly #secrets: string[];
   readonly #responseTimeoutMs: number;
   readonly #beforeRequest: ExotelClientOptions['beforeRequest'];
+  readonly #onResponse: ExotelClientOptions['onResponse'];
 
   constructor(options: ExotelClientOptions) {
     const url = parseBaseUrl(options.baseUrl);
@@ -111,6 +114,7 @@ export class ExotelClient {
     const maxConnections = positiveInteger('maxConnections', options.maxConnections, DEFAULT_MAX_CONNECTIONS);
 
     this.#beforeRequest = options.beforeRequest;
+    this.#onResponse = options.onResponse;
     this.#origin = url.origin;
     this.#basePath = url.pathname.replace(/\/+$/, '');
     this.#accountPath = `${this.#basePath}/v1/Accounts/${encodeURIComponent(options.accountSid)}`;
@@ -269,10 +273,12 @@ export class ExotelClient {
         bodyTimeout: this.#responseTimeoutMs,
       });
     } catch (error) {
+      this.#onResponse?.(operation, null);
       throw this.#transportError(operation, error);
     }
 
     const status = response.statusCode;
+    this.#onResponse?.(operation, status);
     let text: string;
     try {
       text = await response.body.text();

@@ -14,6 +14,7 @@ import { dncCommand } from './dnc-command.js';
 import { exportCommand } from './export-command.js';
 import { chartCommand } from './chart-command.js';
 import { scheduleCommand, unscheduleCommand } from './schedule-command.js';
+import { stopAllCommand } from './stop-all-command.js';
 
 export function registerCommands(app: App, deps: SlackDeps): void {
   const subcommands: Subcommand[] = [];
@@ -25,6 +26,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
     scheduleCommand(deps),
     unscheduleCommand(deps),
     ...controlCommands(deps),
+    stopAllCommand(deps),
     createCommand(deps),
     editCommand(deps),
     addCommand(deps),
