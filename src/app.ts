@@ -20,7 +20,7 @@ export interface AppDeps {
   /** From auth.test at startup, so Bolt does not call it again. */
   identity: SlackIdentity;
   /** The services listeners call, and extra HTTP routes (Exotel callbacks). */
-  runtime: Pick<Runtime, 'service' | 'contacts' | 'dnc' | 'progress' | 'routes'>;
+  runtime: Pick<Runtime, 'service' | 'contacts' | 'dnc' | 'progress' | 'channels' | 'routes'>;
 }
 
 /** The Bolt app: HTTP receiver on PORT, or Socket Mode when SLACK_APP_TOKEN is set. */
@@ -53,6 +53,6 @@ export function createApp({ config, log, store, identity, runtime }: AppDeps): A
   app.error(async (error) => {
     log.error({ err: error }, 'unhandled error in a Slack listener');
   });
-  registerListeners(app, { config, log, service: runtime.service, contacts: runtime.contacts, dnc: runtime.dnc, progress: runtime.progress });
+  registerListeners(app, { config, log, service: runtime.service, contacts: runtime.contacts, dnc: runtime.dnc, progress: runtime.progress, channels: runtime.channels });
   return app;
 }

@@ -3,6 +3,7 @@ import type { ContactsService } from '../campaigns/contacts-service.js';
 import type { DncService } from '../campaigns/dnc-service.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { ChannelAccess } from './channel-access.js';
 import type { ProgressReporter } from './progress/progress-reporter.js';
 
 /** What Slack listeners need; built once in app.ts. */
@@ -13,4 +14,6 @@ export interface SlackDeps {
   contacts: ContactsService;
   dnc: DncService;
   progress: ProgressReporter;
+  /** Whether the bot can post in a channel (joining a public one): asked before anything is dialled. */
+  channels: ChannelAccess;
 }

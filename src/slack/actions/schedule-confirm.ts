@@ -8,7 +8,10 @@ import { campaignIdOf } from './start-confirm.js';
 
 type Args = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
 
-/** Schedule on the schedule summary: one atomic status change; the campaign starts at that time, in this channel. */
+/**
+ * Schedule on the schedule summary: the bot makes sure it can post in this channel now (and checks again at the start
+ * time), then one atomic status change; the campaign starts at that time, in this channel.
+ */
 export function scheduleConfirm(deps: SlackDeps) {
   return async function handleScheduleConfirm({ ack, body, action, respond }: Args): Promise<void> {
     await ack();
@@ -23,6 +26,8 @@ export function scheduleConfirm(deps: SlackDeps) {
     if (!id || !at || Number.isNaN(at.getTime())) return void (await respond({ replace_original: true, ...notice('That button is out of date. Run the command again.') }));
     if (at.getTime() <= Date.now()) return void (await respond({ replace_original: true, ...notice('That time has passed. Run the command again with a time ahead.') }));
     const channel = body.channel?.id ?? null;
+    const access = await deps.channels.ensure(channel, body.user.id);
+    if (!access.ok) return void (await respond({ replace_original: true, ...notice(`Not scheduled: ${access.problem}`) }));
     const result = await deps.service.schedule(id, { userId: body.user.id }, at, { channel, progress_channel: channel });
     if (!result.ok) return void (await respond({ replace_original: true, ...notice(refusal('schedule', result)) }));
     const name = result.campaign.name;

@@ -3,7 +3,10 @@
 //   talks to Slack;
 // - one message per campaign, edited when edit-policy.ts says it is worth it, within the workspace's budget;
 // - numbers not reached go to the thread through failure-thread.ts;
-// - a 429 holds that Slack method for its Retry-After and a 5xx for a few seconds; the message catches up after.
+// - a 429 holds that Slack method for its Retry-After and a 5xx for a few seconds; the message catches up after;
+// - a refusal (not_in_channel, channel_not_found, is_archived…) is tried again every `refusalRetryMs`; still refused
+//   after `refusalPauseMs`, the campaign is handed to `whenRefused` (paused, its starter told): calls nobody can
+//   follow are not made. An ended campaign has nothing to pause: its reporting stops there.
 // Every write (the message's ts, the end of reporting, failures posted) goes through the campaigns' ProgressMarks.
 import type { WebClient } from '@slack/web-api';
 import type { Types } from 'mongoose';
@@ -27,6 +30,10 @@ export interface ProgressSettings extends EditTiming, FailureTiming {
   refreshMs: number;
   /** Account-wide pace shown when a campaign has none of its own. */
   callsPerMinute: number;
+  /** After Slack refused a campaign's message, try again this often. Default 15 s. */
+  refusalRetryMs: number;
+  /** Refused for this long (and tried again meanwhile): the campaign goes to `whenRefused`. Default 60 s. */
+  refusalPauseMs: number;
 }
 
 export const DEFAULT_PROGRESS_SETTINGS: Omit<ProgressSettings, 'callsPerMinute'> = {
@@ -38,6 +45,8 @@ export const DEFAULT_PROGRESS_SETTINGS: Omit<ProgressSettings, 'callsPerMinute'>
   failureMaxWaitMs: 30_000,
   loopMs: 500,
   refreshMs: 5_000,
+  refusalRetryMs: 15_000,
+  refusalPauseMs: 60_000,
 };
 
 /** How long the Confirm click has to post the message itself before the loop posts it instead. */
@@ -51,6 +60,8 @@ interface Tracked {
   /** After the finish report failed: not before this, and how long the next wait is. */
   retryAt: number;
   backoffMs: number;
+  /** Slack refuses the message: since when, and whether the campaign was handed to `whenRefused`. */
+  refused?: { since: number; error: string; handed: boolean };
 }
 
 const FIRST_BACKOFF_MS = 5_000;
@@ -58,6 +69,9 @@ const MAX_BACKOFF_MS = 300_000;
 
 /** Called once a campaign's message shows its end and every failure is in the thread (the finish report). */
 export type OnFinished = (campaign: CampaignFields) => Promise<void>;
+
+/** Called once Slack has refused a live campaign's message for `refusalPauseMs`, with Slack's error. */
+export type OnRefused = (campaign: CampaignFields, error: string) => Promise<void>;
 
 export class ProgressReporter {
   readonly #tracked = new Map<string, Tracked>();
@@ -67,6 +81,7 @@ export class ProgressReporter {
   readonly #failures: FailureThread;
   readonly #log: Logger;
   #onFinished: OnFinished = async () => {};
+  #onRefused: OnRefused = async () => {};
   #timer: NodeJS.Timeout | undefined;
   #cycle: Promise<void> | undefined;
   #lastScanAt = 0;
@@ -91,6 +106,11 @@ export class ProgressReporter {
   /** What to do once a campaign's reporting is over (set by the runtime: the finish report). */
   whenFinished(handler: OnFinished): void {
     this.#onFinished = handler;
+  }
+
+  /** What to do when Slack keeps refusing a live campaign's message (set by the runtime: pause it, tell its starter). */
+  whenRefused(handler: OnRefused): void {
+    this.#onRefused = handler;
   }
 
   start(): void {
@@ -177,12 +197,15 @@ export class ProgressReporter {
         return null;
       }
       const tracked = this.#tracked.get(String(campaign._id));
-      if (tracked) tracked.shown = { signature: this.#signature(view), status: campaign.status, finished: progressNumbers(campaign.counts).finished, at: Date.now() };
+      if (tracked) {
+        tracked.shown = { signature: this.#signature(view), status: campaign.status, finished: progressNumbers(campaign.counts).finished, at: Date.now() };
+        tracked.refused = undefined;
+      }
       this.#budget.recordUpdate(Date.now());
       return ts;
     } catch (error) {
       const verdict = this.#budget.failed('chat.postMessage', error);
-      if (verdict.kind === 'give-up') await this.#giveUp(campaign);
+      if (verdict.kind === 'give-up') await this.#refused(campaign, verdict.error);
       return null;
     }
   }
@@ -203,6 +226,11 @@ export class ProgressReporter {
     if (!campaign || !campaign.progress_channel || campaign.progress_final) {
       this.#tracked.delete(key);
       return;
+    }
+    if (tracked.refused?.handed) {
+      // Paused because Slack refused: nothing is dialled, so nothing to show until someone resumes (or ends) it.
+      if (campaign.status === 'paused') return;
+      tracked.refused = undefined;
     }
     if (!campaign.progress_ts) {
       // The click that started it posts at once; this is the catch-up when that post failed or another process crashed.
@@ -225,9 +253,11 @@ export class ProgressReporter {
       try {
         await this.client.chat.update({ channel: campaign.progress_channel, ts: campaign.progress_ts, ...progressMessage(view) });
         tracked.shown = { signature, status: campaign.status, finished: wanted.finished, at: Date.now() };
+        tracked.refused = undefined;
       } catch (error) {
         tracked.dirty = true;
-        if (this.#budget.failed('chat.update', error).kind === 'give-up') await this.#giveUp(campaign);
+        const verdict = this.#budget.failed('chat.update', error);
+        if (verdict.kind === 'give-up') await this.#refused(campaign, verdict.error);
         return;
       }
     }
@@ -246,6 +276,27 @@ export class ProgressReporter {
       this.#failures.forget(key);
     } else if (waiting > 0 || final) {
       tracked.dirty = true;
+    }
+  }
+
+  /**
+   * Slack refused the message for good (by its answer): tried again every refusalRetryMs; refused for refusalPauseMs,
+   * a live campaign goes to whenRefused once. An ended one has nothing left to protect: its reporting stops.
+   */
+  async #refused(campaign: CampaignFields, error: string): Promise<void> {
+    const tracked = this.#tracked.get(String(campaign._id));
+    if (!tracked || ENDED_STATUSES.includes(campaign.status)) return this.#giveUp(campaign);
+    const now = Date.now();
+    const refused = (tracked.refused ??= { since: now, error, handed: false });
+    refused.error = error;
+    tracked.retryAt = now + this.settings.refusalRetryMs;
+    tracked.dirty = true;
+    if (refused.handed || now - refused.since < this.settings.refusalPauseMs) return;
+    try {
+      await this.#onRefused(campaign, error);
+      refused.handed = true;
+    } catch (err) {
+      this.#log.warn({ err, campaign: String(campaign._id) }, 'could not pause a campaign whose progress Slack refuses; will try again');
     }
   }
 
