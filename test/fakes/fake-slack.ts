@@ -34,8 +34,8 @@ export interface FakeReply {
   body: unknown;
 }
 
-/** Return undefined to fall through to the default answer. */
-export type Override = (call: SlackCall) => FakeReply | undefined;
+/** Return undefined to fall through to the default answer; `{ delayMs }` answers it that much later (a slow Slack). */
+export type Override = (call: SlackCall) => FakeReply | { delayMs: number } | undefined;
 
 export interface FakeSlack {
   /** Base URL for SLACK_API_URL (ends with /api/). */
@@ -349,7 +349,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       status: 200,
       response: null,
     };
-    const reply = overrides.get(method)?.(call) ?? workspace.answer(call, base);
+    const overridden = overrides.get(method)?.(call);
+    if (overridden && 'delayMs' in overridden) await new Promise((r) => setTimeout(r, overridden.delayMs));
+    const reply = overridden && 'body' in overridden ? overridden : workspace.answer(call, base);
     call.status = reply.status ?? 200;
     call.response = reply.body;
     calls.push(call);

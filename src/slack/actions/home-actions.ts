@@ -31,9 +31,9 @@ export function homeStart(deps: SlackDeps) {
   };
 }
 
-/** What the start modal's Start came to: an error on the channel field, a sentence, or a started campaign. */
+/** What the start modal's Start came to: a channel the bot cannot post in, a sentence, or a started campaign. */
 type ModalStart =
-  | { kind: 'field'; text: string }
+  | { kind: 'channel'; problem: string }
   | { kind: 'sentence'; text: string }
   | { kind: 'started'; campaign: CampaignFields };
 
@@ -58,7 +58,8 @@ export function startModalSubmit(deps: SlackDeps) {
     let timer: NodeJS.Timeout | undefined;
     const early = await Promise.race([outcome, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), MODAL_ACK_BUDGET_MS)))]);
     clearTimeout(timer);
-    if (early?.kind === 'field') return void (await ack({ response_action: 'errors', errors: { [BlockId.startChannel]: early.text } }));
+    // Input errors are plain text: Slack would show mrkdwn there as typed.
+    if (early?.kind === 'channel') return void (await ack({ response_action: 'errors', errors: { [BlockId.startChannel]: plainText(early.problem) } }));
     if (early?.kind === 'sentence') return void (await ack({ response_action: 'update', view: messageModal('Start campaign', early.text) }));
     if (early) {
       await ack();
@@ -67,7 +68,7 @@ export function startModalSubmit(deps: SlackDeps) {
     }
     await ack({ response_action: 'update', view: messageModal('Start campaign', `Checking that I can post in <#${channel}>, then starting…`) });
     const late = await outcome;
-    const text = late.kind === 'started' ? `Started \`${late.campaign.name}\`; its progress is posted in <#${channel}>.` : late.text;
+    const text = late.kind === 'started' ? `Started \`${late.campaign.name}\`; its progress is posted in <#${channel}>.` : late.kind === 'channel' ? `Not started, nobody was called: ${late.problem}` : late.text;
     await client.views.update({ view_id: view.id, view: messageModal('Start campaign', text) });
     if (late.kind === 'started') await deps.progress.post(late.campaign);
   };
@@ -76,8 +77,7 @@ export function startModalSubmit(deps: SlackDeps) {
 async function startInChannel(deps: SlackDeps, id: Types.ObjectId, channel: string, userId: string): Promise<ModalStart> {
   const access = await deps.channels.ensure(channel, userId);
   if (!access.ok) {
-    // Input errors are plain text: Slack shows mrkdwn there as typed.
-    return access.kind === 'refused' ? { kind: 'field', text: plainText(access.problem) } : { kind: 'sentence', text: `Not started, nobody was called: ${access.problem}` };
+    return access.kind === 'refused' ? { kind: 'channel', problem: access.problem } : { kind: 'sentence', text: `Not started, nobody was called: ${access.problem}` };
   }
   const result = await deps.service.start(id, { userId }, { channel, progress_channel: channel });
   return result.ok ? { kind: 'started', campaign: result.campaign } : { kind: 'sentence', text: refusal('start', result) };
