@@ -133,6 +133,20 @@ describe('Confirm', () => {
     expect(dialled(mine)).toEqual([]);
     expect((await store.Campaign.findById(campaign._id).lean())?.status).toBe('draft');
   });
+
+  it('when Slack cannot be asked: nothing is dialled, and the person is told to try again', async () => {
+    const { campaign, mine } = await newCampaign(2);
+    app.slack.override('conversations.info', () => ({ status: 500, body: { ok: false, error: 'internal_error' } }));
+    try {
+      const reply = await click(ActionId.startConfirm, String(campaign._id), 'C0001');
+      expect(String(reply.args.text)).toMatch(/^Not started, nobody was called: I could not check with Slack that I can post in <#C0001> \(.+\)\. Try again in a minute\.$/);
+    } finally {
+      app.slack.clearOverrides();
+    }
+    await settle();
+    expect(dialled(mine)).toEqual([]);
+    expect((await store.Campaign.findById(campaign._id).lean())?.status).toBe('draft');
+  });
 });
 
 describe('the Home tab start modal', () => {

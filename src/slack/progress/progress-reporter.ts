@@ -61,7 +61,7 @@ interface Tracked {
   retryAt: number;
   backoffMs: number;
   /** Slack refuses the message: since when, and whether the campaign was handed to `whenRefused`. */
-  refused?: { since: number; error: string; handed: boolean };
+  refused?: { since: number; handed: boolean };
 }
 
 const FIRST_BACKOFF_MS = 5_000;
@@ -287,8 +287,7 @@ export class ProgressReporter {
     const tracked = this.#tracked.get(String(campaign._id));
     if (!tracked || ENDED_STATUSES.includes(campaign.status)) return this.#giveUp(campaign);
     const now = Date.now();
-    const refused = (tracked.refused ??= { since: now, error, handed: false });
-    refused.error = error;
+    const refused = (tracked.refused ??= { since: now, handed: false });
     tracked.retryAt = now + this.settings.refusalRetryMs;
     tracked.dirty = true;
     if (refused.handed || now - refused.since < this.settings.refusalPauseMs) return;
