@@ -4,8 +4,8 @@
 // - a private channel it is not in, an unknown or archived one: Slack hides or refuses it, so the person is told why,
 //   with the exact `/invite` line to type;
 // - a direct message: only the bot's own DM with that person (conversations.open tells which one that is).
-// Slack's answers (SLACK.md, "Scopes and membership"): conversations.info shows a private channel only to its
-// members (`channel_not_found` otherwise); conversations.join refuses a private channel.
+// Slack's answers: conversations.info shows a private channel only to its members (`channel_not_found` otherwise);
+// conversations.join refuses a private channel.
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 

@@ -1,4 +1,4 @@
-// The fake Slack answers as Slack does (SLACK.md, "Scopes and membership"), through the real Web API client: a method
+// The fake Slack answers as Slack does, through the real Web API client: a method
 // whose scope the app was not granted, a post where the bot may not post, a DM while the Messages tab is off.
 import { ErrorCode, WebClient, type WebAPIPlatformError } from '@slack/web-api';
 import { afterEach, describe, expect, it } from 'vitest';

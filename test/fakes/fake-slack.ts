@@ -1,5 +1,5 @@
 // A local stand-in for the Slack Web API (SLACK_API_URL) and for response_url, recording every call.
-// By default it refuses what real Slack refuses (SLACK.md, "Scopes and membership"):
+// By default it refuses what real Slack refuses:
 // - a method whose bot scope manifest.yml does not grant answers `missing_scope` (slack-scopes.ts has the table), and
 //   a method the table does not know answers `unknown_method`;
 // - posts go only where the bot may post: a public channel it is not in answers `not_in_channel` (unless

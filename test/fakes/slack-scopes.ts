@@ -1,5 +1,5 @@
 // The bot scope Slack documents for each Web API method this app calls (each method's page on Slack's API docs,
-// "Scopes → Bot token"; summarised in docs' SLACK.md). One table for two users: the fake Slack refuses a call whose
+// "Scopes → Bot token"). One table for two users: the fake Slack refuses a call whose
 // scope the app was not granted (`missing_scope`), and test/slack/scopes.test.ts checks that manifest.yml asks for
 // the scope of every method the code calls.
 
