@@ -20,7 +20,7 @@ export interface AppDeps {
   /** From auth.test at startup, so Bolt does not call it again. */
   identity: SlackIdentity;
   /** The services listeners call, and extra HTTP routes (Exotel callbacks). */
-  runtime: Pick<Runtime, 'service' | 'contacts' | 'dnc' | 'progress' | 'routes'>;
+  runtime: Pick<Runtime, 'service' | 'contacts' | 'dnc' | 'progress' | 'channels' | 'routes'>;
 }
 
 /** The Bolt app: HTTP receiver on PORT, or Socket Mode when SLACK_APP_TOKEN is set. */
@@ -55,6 +55,6 @@ export function createApp({ config, log, identity, runtime }: AppDeps): App {
     log.error({ err: error }, 'unhandled error in a Slack listener');
   });
   const people = new People(app.client, config.operators, log);
-  registerListeners(app, { config, log, service: runtime.service, contacts: runtime.contacts, dnc: runtime.dnc, progress: runtime.progress, people });
+  registerListeners(app, { config, log, service: runtime.service, contacts: runtime.contacts, dnc: runtime.dnc, progress: runtime.progress, channels: runtime.channels, people });
   return app;
 }

@@ -36,6 +36,9 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { channelPhone } from './slack/blocks/format.js';
 import { FinishReport } from './slack/progress/finish-report.js';
 import { DEFAULT_PROGRESS_SETTINGS, ProgressReporter, type ProgressSettings } from './slack/progress/progress-reporter.js';
+import { ChannelAccess } from './slack/channel-access.js';
+import { pauseOnRefusal } from './slack/progress/progress-refusal.js';
+import { scheduledStartGate } from './slack/scheduled-start-gate.js';
 import { slackClient } from './slack/slack-client.js';
 
 export interface Runtime {
@@ -46,6 +49,8 @@ export interface Runtime {
   contacts: ContactsService;
   dnc: DncService;
   progress: ProgressReporter;
+  /** Checks (and joins) the channel a campaign reports to before anything is dialled. */
+  channels: ChannelAccess;
   dialer: Dialer;
   pacer: RequestPacer;
   lines: LiveLines;
@@ -176,6 +181,7 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
     () => engine.runnerId,
     (campaign) => engine.rateOf(campaign),
   );
+  const channels = new ChannelAccess(slack, log);
   const clockwork = new Clockwork({
     store,
     service,
@@ -185,8 +191,10 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
     now: clock,
     running: () => engine.running,
     nudge: (id) => engine.nudge(id),
+    mayStart: scheduledStartGate({ channels, service, transitions, client: slack, log }),
   });
   progress.whenFinished((campaign) => finish.post(campaign));
+  progress.whenRefused(pauseOnRefusal({ transitions, client: slack, log }));
   let costs: ScheduledTask | undefined;
   let started = false;
   let startedAt: number | null = null;
@@ -206,6 +214,7 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
     contacts: new ContactsService(store),
     dnc,
     progress,
+    channels,
     dialer,
     pacer,
     lines,

@@ -29,6 +29,11 @@ export interface ClockworkDeps {
   nudge: (campaignId: Types.ObjectId | string) => void;
   /** How far ahead moments get their own cron task. Default 10 minutes. */
   horizonMs?: number;
+  /**
+   * Asked right before a scheduled start; false leaves the campaign unstarted (whoever answered has dealt with it:
+   * the Slack side checks it can post in the campaign's channel). Default: always true.
+   */
+  mayStart?: (campaignId: Types.ObjectId, at: Date) => Promise<boolean>;
 }
 
 /**
@@ -135,6 +140,7 @@ export class Clockwork {
   }
 
   async #start(id: Types.ObjectId, at: Date): Promise<void> {
+    if (this.#deps.mayStart && !(await this.#deps.mayStart(id, at))) return;
     const result = await this.#deps.service.startScheduled(id, at);
     if (result.ok) this.#log.info({ campaign: String(id), at }, 'scheduled campaign started');
   }

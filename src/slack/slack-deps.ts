@@ -4,6 +4,7 @@ import type { DncService } from '../campaigns/dnc-service.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { People } from './people.js';
+import type { ChannelAccess } from './channel-access.js';
 import type { ProgressReporter } from './progress/progress-reporter.js';
 
 /** What Slack listeners need; built once in app.ts. */
@@ -16,4 +17,6 @@ export interface SlackDeps {
   progress: ProgressReporter;
   /** Who a Slack user is (guest? operator?), asked of Slack. */
   people: People;
+  /** Whether the bot can post in a channel (joining a public one): asked before anything is dialled. */
+  channels: ChannelAccess;
 }

@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { Store } from '../../src/store/store.js';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../../src/runtime.js';
-import { FAKE_BOT, startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
+import { FAKE_BOT, startFakeSlack, type FakeSlack, type FakeSlackOptions } from '../fakes/fake-slack.js';
 import { testEnv } from './test-env.js';
 
 export interface TestApp {
@@ -21,6 +21,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Start the engine too, with these overrides (fast timings, a test pacer). */
   runtime?: RuntimeOverrides;
+  /** The fake Slack's workspace (channels, scopes, guests). Default: what manifest.yml grants, C0001 with the bot in it. */
+  slack?: FakeSlackOptions;
 }
 
 export function freePort(): Promise<number> {
@@ -40,7 +42,7 @@ export async function startTestApp(
   env: Record<string, string | undefined> = {},
   options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const slack = await startFakeSlack();
+  const slack = await startFakeSlack(options.slack);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = loadConfig(

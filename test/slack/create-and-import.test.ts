@@ -11,7 +11,7 @@ import { emptyCounts } from '../../src/campaigns/vocabulary.js';
 import { ActionId, BlockId, InputId, ViewId } from '../../src/slack/ids.js';
 import type { CampaignFields } from '../../src/store/campaign-model.js';
 import type { Store } from '../../src/store/store.js';
-import type { SlackCall } from '../fakes/fake-slack.js';
+import { botChannel, DEFAULT_CHANNELS, type SlackCall } from '../fakes/fake-slack.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
 import { phoneNumbers, seedCampaign } from '../helpers/engine-fixtures.js';
@@ -22,7 +22,7 @@ let app: TestApp;
 
 beforeAll(async () => {
   store = await testStore('create_import');
-  app = await startTestApp(store, { CAMPAIGN_ADMINS: 'U0ADMIN' });
+  app = await startTestApp(store, { CAMPAIGN_ADMINS: 'U0ADMIN' }, { slack: { channels: [...DEFAULT_CHANNELS, botChannel('C0002')] } });
 });
 afterAll(async () => {
   await app?.stop();

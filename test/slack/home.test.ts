@@ -6,6 +6,7 @@ import { homeView } from '../../src/slack/blocks/home-blocks.js';
 import { ActionId, BlockId, InputId, ViewId } from '../../src/slack/ids.js';
 import type { CampaignFields } from '../../src/store/campaign-model.js';
 import type { Store } from '../../src/store/store.js';
+import { DEFAULT_CHANNELS } from '../fakes/fake-slack.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
 import { phoneNumbers, seedCampaign, waitFor } from '../helpers/engine-fixtures.js';
@@ -77,7 +78,8 @@ const sectionTexts = (blocks: Block[]) => blocks.filter((b) => b.type === 'secti
 
 beforeAll(async () => {
   store = await testStore('slack_home');
-  app = await startTestApp(store);
+  // #progress is public and the bot is not in it yet: a start there joins it first.
+  app = await startTestApp(store, {}, { slack: { channels: [...DEFAULT_CHANNELS, { id: 'C0PROGRESS', name: 'progress' }] } });
   small = await seedCampaign(store, phoneNumbers(3, '91'), { title: 'Renewals <Q4>', status: 'completed' });
   big = await seedCampaign(store, phoneNumbers(60, '92'), { title: 'Diwali offer', status: 'draft' });
   // One number Exotel refused (a fixture: the engine's transitions are tested elsewhere), then the view recounted.
@@ -187,7 +189,12 @@ describe('App Home', () => {
     const res = await postPayload(`${app.url}/slack/events`, submission, secret());
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('');
+    // The bot joined the public channel before anything was dialled, then posted there.
+    const joined = app.slack.callsTo('conversations.join');
+    expect(joined.map((c) => [c.args.channel, (c.response as { ok: boolean }).ok])).toEqual([['C0PROGRESS', true]]);
     const posted = await app.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'C0PROGRESS');
+    expect(posted.response).toMatchObject({ ok: true });
+    expect(app.slack.calls.indexOf(joined[0]!)).toBeLessThan(app.slack.calls.indexOf(posted));
     expect(posted.args.text).toBe('Home start: Running, 0/4 (0 failed)');
     // The message's ts is recorded once Slack has answered the post.
     const started = await waitFor(async () => {

@@ -9,7 +9,10 @@ import { campaignIdOf } from './start-confirm.js';
 
 type Args = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
 
-/** Schedule on the schedule summary: one atomic status change; the campaign starts at that time, in this channel. */
+/**
+ * Schedule on the schedule summary: the bot makes sure it can post in this channel now (and checks again at the start
+ * time), then one atomic status change; the campaign starts at that time, in this channel.
+ */
 export function scheduleConfirm(deps: SlackDeps) {
   return async function handleScheduleConfirm({ ack, body, action, respond }: Args): Promise<void> {
     await ack();
@@ -26,6 +29,8 @@ export function scheduleConfirm(deps: SlackDeps) {
     const channel = body.channel?.id ?? null;
     const who = await actorOf(deps, body.user.id);
     if ('refusal' in who) return void (await respond({ replace_original: true, ...notice(who.refusal) }));
+    const access = await deps.channels.ensure(channel, body.user.id);
+    if (!access.ok) return void (await respond({ replace_original: true, ...notice(`Not scheduled: ${access.problem}`) }));
     const result = await deps.service.schedule(id, who.actor, at, { channel, progress_channel: channel });
     if (!result.ok) return void (await respond({ replace_original: true, ...notice(refusal('schedule', result)) }));
     const name = result.campaign.name;

@@ -13,8 +13,10 @@ export function campaignIdOf(value: string | undefined): Types.ObjectId | null {
 }
 
 /**
- * Confirm on the start summary: one atomic status change starts the campaign (two clicks, two users or two
- * processes: one run; the others are told it is already running), then the progress message goes to the channel.
+ * Confirm on the start summary: the bot first makes sure it can post in this channel (joining it when public; else
+ * nothing is dialled and the person is told how to invite it), then one atomic status change starts the campaign (two
+ * clicks, two users or two processes: one run; the others are told it is already running), then the progress
+ * message goes to the channel.
  */
 export function startConfirm(deps: SlackDeps) {
   return async function handleStartConfirm({ ack, body, action, respond }: Args): Promise<void> {
@@ -24,13 +26,15 @@ export function startConfirm(deps: SlackDeps) {
     if (!id) return void (await respond({ replace_original: true, ...notice('That button is out of date. Run the command again.') }));
     const who = await actorOf(deps, body.user.id);
     if ('refusal' in who) return void (await respond({ replace_original: true, ...notice(who.refusal) }));
+    const access = await deps.channels.ensure(channel, body.user.id);
+    if (!access.ok) return void (await respond({ replace_original: true, ...notice(`Not started, nobody was called: ${access.problem}`) }));
     const result = await deps.service.start(id, who.actor, { channel, progress_channel: channel });
     if (!result.ok) {
       await respond({ replace_original: true, ...notice(refusal('start', result)) });
       return;
     }
     const ts = await deps.progress.post(result.campaign);
-    const where = ts ? 'Progress is posted in this channel.' : 'I could not post the progress message here yet; I will keep trying (invite me to the channel with `/invite` if I am not in it).';
+    const where = ts ? 'Progress is posted in this channel.' : 'I could not post the progress message here yet; I will keep trying, and pause the campaign if Slack keeps refusing.';
     await respond({ replace_original: true, ...notice(`Started \`${result.campaign.name}\`. ${where}`) });
   };
 }

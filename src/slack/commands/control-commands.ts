@@ -39,6 +39,12 @@ export function controlCommands(deps: SlackDeps): Subcommand[] {
       const found = await findCampaign(deps, ctx, control);
       if ('reply' in found) return found.reply;
       const actor: Actor = { userId: ctx.userId };
+      const { campaign } = found;
+      if (control === 'resume' && campaign.status === 'paused' && deps.service.canManage(campaign, actor)) {
+        // Resumed calls must be visible: the bot checks it can still post the campaign's progress.
+        const access = await deps.channels.ensure(campaign.progress_channel ?? campaign.channel, ctx.userId);
+        if (!access.ok) return { response_type: 'ephemeral', ...notice(`Not resumed, nobody was called: ${access.problem}`) };
+      }
       const result = await deps.service[control](found.campaign._id, actor);
       if (!result.ok) return { response_type: 'ephemeral', ...notice(refusal(control, result)) };
       deps.progress.track(result.campaign._id);

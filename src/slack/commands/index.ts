@@ -16,7 +16,8 @@ import { chartCommand } from './chart-command.js';
 import { scheduleCommand, unscheduleCommand } from './schedule-command.js';
 import { stopAllCommand } from './stop-all-command.js';
 
-export function registerCommands(app: App, deps: SlackDeps): void {
+/** Every /campaign subcommand, in the order help lists them. */
+export function campaignSubcommands(deps: SlackDeps): Subcommand[] {
   const subcommands: Subcommand[] = [];
   subcommands.push(
     helpCommand(() => subcommands),
@@ -35,5 +36,14 @@ export function registerCommands(app: App, deps: SlackDeps): void {
     deleteCommand(deps),
     dncCommand(deps),
   );
-  app.command(COMMAND, campaignCommand(subcommands, deps.log));
+  return subcommands;
+}
+
+/** The slash command's usage_hint: every subcommand's usage (test/slack/scopes.test.ts holds manifest.yml to it). */
+export function usageHint(subcommands: readonly Subcommand[]): string {
+  return subcommands.map((s) => s.usage).join(' | ');
+}
+
+export function registerCommands(app: App, deps: SlackDeps): void {
+  app.command(COMMAND, campaignCommand(campaignSubcommands(deps), deps.log));
 }

@@ -3,7 +3,10 @@
 //   talks to Slack;
 // - one message per campaign, edited when edit-policy.ts says it is worth it, within the workspace's budget;
 // - numbers not reached go to the thread through failure-thread.ts;
-// - a 429 holds that Slack method for its Retry-After and a 5xx for a few seconds; the message catches up after.
+// - a 429 holds that Slack method for its Retry-After and a 5xx for a few seconds; the message catches up after;
+// - a refusal (not_in_channel, channel_not_found, is_archived…) is tried again every `refusalRetryMs`; still refused
+//   after `refusalPauseMs`, the campaign is handed to `whenRefused` (paused, its starter told): calls nobody can
+//   follow are not made. An ended campaign has nothing to pause: its reporting stops there.
 // Every write (the message's ts, the end of reporting, failures posted) goes through the campaigns' ProgressMarks.
 import type { WebClient } from '@slack/web-api';
 import type { Types } from 'mongoose';
@@ -30,6 +33,10 @@ export interface ProgressSettings extends EditTiming, FailureTiming {
   callsPerMinute: number;
   /** Full numbers in the thread (SHOW_FULL_NUMBERS); else the last four digits. */
   showFullNumbers?: boolean;
+  /** After Slack refused a campaign's message, try again this often. Default 15 s. */
+  refusalRetryMs: number;
+  /** Refused for this long (and tried again meanwhile): the campaign goes to `whenRefused`. Default 60 s. */
+  refusalPauseMs: number;
 }
 
 export const DEFAULT_PROGRESS_SETTINGS: Omit<ProgressSettings, 'callsPerMinute'> = {
@@ -41,6 +48,8 @@ export const DEFAULT_PROGRESS_SETTINGS: Omit<ProgressSettings, 'callsPerMinute'>
   failureMaxWaitMs: 30_000,
   loopMs: 500,
   refreshMs: 5_000,
+  refusalRetryMs: 15_000,
+  refusalPauseMs: 60_000,
 };
 
 /** How long the Confirm click has to post the message itself before the loop posts it instead. */
@@ -54,6 +63,8 @@ interface Tracked {
   /** After the finish report failed: not before this, and how long the next wait is. */
   retryAt: number;
   backoffMs: number;
+  /** Slack refuses the message: since when, and whether the campaign was handed to `whenRefused`. */
+  refused?: { since: number; handed: boolean };
 }
 
 const FIRST_BACKOFF_MS = 5_000;
@@ -61,6 +72,9 @@ const MAX_BACKOFF_MS = 300_000;
 
 /** Called once a campaign's message shows its end and every failure is in the thread (the finish report). */
 export type OnFinished = (campaign: CampaignFields) => Promise<void>;
+
+/** Called once Slack has refused a live campaign's message for `refusalPauseMs`, with Slack's error. */
+export type OnRefused = (campaign: CampaignFields, error: string) => Promise<void>;
 
 export class ProgressReporter {
   readonly #tracked = new Map<string, Tracked>();
@@ -70,6 +84,7 @@ export class ProgressReporter {
   readonly #failures: FailureThread;
   readonly #log: Logger;
   #onFinished: OnFinished = async () => {};
+  #onRefused: OnRefused = async () => {};
   #timer: NodeJS.Timeout | undefined;
   #cycle: Promise<void> | undefined;
   #lastScanAt = 0;
@@ -94,6 +109,11 @@ export class ProgressReporter {
   /** What to do once a campaign's reporting is over (set by the runtime: the finish report). */
   whenFinished(handler: OnFinished): void {
     this.#onFinished = handler;
+  }
+
+  /** What to do when Slack keeps refusing a live campaign's message (set by the runtime: pause it, tell its starter). */
+  whenRefused(handler: OnRefused): void {
+    this.#onRefused = handler;
   }
 
   start(): void {
@@ -180,12 +200,15 @@ export class ProgressReporter {
         return null;
       }
       const tracked = this.#tracked.get(String(campaign._id));
-      if (tracked) tracked.shown = { signature: this.#signature(view), status: campaign.status, finished: progressNumbers(campaign.counts).finished, at: Date.now() };
+      if (tracked) {
+        tracked.shown = { signature: this.#signature(view), status: campaign.status, finished: progressNumbers(campaign.counts).finished, at: Date.now() };
+        tracked.refused = undefined;
+      }
       this.#budget.recordUpdate(Date.now());
       return ts;
     } catch (error) {
       const verdict = this.#budget.failed('chat.postMessage', error);
-      if (verdict.kind === 'give-up') await this.#giveUp(campaign);
+      if (verdict.kind === 'give-up') await this.#refused(campaign, verdict.error);
       return null;
     }
   }
@@ -206,6 +229,11 @@ export class ProgressReporter {
     if (!campaign || !campaign.progress_channel || campaign.progress_final) {
       this.#tracked.delete(key);
       return;
+    }
+    if (tracked.refused?.handed) {
+      // Paused because Slack refused: nothing is dialled, so nothing to show until someone resumes (or ends) it.
+      if (campaign.status === 'paused') return;
+      tracked.refused = undefined;
     }
     if (!campaign.progress_ts) {
       // The click that started it posts at once; this is the catch-up when that post failed or another process crashed.
@@ -228,9 +256,11 @@ export class ProgressReporter {
       try {
         await this.client.chat.update({ channel: campaign.progress_channel, ts: campaign.progress_ts, ...progressMessage(view) });
         tracked.shown = { signature, status: campaign.status, finished: wanted.finished, at: Date.now() };
+        tracked.refused = undefined;
       } catch (error) {
         tracked.dirty = true;
-        if (this.#budget.failed('chat.update', error).kind === 'give-up') await this.#giveUp(campaign);
+        const verdict = this.#budget.failed('chat.update', error);
+        if (verdict.kind === 'give-up') await this.#refused(campaign, verdict.error);
         return;
       }
     }
@@ -252,6 +282,26 @@ export class ProgressReporter {
       this.#failures.forget(key);
     } else if (waiting > 0 || final) {
       tracked.dirty = true;
+    }
+  }
+
+  /**
+   * Slack refused the message for good (by its answer): tried again every refusalRetryMs; refused for refusalPauseMs,
+   * a live campaign goes to whenRefused once. An ended one has nothing left to protect: its reporting stops.
+   */
+  async #refused(campaign: CampaignFields, error: string): Promise<void> {
+    const tracked = this.#tracked.get(String(campaign._id));
+    if (!tracked || ENDED_STATUSES.includes(campaign.status)) return this.#giveUp(campaign);
+    const now = Date.now();
+    const refused = (tracked.refused ??= { since: now, handed: false });
+    tracked.retryAt = now + this.settings.refusalRetryMs;
+    tracked.dirty = true;
+    if (refused.handed || now - refused.since < this.settings.refusalPauseMs) return;
+    try {
+      await this.#onRefused(campaign, error);
+      refused.handed = true;
+    } catch (err) {
+      this.#log.warn({ err, campaign: String(campaign._id) }, 'could not pause a campaign whose progress Slack refuses; will try again');
     }
   }
 
