@@ -13,7 +13,7 @@ import { startFakeExotel, type FakeCallOutcome, type FakeExotel } from '../fakes
 import { callRecords, connectRequests, waitForOutcomes } from '../helpers/attempt-records.js';
 import { BotProcesses } from '../helpers/bot-processes.js';
 import { testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, seedCampaign, waitFor, waitForStatus } from '../helpers/engine-fixtures.js';
+import { exotelEnv, FAST_SETTINGS, phoneNumbers, seedCampaign, waitForStatus } from '../helpers/engine-fixtures.js';
 import { outcomeScript } from '../helpers/outcome-script.js';
 import { TestClock, wallTime } from '../helpers/test-clock.js';
 

@@ -24,6 +24,8 @@ const CALLED_METHODS = [
   'conversations.open', // exports, charts and import reports in a DM; channel-access.ts: which DM is the bot's
   'files.completeUploadExternal', // upload-file.ts, filesUploadV2
   'files.getUploadURLExternal', // upload-file.ts, filesUploadV2
+  'usergroups.users.list', // people.ts: members of a CAMPAIGN_OPERATORS user group
+  'users.info', // people.ts: guests (restricted accounts) may not create, start or export
   'views.open', // modals
   'views.publish', // the Home tab
   'views.update', // the contacts modal's pages, a slow Home-tab start
