@@ -61,7 +61,7 @@ function postForm(body: ReturnType<typeof terminal>) {
 const stats = async () => ((await store.Campaign.findById(campaign._id).lean()) as CampaignFields).stats;
 
 describe('AnsweredBy', () => {
-  it('is stored as Exotel sent it and counted as a person or a machine in any case; NA and none count as neither', async () => {
+  it('is stored as Exotel sent it and counted as a person or a machine in any case; NA (not known) is stored as nothing', async () => {
     const cases: Array<[string | null, 'json' | 'form']> = [
       ['HUMAN', 'json'],
       ['human', 'form'],
@@ -77,8 +77,9 @@ describe('AnsweredBy', () => {
       expect(res.status).toBe(200);
       const after = (await store.Contact.findById(contact._id).lean()) as ContactFields;
       expect(after.call_status).toBe('completed');
-      expect(after.answered_by, `${answeredBy} (${encoding})`).toBe(answeredBy);
-      expect(((await store.Call.findById(attemptKey(contact._id, 1)).lean()) as CallFields).answered_by).toBe(answeredBy);
+      const stored = answeredBy === 'NA' ? null : answeredBy;
+      expect(after.answered_by, `${answeredBy} (${encoding})`).toBe(stored);
+      expect(((await store.Call.findById(attemptKey(contact._id, 1)).lean()) as CallFields).answered_by).toBe(stored);
     }
     const now = await stats();
     expect(now.answered_human - before.answered_human).toBe(2);

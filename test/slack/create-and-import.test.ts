@@ -16,6 +16,8 @@ import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
 import { phoneNumbers, seedCampaign } from '../helpers/engine-fixtures.js';
 import { buttonClick, postPayload, postToSlackEndpoint, slashCommand, viewSubmission } from '../helpers/slack-signing.js';
+import { formValues } from '../helpers/slack-session.js';
+import { createModal } from '../../src/slack/blocks/create-modal-blocks.js';
 
 let store: Store;
 let app: TestApp;
@@ -55,9 +57,14 @@ interface CreateForm {
   pace?: string | null;
 }
 
-/** `state.values` of the create modal, shaped as Slack sends it (empty optional inputs as null). */
+/**
+ * `state.values` of the create modal, shaped as Slack sends it: every input of the real modal as it opens (the rules
+ * pre-filled with the defaults), then what this test typed (empty optional inputs as null).
+ */
 function createValues(form: CreateForm) {
+  const opened = createModal({ channel: null }, { retry: app.config.retry, calling_hours: fieldsOf(app.config.callingHours), calls_per_minute: null });
   return {
+    ...formValues(opened as Parameters<typeof formValues>[0]),
     [BlockId.name]: { [InputId.value]: text(form.name ?? '') },
     [BlockId.title]: { [InputId.value]: text(form.title ?? 'A title') },
     [BlockId.description]: { [InputId.value]: text(form.description ?? null) },
@@ -178,9 +185,9 @@ describe('create a campaign from the modal', () => {
       [{ name: 'Taken-Name' }, BlockId.name, /A campaign named taken-name already exists/],
       [{ name: 'ok-name', file: upload('PK\u0003\u0004', 'contacts.xlsx', 'xlsx') }, BlockId.file, /not a CSV file/],
       [{ name: 'ok-name', file: upload('9876500021\n', 'big.csv', 'csv', 10 * 1024 * 1024 + 1) }, BlockId.file, /larger than 10 MB/],
-      [{ name: 'ok-name', pace: '0' }, BlockId.pace, /whole number from 1 to 200/],
-      [{ name: 'ok-name', pace: '201' }, BlockId.pace, /whole number from 1 to 200/],
-      [{ name: 'ok-name', pace: '2.5' }, BlockId.pace, /whole number from 1 to 200/],
+      [{ name: 'ok-name', pace: '0' }, BlockId.pace, /whole number of calls per minute from 1 to 1000/],
+      [{ name: 'ok-name', pace: '1001' }, BlockId.pace, /whole number of calls per minute from 1 to 1000/],
+      [{ name: 'ok-name', pace: '2.5' }, BlockId.pace, /whole number of calls per minute from 1 to 1000/],
     ];
     for (const [form, block, message] of cases) {
       const ack = await submit(ViewId.create, createValues(form), META);
@@ -329,7 +336,7 @@ describe('/campaign export', () => {
     // Where the calls left them (a fixture: the engine's transitions are tested elsewhere), then the view recounted.
     const [first, second] = (await store.Contact.find({ campaign_id: campaign._id }).sort({ _id: 1 }).lean()).map((c) => c._id);
     await store.Contact.updateOne({ _id: first }, { $set: { call_status: 'completed', attempts: 1, tries: 1, call_sid: 'sid1', call_started_at: started, call_ended_at: new Date(started.getTime() + 42_000), call_duration: 42, last_outcome: 'completed' } });
-    await store.Contact.updateOne({ _id: second }, { $set: { call_status: 'pending', attempts: 1, tries: 1, last_outcome: 'busy', call_error: '=bad' } });
+    await store.Contact.updateOne({ _id: second }, { $set: { call_status: 'pending', attempts: 1, tries: 1, last_outcome: 'busy', call_error: '=bad', next_attempt_at: new Date(started.getTime() + 1_800_000) } });
     await recountCampaign(store, campaign._id);
     expect((await store.Campaign.findById(campaign._id).lean())?.counts).toEqual({ ...emptyCounts(), completed: 1, retrying: 1, skipped: 1 });
     const uploadsBefore = new Set(app.slack.uploads.keys());
@@ -341,9 +348,9 @@ describe('/campaign export', () => {
     const rows = parse(raw, { bom: true }) as string[][];
     expect(rows[0]).toEqual([...EXPORT_COLUMNS]);
     expect(rows.slice(1)).toEqual([
-      ['919876500091', `'=HYPERLINK("http://evil","x")`, "'+1+1", 'completed', '1', 'sid1', 'completed', '2024-05-01T10:00:00.000Z', '2024-05-01T10:00:42.000Z', '42', ''],
-      ['919876500092', "'-2", "'@SUM(A1)", 'pending', '1', '', 'busy', '', '', '', "'=bad"],
-      ['919876500093', 'Plain, "quoted"', 'line\nbreak', 'skipped (dnc)', '0', '', '', '', '', '', ''],
+      ['919876500091', `'=HYPERLINK("http://evil","x")`, "'+1+1", 'completed', '1', 'sid1', 'completed', '', '', '', '2024-05-01T10:00:00.000Z', '2024-05-01T10:00:42.000Z', '42', '', ''],
+      ['919876500092', "'-2", "'@SUM(A1)", 'retrying', '1', '', 'busy', '', '', '', '', '', '', '2024-05-01T10:30:00.000Z', "'=bad"],
+      ['919876500093', 'Plain, "quoted"', 'line\nbreak', 'skipped (dnc)', '0', '', '', '', '', '', '', '', '', '', ''],
     ]);
     const complete = app.slack.callsTo('files.completeUploadExternal').at(-1)!;
     expect(complete.args.channel_id).toBe('DU0OWNER');

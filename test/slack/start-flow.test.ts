@@ -145,14 +145,15 @@ describe('/campaign start → Confirm → live progress', () => {
     const listed = JSON.stringify((await command('list')).body.blocks);
     expect(listed).toContain(`\`emi-reminder\` — EMI reminder — November · Completed · ${truth.completed}/40 (${notReached} failed)`);
 
-    // Every number not reached is in the thread, once, with its reason and attempt.
+    // Every number not reached is in the thread, once, with its reason and attempt, its number masked (the finish
+    // report is in the thread too, after them).
     const replies = app.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === done.progress_ts);
-    const lines = replies.flatMap((r) => String(r.args.text).split('\n'));
+    const lines = replies.flatMap((r) => String(r.args.text).split('\n')).filter((l) => l.startsWith('• +91'));
     expect(lines).toHaveLength(notReached);
     const reason = { busy: 'busy', 'no-answer': 'no answer', failed: 'could not connect', canceled: 'canceled' } as const;
     for (const call of calls.filter((c) => c.outcome !== 'completed')) {
       const phone = numberOf(call);
-      const shown = `+91 ${phone.slice(2, 7)} ${phone.slice(7)}`;
+      const shown = `+91 ••••• •${phone.slice(-4)}`;
       const matching = lines.filter((l) => l.includes(shown));
       expect(matching, shown).toHaveLength(1);
       expect(matching[0]).toContain(`*${reason[call.outcome as keyof typeof reason]}*`);

@@ -2,6 +2,7 @@
 // changes no result, and the store's production settings work on it. Runs against a FerretDB of its own (the suite's
 // server may be a real MongoDB).
 import { mongo, Types } from 'mongoose';
+import { contactId } from '../../src/store/contact-model.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveDatabase, type ResolvedDatabase } from '../../src/store/local-database.js';
 import { openStore, type Store } from '../../src/store/store.js';
@@ -133,8 +134,8 @@ describe('the store on FerretDB', () => {
   it('works with the majority write and read settings', async () => {
     const campaign = await store.Campaign.create({ team_id: 'T1', name: 'durable', title: 'Durable', owner: 'U1' });
     await store.Contact.insertMany([
-      { campaign_id: campaign._id, phone: '919800000001' },
-      { campaign_id: campaign._id, phone: '919800000002' },
+      { _id: contactId(campaign._id, 1), seq: 1, campaign_id: campaign._id, phone: '919800000001' },
+      { _id: contactId(campaign._id, 2), seq: 2, campaign_id: campaign._id, phone: '919800000002' },
     ]);
     const claimed = await store.Contact.findOneAndUpdate(
       { campaign_id: campaign._id, call_status: 'pending' },

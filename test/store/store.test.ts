@@ -42,7 +42,7 @@ describe('production settings', () => {
   it('creates every collection with its indexes at open, and answers a ping until closed', async () => {
     const store = await openStore(mongoUri(), { dbName: `store_open_${process.pid}` });
     const collections = (await store.connection.db!.listCollections().toArray()).map((c) => c.name).sort();
-    expect(collections).toEqual(['calls', 'campaigns', 'contacts', 'dnc', 'failure_outbox', 'job_leases', 'live_lines', 'pacer_state', 'retry_buckets']);
+    expect(collections).toEqual(['calls', 'campaigns', 'contacts', 'dnc', 'failure_outbox', 'job_leases', 'live_lines', 'pacer_state', 'price_checks', 'retry_buckets']);
     expect(await store.ping()).toBe(true);
     await store.connection.dropDatabase();
     await store.close();
