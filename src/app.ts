@@ -55,6 +55,15 @@ export function createApp({ config, log, identity, runtime }: AppDeps): App {
     log.error({ err: error }, 'unhandled error in a Slack listener');
   });
   const people = new People(app.client, config.operators, log);
-  registerListeners(app, { config, log, service: runtime.service, contacts: runtime.contacts, dnc: runtime.dnc, progress: runtime.progress, channels: runtime.channels, people });
+  registerListeners(app, {
+    config,
+    log,
+    service: runtime.service,
+    contacts: runtime.contacts,
+    dnc: runtime.dnc,
+    progress: runtime.progress,
+    channels: runtime.channels,
+    people,
+  });
   return app;
 }

@@ -3,7 +3,15 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { isTimeZone, parseDays, parseHours, type CallingHours } from './campaigns/calling-hours.js';
-import { EXOTEL_DEFAULT_LIMIT, MAX_ATTEMPTS_MAX, MAX_ATTEMPTS_MIN, PACE_MAX, PACE_MIN, RETRY_OUTCOMES, type RetryOutcome } from './campaigns/vocabulary.js';
+import {
+  EXOTEL_DEFAULT_LIMIT,
+  MAX_ATTEMPTS_MAX,
+  MAX_ATTEMPTS_MIN,
+  PACE_MAX,
+  PACE_MIN,
+  RETRY_OUTCOMES,
+  type RetryOutcome,
+} from './campaigns/vocabulary.js';
 import type { RetryPolicy } from './store/campaign-model.js';
 
 export const CONFIG_DOCS = 'README.md#configuration';
@@ -96,7 +104,10 @@ const blank = (v: string | undefined): v is undefined => v === undefined || v.tr
  * `your-…` anywhere in a value is an unedited part of an example too (a flow URL with only the sid filled in).
  */
 const EXAMPLES: Record<string, { values: readonly string[]; putThere: string; live?: true }> = {
-  SLACK_BOT_TOKEN: { values: ['xoxb-your-bot-token'], putThere: 'the Bot User OAuth Token (xoxb-…) from the Slack app’s OAuth & Permissions page' },
+  SLACK_BOT_TOKEN: {
+    values: ['xoxb-your-bot-token'],
+    putThere: 'the Bot User OAuth Token (xoxb-…) from the Slack app’s OAuth & Permissions page',
+  },
   SLACK_SIGNING_SECRET: { values: ['your-signing-secret'], putThere: 'the Signing Secret from the Slack app’s Basic Information page' },
   EXOTEL_AUTH_KEY: { values: ['your-exotel-api-key'], putThere: 'your Exotel API key', live: true },
   EXOTEL_AUTH_TOKEN: { values: ['your-exotel-api-token'], putThere: 'your Exotel API token', live: true },
@@ -208,7 +219,9 @@ export function loadConfig(env: Env = process.env): Config {
   const cpmRaw = get('EXOTEL_CALLS_PER_MINUTE');
   const callsPerMinute = cpmRaw ? parseInteger('EXOTEL_CALLS_PER_MINUTE', cpmRaw, PACE_MIN, PACE_MAX, problems) : 60;
   if (callsPerMinute > EXOTEL_DEFAULT_LIMIT) {
-    warnings.push(`EXOTEL_CALLS_PER_MINUTE is ${callsPerMinute}, above Exotel's standard ${EXOTEL_DEFAULT_LIMIT} a minute: make sure Exotel raised your account's limit, or calls will be refused with 429.`);
+    warnings.push(
+      `EXOTEL_CALLS_PER_MINUTE is ${callsPerMinute}, above Exotel's standard ${EXOTEL_DEFAULT_LIMIT} a minute: make sure Exotel raised your account's limit, or calls will be refused with 429.`,
+    );
   }
   const number = (name: string, fallback: number, min: number, max: number) => {
     const raw = get(name);
@@ -229,9 +242,7 @@ export function loadConfig(env: Env = process.env): Config {
   const portRaw = get('PORT');
   const port = portRaw ? parseInteger('PORT', portRaw, 1, 65535, problems) : 3000;
 
-  const admins = (get('CAMPAIGN_ADMINS') ?? '')
-    .split(/[\s,]+/)
-    .filter(Boolean);
+  const admins = (get('CAMPAIGN_ADMINS') ?? '').split(/[\s,]+/).filter(Boolean);
   const badAdmin = admins.find((id) => !/^[UW][A-Z0-9]{2,}$/.test(id));
   if (badAdmin) {
     problems.push(`CAMPAIGN_ADMINS has "${badAdmin}": expected Slack user ids such as U0123ABCD, separated by commas.`);
@@ -240,12 +251,17 @@ export function loadConfig(env: Env = process.env): Config {
   const operatorIds = (get('CAMPAIGN_OPERATORS') ?? '').split(/[\s,]+/).filter(Boolean);
   const badOperator = operatorIds.find((id) => !/^[UWS][A-Z0-9]{2,}$/.test(id));
   if (badOperator) {
-    problems.push(`CAMPAIGN_OPERATORS has "${badOperator}": expected Slack user ids (U0123ABCD) or user group ids (S0123ABCD), separated by commas.`);
+    problems.push(
+      `CAMPAIGN_OPERATORS has "${badOperator}": expected Slack user ids (U0123ABCD) or user group ids (S0123ABCD), separated by commas.`,
+    );
   }
   const operators = { users: operatorIds.filter((id) => !id.startsWith('S')), groups: operatorIds.filter((id) => id.startsWith('S')) };
   const channels = (get('CAMPAIGN_CHANNELS') ?? '').split(/[\s,]+/).filter(Boolean);
   const badChannel = channels.find((id) => !/^[CG][A-Z0-9]{2,}$/.test(id));
-  if (badChannel) problems.push(`CAMPAIGN_CHANNELS has "${badChannel}": expected channel ids such as C0123ABCD (channel details → About, at the bottom), separated by commas.`);
+  if (badChannel)
+    problems.push(
+      `CAMPAIGN_CHANNELS has "${badChannel}": expected channel ids such as C0123ABCD (channel details → About, at the bottom), separated by commas.`,
+    );
   const showFullNumbers = parseBool('SHOW_FULL_NUMBERS', env.SHOW_FULL_NUMBERS, problems);
 
   const callingHours = readCallingHours(get, problems);
@@ -262,7 +278,21 @@ export function loadConfig(env: Env = process.env): Config {
 
   return deepFreeze({
     slack: { botToken, signingSecret, appToken, apiUrl: slackApiUrl, socketMode },
-    exotel: { dryRun, apiKey, apiToken, accountSid, baseUrl, callerId, flowUrl, callsPerMinute, webhookSecret, ringSeconds, maxCallSeconds, settleSeconds, maxLiveCalls },
+    exotel: {
+      dryRun,
+      apiKey,
+      apiToken,
+      accountSid,
+      baseUrl,
+      callerId,
+      flowUrl,
+      callsPerMinute,
+      webhookSecret,
+      ringSeconds,
+      maxCallSeconds,
+      settleSeconds,
+      maxLiveCalls,
+    },
     mongodbUri,
     port,
     publicUrl,
@@ -306,7 +336,8 @@ function readCallingHours(get: (name: string) => string | undefined, problems: s
   const days = parseDays(daysRaw);
   if (!days.ok) problems.push(`CALLING_DAYS is "${daysRaw}": ${days.problem}`);
   // parseDays reads a list of nothing ("," or ";") as no days at all: every campaign would wait for ever.
-  else if (days.value.size === 0) problems.push(`CALLING_DAYS is "${daysRaw}": it names no day; write days like Mon-Sat, mon,wed,fri or weekdays.`);
+  else if (days.value.size === 0)
+    problems.push(`CALLING_DAYS is "${daysRaw}": it names no day; write days like Mon-Sat, mon,wed,fri or weekdays.`);
   const timeZone = get('CALLING_TZ') ?? 'Asia/Kolkata';
   if (!isTimeZone(timeZone)) problems.push(`CALLING_TZ is "${timeZone}": expected an IANA time zone such as Asia/Kolkata.`);
   return {
@@ -324,7 +355,13 @@ function readRetryDefaults(
   problems: string[],
 ): RetryPolicy {
   const onRaw = get('RETRY_ON') ?? 'busy,no-answer';
-  const on = onRaw.toLowerCase() === 'none' ? [] : onRaw.split(/[\s,]+/).filter(Boolean).map((w) => w.toLowerCase().replace('_', '-'));
+  const on =
+    onRaw.toLowerCase() === 'none'
+      ? []
+      : onRaw
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .map((w) => w.toLowerCase().replace('_', '-'));
   const bad = on.find((o) => !(RETRY_OUTCOMES as readonly string[]).includes(o));
   if (bad) problems.push(`RETRY_ON has "${bad}": expected busy, no-answer and/or failed, separated by commas (or none).`);
   return {

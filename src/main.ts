@@ -2,7 +2,7 @@
 // Docker's default 10 s grace. Nothing fails silently: a rejected promise nobody awaited is logged, and an uncaught
 // exception is logged and stops the bot cleanly (exit 1).
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createApp } from './app.js';
 import { resolveDatabase, type ResolvedDatabase } from './store/local-database.js';
@@ -31,7 +31,7 @@ const EXPLAINED = new Set([
 ]);
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     loadDotEnv();
     config = loadConfig();
@@ -63,7 +63,9 @@ async function main(): Promise<void> {
     // The engine first: requests in flight finish and are recorded while the database is still there.
     const engine = runtime?.close().catch((error: unknown) => log.warn({ err: error }, 'the engine did not stop cleanly'));
     if (engine && !(await within(engine, ENGINE_STOP_MS))) {
-      log.warn(`the engine did not stop within ${ENGINE_STOP_MS / 1000} s; calls Exotel had not answered yet are checked with Exotel at the next start`);
+      log.warn(
+        `the engine did not stop within ${ENGINE_STOP_MS / 1000} s; calls Exotel had not answered yet are checked with Exotel at the next start`,
+      );
     }
     try {
       await app?.stop();

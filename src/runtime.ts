@@ -83,7 +83,11 @@ export function accountOf(config: Config): string {
   return config.exotel.dryRun ? 'rehearsal' : config.exotel.accountSid;
 }
 
-function engineSettings(config: Config, overrides: RuntimeOverrides['settings'] = {}, pacing: RuntimeOverrides['pacing'] = {}): EngineSettings {
+function engineSettings(
+  config: Config,
+  overrides: RuntimeOverrides['settings'] = {},
+  pacing: RuntimeOverrides['pacing'] = {},
+): EngineSettings {
   const { exotel } = config;
   const callbacks = config.publicUrl !== undefined && exotel.webhookSecret !== undefined;
   const reconciler: ReconcilerSettings = {
@@ -168,7 +172,13 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
         exotelPassthruRoute(secret, new Keypresses(store, dnc, log), log),
       ]
     : [];
-  const service = new CampaignService(store, state, transitions, { admins: config.admins, channels: config.channels, mode: engine.mode, defaults: config, now: clock });
+  const service = new CampaignService(store, state, transitions, {
+    admins: config.admins,
+    channels: config.channels,
+    mode: engine.mode,
+    defaults: config,
+    now: clock,
+  });
   const marks = new ProgressMarks(store);
   const slack = slackClient(config, log, (method, error) => metrics.slackError(method, error));
   const finish = new FinishReport(slack, marks, log, channelPhone(config.showFullNumbers));
@@ -177,7 +187,12 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
     slack,
     events,
     log,
-    { ...DEFAULT_PROGRESS_SETTINGS, callsPerMinute: config.exotel.callsPerMinute, showFullNumbers: config.showFullNumbers, ...overrides.progress },
+    {
+      ...DEFAULT_PROGRESS_SETTINGS,
+      callsPerMinute: config.exotel.callsPerMinute,
+      showFullNumbers: config.showFullNumbers,
+      ...overrides.progress,
+    },
     () => engine.runnerId,
     (campaign) => engine.rateOf(campaign),
   );

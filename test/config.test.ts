@@ -60,9 +60,7 @@ describe('relaxations', () => {
   });
 
   it('HTTP mode still needs it', () => {
-    expect(problemsOf({ ...LIVE, SLACK_SIGNING_SECRET: undefined })).toEqual([
-      expect.stringMatching(/^SLACK_SIGNING_SECRET is missing/),
-    ]);
+    expect(problemsOf({ ...LIVE, SLACK_SIGNING_SECRET: undefined })).toEqual([expect.stringMatching(/^SLACK_SIGNING_SECRET is missing/)]);
   });
 
   it('PUBLIC_URL requires the webhook secret', () => {
@@ -168,7 +166,7 @@ function onlyProblem(extra: Record<string, string>): string {
 }
 
 describe('EXOTEL_CALLS_PER_MINUTE', () => {
-  it('allows up to 1000; above Exotel\'s standard 200 it warns and says what to check', () => {
+  it("allows up to 1000; above Exotel's standard 200 it warns and says what to check", () => {
     expect(loadConfig({ ...LIVE, EXOTEL_CALLS_PER_MINUTE: '200' })).toMatchObject({ exotel: { callsPerMinute: 200 }, warnings: [] });
     const raised = loadConfig({ ...LIVE, EXOTEL_CALLS_PER_MINUTE: '1000' });
     expect(raised.exotel.callsPerMinute).toBe(1000);
@@ -178,7 +176,9 @@ describe('EXOTEL_CALLS_PER_MINUTE', () => {
   });
 
   it.each(['0', '1001', '-5', '60.5', 'sixty', '1e2'])('refuses %j', (value) => {
-    expect(onlyProblem({ EXOTEL_CALLS_PER_MINUTE: value })).toBe(`EXOTEL_CALLS_PER_MINUTE is "${value}": expected a whole number from 1 to 1000.`);
+    expect(onlyProblem({ EXOTEL_CALLS_PER_MINUTE: value })).toBe(
+      `EXOTEL_CALLS_PER_MINUTE is "${value}": expected a whole number from 1 to 1000.`,
+    );
   });
 });
 
@@ -195,9 +195,21 @@ describe('Exotel call timing and the live-call cap', () => {
   });
 
   it('accepts the ends of each range', () => {
-    const low = loadConfig({ ...LIVE, EXOTEL_TIMEOUT_SECONDS: '5', EXOTEL_TIME_LIMIT_SECONDS: '10', EXOTEL_SETTLE_SECONDS: '30', EXOTEL_MAX_LIVE_CALLS: '1' });
+    const low = loadConfig({
+      ...LIVE,
+      EXOTEL_TIMEOUT_SECONDS: '5',
+      EXOTEL_TIME_LIMIT_SECONDS: '10',
+      EXOTEL_SETTLE_SECONDS: '30',
+      EXOTEL_MAX_LIVE_CALLS: '1',
+    });
     expect(low.exotel).toMatchObject({ ringSeconds: 5, maxCallSeconds: 10, settleSeconds: 30, maxLiveCalls: 1 });
-    const high = loadConfig({ ...LIVE, EXOTEL_TIMEOUT_SECONDS: '60', EXOTEL_TIME_LIMIT_SECONDS: '14400', EXOTEL_SETTLE_SECONDS: '3600', EXOTEL_MAX_LIVE_CALLS: '1000' });
+    const high = loadConfig({
+      ...LIVE,
+      EXOTEL_TIMEOUT_SECONDS: '60',
+      EXOTEL_TIME_LIMIT_SECONDS: '14400',
+      EXOTEL_SETTLE_SECONDS: '3600',
+      EXOTEL_MAX_LIVE_CALLS: '1000',
+    });
     expect(high.exotel).toMatchObject({ ringSeconds: 60, maxCallSeconds: 14_400, settleSeconds: 3_600, maxLiveCalls: 1_000 });
   });
 
@@ -258,7 +270,12 @@ describe('default retry rules: RETRY_*', () => {
       RETRY_FAILED_MINUTES: '1',
       RETRY_EXPONENTIAL: 'true',
     });
-    expect(config.retry).toEqual({ on: ['busy', 'no-answer', 'failed'], max_attempts: 5, delays: { busy: 600, 'no-answer': 3600, failed: 60 }, exponential: true });
+    expect(config.retry).toEqual({
+      on: ['busy', 'no-answer', 'failed'],
+      max_attempts: 5,
+      delays: { busy: 600, 'no-answer': 3600, failed: 60 },
+      exponential: true,
+    });
   });
 
   it('RETRY_ON=none turns retries off; repeats are kept once', () => {
@@ -267,7 +284,8 @@ describe('default retry rules: RETRY_*', () => {
   });
 
   it('RETRY_EXPONENTIAL reads true and false as EXOTEL_DRY_RUN does', () => {
-    for (const yes of ['true', 'TRUE', '1', 'yes']) expect(loadConfig({ ...LIVE, RETRY_EXPONENTIAL: yes }).retry.exponential, yes).toBe(true);
+    for (const yes of ['true', 'TRUE', '1', 'yes'])
+      expect(loadConfig({ ...LIVE, RETRY_EXPONENTIAL: yes }).retry.exponential, yes).toBe(true);
     for (const no of ['false', '0', 'no']) expect(loadConfig({ ...LIVE, RETRY_EXPONENTIAL: no }).retry.exponential, no).toBe(false);
   });
 

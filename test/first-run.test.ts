@@ -86,11 +86,21 @@ describe('npm start, first time', () => {
     slack.override('auth.test', () => ({ body: { ok: false, error: 'invalid_auth' } }));
     const dir = folder();
     const bot = startBotProcess(
-      { SLACK_BOT_TOKEN: 'xoxb-revoked-token', SLACK_SIGNING_SECRET: 'secret', SLACK_API_URL: slack.apiUrl, EXOTEL_DRY_RUN: 'true', PORT: String(await freePort()) },
+      {
+        SLACK_BOT_TOKEN: 'xoxb-revoked-token',
+        SLACK_SIGNING_SECRET: 'secret',
+        SLACK_API_URL: slack.apiUrl,
+        EXOTEL_DRY_RUN: 'true',
+        PORT: String(await freePort()),
+      },
       dir,
     );
     expect((await bot.exited).code).toBe(1);
-    const messages = bot.stdout().trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg);
+    const messages = bot
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { msg: string }).msg);
     expect(messages.sort()).toEqual([
       "Slack rejected SLACK_BOT_TOKEN (invalid_auth). Copy the Bot User OAuth Token again from the app's OAuth & Permissions page.",
       'stopped',

@@ -76,7 +76,10 @@ describe('redaction', () => {
     log.child({ callback: `/exotel/status/${secret}` }).info('bound');
     const out = output();
     expect(out).not.toContain(secret);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0].msg).toBe('Unhandled HTTP request (GET) made to /exotel/status/[redacted]');
     expect(lines[1].url).toBe('https://bot.example.com/exotel/greeting/[redacted]?CallSid=abc&From=•••••••3210');
     expect(lines[2].err.message).toBe('POST http://127.0.0.1:3000/exotel/passthru/[redacted] failed');
@@ -84,7 +87,13 @@ describe('redaction', () => {
   });
 
   it('leaves other paths alone', () => {
-    for (const text of ['/exotel/status', 'GET /healthz', '/slack/events', 'see /exotel/ for details', 'https://api.exotel.com/v1/Accounts/acme/Calls/connect.json']) {
+    for (const text of [
+      '/exotel/status',
+      'GET /healthz',
+      '/slack/events',
+      'see /exotel/ for details',
+      'https://api.exotel.com/v1/Accounts/acme/Calls/connect.json',
+    ]) {
       expect(redactText(text)).toBe(text);
     }
   });

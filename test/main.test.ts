@@ -162,7 +162,10 @@ describe('one process per folder', () => {
   it('refuses to open mongod data with another engine, in one sentence', async () => {
     const dir = newFolder();
     mkdirSync(join(dir, 'data'));
-    writeFileSync(join(dir, 'data', 'engine.json'), JSON.stringify({ engine: 'mongod', version: '7.0.14', created_at: '2026-01-05T00:00:00Z' }));
+    writeFileSync(
+      join(dir, 'data', 'engine.json'),
+      JSON.stringify({ engine: 'mongod', version: '7.0.14', created_at: '2026-01-05T00:00:00Z' }),
+    );
     // Files no mongod can open, so that the start fails here and on a machine with mongod alike.
     mkdirSync(join(dir, 'data', 'mongod'));
     writeFileSync(join(dir, 'data', 'mongod', 'WiredTiger'), 'not a WiredTiger file');
@@ -171,8 +174,10 @@ describe('one process per folder', () => {
     const fatal = messages(bot).filter((m) => m.includes('holds a database'));
     expect(fatal).toHaveLength(1);
     expect(fatal[0]).toMatch(
-      new RegExp(`^${join(dir, 'data')} holds a database written by mongod 7\\.0\\.14, but mongod cannot start here \\(.+\\); ` +
-        'run campaign-bot where mongod can start, or set MONGODB_URI to a MongoDB server, or move .+ aside'),
+      new RegExp(
+        `^${join(dir, 'data')} holds a database written by mongod 7\\.0\\.14, but mongod cannot start here \\(.+\\); ` +
+          'run campaign-bot where mongod can start, or set MONGODB_URI to a MongoDB server, or move .+ aside',
+      ),
     );
     expect(messages(bot).filter((m) => m.startsWith('not JSON'))).toEqual([]);
     expect(bot.stdout()).not.toMatch(/local FerretDB/);
@@ -196,7 +201,10 @@ describe('nothing fails silently', () => {
     await bot.waitForLine(/campaign-bot is listening/, 240_000);
     bot.child.kill('SIGUSR2');
     const line = await bot.waitForLine(/unhandled promise rejection/, 30_000);
-    expect(JSON.parse(line)).toMatchObject({ level: 50, msg: 'unhandled promise rejection: TypeError: test rejection: nobody awaited this' });
+    expect(JSON.parse(line)).toMatchObject({
+      level: 50,
+      msg: 'unhandled promise rejection: TypeError: test rejection: nobody awaited this',
+    });
     expect((await fetch(`http://127.0.0.1:${env.PORT}/healthz`)).status).toBe(200);
     expect(bot.child.exitCode).toBeNull();
     expect(bot.stderr()).toBe('');
@@ -210,7 +218,11 @@ describe('nothing fails silently', () => {
     await bot.waitForLine(/campaign-bot is listening/, 240_000);
     bot.child.kill('SIGUSR2');
     expect((await bot.exited).code).toBe(1);
-    const lines = bot.stdout().trim().split('\n').map((l) => JSON.parse(l) as { msg: string; level: number });
+    const lines = bot
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; level: number });
     expect(lines.filter((l) => l.msg.includes('test exception'))).toEqual([
       expect.objectContaining({ level: 60, msg: 'uncaught exception: RangeError: test exception: thrown from a timer; stopping' }),
     ]);

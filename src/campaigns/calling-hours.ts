@@ -48,12 +48,49 @@ const EVERY_DAY: ReadonlySet<Weekday> = new Set<Weekday>([1, 2, 3, 4, 5, 6, 7]);
 const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 const DAY_WORDS: Readonly<Record<string, Weekday>> = {
-  mon: 1, monday: 1, tue: 2, tues: 2, tuesday: 2, wed: 3, weds: 3, wednesday: 3, thu: 4, thur: 4, thurs: 4,
-  thursday: 4, fri: 5, friday: 5, sat: 6, saturday: 6, sun: 7, sunday: 7,
+  mon: 1,
+  monday: 1,
+  tue: 2,
+  tues: 2,
+  tuesday: 2,
+  wed: 3,
+  weds: 3,
+  wednesday: 3,
+  thu: 4,
+  thur: 4,
+  thurs: 4,
+  thursday: 4,
+  fri: 5,
+  friday: 5,
+  sat: 6,
+  saturday: 6,
+  sun: 7,
+  sunday: 7,
 };
 const MONTH_WORDS: Readonly<Record<string, number>> = {
-  jan: 1, january: 1, feb: 2, february: 2, mar: 3, march: 3, apr: 4, april: 4, may: 5, jun: 6, june: 6, jul: 7,
-  july: 7, aug: 8, august: 8, sep: 9, sept: 9, september: 9, oct: 10, october: 10, nov: 11, november: 11, dec: 12,
+  jan: 1,
+  january: 1,
+  feb: 2,
+  february: 2,
+  mar: 3,
+  march: 3,
+  apr: 4,
+  april: 4,
+  may: 5,
+  jun: 6,
+  june: 6,
+  jul: 7,
+  july: 7,
+  aug: 8,
+  august: 8,
+  sep: 9,
+  sept: 9,
+  september: 9,
+  oct: 10,
+  october: 10,
+  nov: 11,
+  november: 11,
+  dec: 12,
   december: 12,
 };
 
@@ -98,8 +135,7 @@ export function parseHours(text: string): Parsed<{ startMinute: number; endMinut
   if (endMinute === undefined) return fail(`"${endText}" in "${trimmed}" is not a time of day; ${example}.`);
   if (startMinute >= endMinute) {
     return fail(
-      `Calling hours "${trimmed}" must end later on the same day than they start (overnight windows are not ` +
-        `supported); ${example}.`,
+      `Calling hours "${trimmed}" must end later on the same day than they start (overnight windows are not ` + `supported); ${example}.`,
     );
   }
   return ok({ startMinute, endMinute });
@@ -107,12 +143,15 @@ export function parseHours(text: string): Parsed<{ startMinute: number; endMinut
 
 /** "every day", "Mon-Sat", "mon,wed,fri", "weekdays", "Mon-Fri,Sun", "Fri-Mon", "" (= every day) → days. */
 export function parseDays(text: string): Parsed<ReadonlySet<Weekday>> {
-  const normal = text.trim().toLowerCase().replace(/\s*(?:-|–|—|\.\.|\bto\b)\s*/g, '-');
+  const normal = text
+    .trim()
+    .toLowerCase()
+    .replace(/\s*(?:-|–|—|\.\.|\bto\b)\s*/g, '-');
   if (/^(?:|every-?\s*day|everyday|daily|all(?: days)?)$/.test(normal)) return ok(EVERY_DAY);
   const days = new Set<Weekday>();
   for (const item of normal.split(/[\s,;&/]+|\band\b/).filter(Boolean)) {
-    if (item === 'weekdays') [1, 2, 3, 4, 5].forEach((d) => days.add(d as Weekday));
-    else if (item === 'weekends' || item === 'weekend') [6, 7].forEach((d) => days.add(d as Weekday));
+    if (item === 'weekdays') for (const d of [1, 2, 3, 4, 5] as Weekday[]) days.add(d);
+    else if (item === 'weekends' || item === 'weekend') for (const d of [6, 7] as Weekday[]) days.add(d);
     else {
       const ends = item.split('-').map(parseWeekday);
       const [from, to] = ends;
@@ -130,10 +169,12 @@ export function parseDays(text: string): Parsed<ReadonlySet<Weekday>> {
 }
 
 /** "Mon-Sat 09:00-20:00", "weekdays 9-18", "09:00-21:00" (days optional: every day) → days + hours. */
-export function parseDaysAndHours(
-  text: string,
-): Parsed<{ days: ReadonlySet<Weekday>; startMinute: number; endMinute: number }> {
-  const tokens = text.trim().replace(/\s*([-–—])\s*/g, '$1').split(/\s+/).filter(Boolean);
+export function parseDaysAndHours(text: string): Parsed<{ days: ReadonlySet<Weekday>; startMinute: number; endMinute: number }> {
+  const tokens = text
+    .trim()
+    .replace(/\s*([-–—])\s*/g, '$1')
+    .split(/\s+/)
+    .filter(Boolean);
   // Day names never hold a digit and hours always start with one, so the first digit splits the two.
   const split = tokens.findIndex((t) => /\d/.test(t));
   if (split === -1) {
@@ -155,7 +196,10 @@ export function parseSkipDates(text: string, timeZone: string, today: Date = new
   assertTimeZone(timeZone);
   const todayIso = DateTime.fromJSDate(today, { zone: timeZone }).toISODate() ?? '';
   const dates = new Set<string>();
-  for (const item of text.split(/[,;\n]+/).map((s) => s.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(/[,;\n]+/)
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const ends = item.split(/\s*(?:\.\.|–|—)\s*|\s+(?:-|to)\s+/i);
     const from = ends[0] === undefined ? undefined : parseLocalDate(ends[0], todayIso);
     const to = ends.length === 2 && from !== undefined ? parseLocalDate(ends[1] ?? '', from) : from;
@@ -334,9 +378,7 @@ function describeDays(days: ReadonlySet<Weekday>): string {
   const first = runs[0];
   const last = runs.at(-1);
   if (runs.length > 1 && first?.[0] === 1 && last?.at(-1) === 7) last.push(...(runs.shift() ?? []));
-  return runs
-    .flatMap((run) => (run.length >= 3 ? [`${dayName(run[0])}–${dayName(run.at(-1))}`] : run.map(dayName)))
-    .join(', ');
+  return runs.flatMap((run) => (run.length >= 3 ? [`${dayName(run[0])}–${dayName(run.at(-1))}`] : run.map(dayName))).join(', ');
 }
 
 /** Future skip dates, consecutive ones joined: "25 Dec", "24–26 Dec", "30 Dec–1 Jan 2027", "… and 3 more". */

@@ -34,7 +34,10 @@ export function formatDaysAndHours(fields: Pick<CallingHoursFields, 'days' | 'st
     if (last && last.at(-1) === d - 1) last.push(d);
     else runs.push([d]);
   }
-  const text = days.length === 7 ? 'Mon-Sun' : runs.map((r) => (r.length >= 2 ? `${DAY_NAMES[r[0]! - 1]}-${DAY_NAMES[r.at(-1)! - 1]}` : DAY_NAMES[r[0]! - 1])).join(',');
+  const text =
+    days.length === 7
+      ? 'Mon-Sun'
+      : runs.map((r) => (r.length >= 2 ? `${DAY_NAMES[r[0]! - 1]}-${DAY_NAMES[r.at(-1)! - 1]}` : DAY_NAMES[r[0]! - 1])).join(',');
   return `${text} ${fields.start}-${fields.end}`;
 }
 

@@ -39,7 +39,7 @@ export function reportOf(c: CampaignFields): CampaignReport {
   const detected = s.answered_human + s.answered_machine > 0;
   const answered = detected ? s.answered_human : k.completed;
   const keys = Object.entries(s.keys ?? {})
-    .map(([key, presses]) => ({ key, meaning: (c.keys ?? {})[key] ?? null, presses: Number(presses) }))
+    .map(([key, presses]) => ({ key, meaning: c.keys?.[key] ?? null, presses: Number(presses) }))
     .sort((a, b) => a.key.localeCompare(b.key));
   return {
     completed: k.completed,

@@ -23,7 +23,16 @@ export interface CampaignSummary {
   toCall: number;
 }
 
-export type Refusal = 'not-found' | 'forbidden' | 'guest' | 'not-operator' | 'channel-not-allowed' | 'wrong-status' | 'nothing-to-call' | 'calls-live' | 'end-passed';
+export type Refusal =
+  | 'not-found'
+  | 'forbidden'
+  | 'guest'
+  | 'not-operator'
+  | 'channel-not-allowed'
+  | 'wrong-status'
+  | 'nothing-to-call'
+  | 'calls-live'
+  | 'end-passed';
 
 export type ActionResult =
   | { ok: true; campaign: CampaignFields; requeued?: number; atCap?: number }
@@ -228,7 +237,8 @@ export class CampaignService {
     if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
     const refused = this.startRefusal(campaign, actor);
     if (refused) return { ok: false, reason: refused, campaign };
-    if ('progress_channel' in set && !this.channelAllowed(set.progress_channel)) return { ok: false, reason: 'channel-not-allowed', campaign, allowedChannels: this.allowedChannels };
+    if ('progress_channel' in set && !this.channelAllowed(set.progress_channel))
+      return { ok: false, reason: 'channel-not-allowed', campaign, allowedChannels: this.allowedChannels };
     if (campaign.status === 'running' || campaign.status === 'paused') return { ok: false, reason: 'wrong-status', campaign };
     const ended = this.#endPassed(campaign, this.options.now?.() ?? new Date());
     if (ended) return ended;
@@ -236,7 +246,15 @@ export class CampaignService {
     if (nothing) return nothing;
     const result = await this.transitions.apply(id, 'start', {
       by: actor.userId,
-      set: { progress_ts: null, progress_final: false, report_ts: null, report_cost_final: false, chart_posted: false, mode: this.options.mode, ...set },
+      set: {
+        progress_ts: null,
+        progress_final: false,
+        report_ts: null,
+        report_cost_final: false,
+        chart_posted: false,
+        mode: this.options.mode,
+        ...set,
+      },
     });
     if (!result.ok) return { ok: false, reason: 'wrong-status', campaign: result.campaign };
     const { requeued, atCap } = await this.#requeue(result.campaign);
@@ -252,12 +270,16 @@ export class CampaignService {
     if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
     const refused = this.startRefusal(campaign, actor);
     if (refused) return { ok: false, reason: refused, campaign };
-    if ('progress_channel' in set && !this.channelAllowed(set.progress_channel)) return { ok: false, reason: 'channel-not-allowed', campaign, allowedChannels: this.allowedChannels };
+    if ('progress_channel' in set && !this.channelAllowed(set.progress_channel))
+      return { ok: false, reason: 'channel-not-allowed', campaign, allowedChannels: this.allowedChannels };
     const ended = this.#endPassed(campaign, at);
     if (ended) return ended;
     const nothing = await this.#nothingToCall(campaign);
     if (nothing) return nothing;
-    const result = await this.transitions.apply(id, 'schedule', { by: actor.userId, set: { scheduled_at: at, started_by: actor.userId, mode: this.options.mode, ...set } });
+    const result = await this.transitions.apply(id, 'schedule', {
+      by: actor.userId,
+      set: { scheduled_at: at, started_by: actor.userId, mode: this.options.mode, ...set },
+    });
     return result.ok ? { ok: true, campaign: result.campaign } : { ok: false, reason: 'wrong-status', campaign: result.campaign };
   }
 
@@ -276,7 +298,14 @@ export class CampaignService {
     const result = await this.transitions.apply(id, 'start', {
       by: campaign.started_by,
       where: { status: 'scheduled', scheduled_at: at },
-      set: { progress_ts: null, progress_final: false, report_ts: null, report_cost_final: false, chart_posted: false, progress_channel: campaign.progress_channel ?? campaign.channel },
+      set: {
+        progress_ts: null,
+        progress_final: false,
+        report_ts: null,
+        report_cost_final: false,
+        chart_posted: false,
+        progress_channel: campaign.progress_channel ?? campaign.channel,
+      },
     });
     if (!result.ok) return { ok: false, reason: 'wrong-status', campaign: result.campaign };
     const { requeued, atCap } = await this.#requeue(result.campaign);
@@ -293,12 +322,27 @@ export class CampaignService {
   }
 
   /** Changes a campaign's rules while it is not running (one conditional update). */
-  async updateRules(id: Types.ObjectId, actor: Actor, rules: Partial<Pick<CampaignFields, 'retry' | 'calling_hours' | 'call_until' | 'calls_per_minute' | 'caller_id' | 'message_template' | 'keys' | 'title' | 'description'>>): Promise<ActionResult> {
+  async updateRules(
+    id: Types.ObjectId,
+    actor: Actor,
+    rules: Partial<
+      Pick<
+        CampaignFields,
+        'retry' | 'calling_hours' | 'call_until' | 'calls_per_minute' | 'caller_id' | 'message_template' | 'keys' | 'title' | 'description'
+      >
+    >,
+  ): Promise<ActionResult> {
     const campaign = await this.findById(id);
     if (!campaign) return { ok: false, reason: 'not-found', campaign: null };
     if (!this.canManage(campaign, actor)) return { ok: false, reason: 'forbidden', campaign };
-    const after = await this.store.Campaign.findOneAndUpdate({ _id: id, status: { $in: EDITABLE_STATUSES } }, { $set: rules }, { returnDocument: 'after', runValidators: true }).lean();
-    return after ? { ok: true, campaign: after as CampaignFields } : { ok: false, reason: 'wrong-status', campaign: (await this.findById(id)) ?? campaign };
+    const after = await this.store.Campaign.findOneAndUpdate(
+      { _id: id, status: { $in: EDITABLE_STATUSES } },
+      { $set: rules },
+      { returnDocument: 'after', runValidators: true },
+    ).lean();
+    return after
+      ? { ok: true, campaign: after as CampaignFields }
+      : { ok: false, reason: 'wrong-status', campaign: (await this.findById(id)) ?? campaign };
   }
 
   pause(id: Types.ObjectId, actor: Actor) {

@@ -49,7 +49,13 @@ export function hourKey(at: Date, timeZone: string): string {
 }
 
 /** The stats a finished call adds: its hour (local to the campaign), talk time and who answered. */
-export function callStatsDelta(outcome: Outcome, at: Date, talkSeconds: number | null, answeredBy: string | null, timeZone = 'UTC'): ViewDelta {
+export function callStatsDelta(
+  outcome: Outcome,
+  at: Date,
+  talkSeconds: number | null,
+  answeredBy: string | null,
+  timeZone = 'UTC',
+): ViewDelta {
   const hour = hourKey(at, timeZone);
   const delta: ViewDelta = { [`stats.hours.${hour}.${outcome}`]: 1 };
   if (talkSeconds && talkSeconds > 0) delta['stats.talk_seconds'] = talkSeconds;
@@ -104,16 +110,30 @@ export function driftOf(view: Counts, truth: Counts): Partial<Counts> | null {
  * Recounts a campaign from its contacts and corrects the view if it drifted, unless a transition changed the view
  * while the contacts were counted (then nothing is written and the result says so; try again later).
  */
-export async function recountCampaign(store: Store, campaignId: Types.ObjectId, log?: Logger): Promise<{ drift: Partial<Counts> | null; applied: boolean }> {
-  const before = (await store.Campaign.findById(campaignId, { counts: 1, view_version: 1 }).lean()) as Pick<CampaignFields, 'counts' | 'view_version'> | null;
+export async function recountCampaign(
+  store: Store,
+  campaignId: Types.ObjectId,
+  log?: Logger,
+): Promise<{ drift: Partial<Counts> | null; applied: boolean }> {
+  const before = (await store.Campaign.findById(campaignId, { counts: 1, view_version: 1 }).lean()) as Pick<
+    CampaignFields,
+    'counts' | 'view_version'
+  > | null;
   if (!before) return { drift: null, applied: false };
   const truth = await countContacts(store, campaignId);
   const drift = driftOf(before.counts, truth);
   if (!drift) return { drift: null, applied: true };
   const total = BUCKETS.reduce((n, b) => n + truth[b], 0);
-  const set: Record<string, number> = { total_contacts: total, calls_completed: truth.completed, calls_failed: NOT_REACHED.reduce((n, b) => n + truth[b], 0) };
+  const set: Record<string, number> = {
+    total_contacts: total,
+    calls_completed: truth.completed,
+    calls_failed: NOT_REACHED.reduce((n, b) => n + truth[b], 0),
+  };
   for (const b of BUCKETS) set[`counts.${b}`] = truth[b];
-  const res = await store.Campaign.updateOne({ _id: campaignId, view_version: before.view_version }, { $set: set, $inc: { view_version: 1 } });
+  const res = await store.Campaign.updateOne(
+    { _id: campaignId, view_version: before.view_version },
+    { $set: set, $inc: { view_version: 1 } },
+  );
   const applied = res.modifiedCount > 0;
   if (applied) log?.warn({ campaign: String(campaignId), drift }, 'campaign counters had drifted from the contacts; corrected');
   return { drift, applied };

@@ -66,15 +66,19 @@ function isDuplicateError(error: unknown): boolean {
 }
 
 /** An unordered insert stores every document it can: count what is there (by `_id`) and take the rest off the view. */
-async function recountAfterFailure(store: Store, campaignId: Types.ObjectId, docs: ReadonlyArray<Pick<ContactFields, '_id'> & { skip_reason?: string }>): Promise<InsertResult> {
+async function recountAfterFailure(
+  store: Store,
+  campaignId: Types.ObjectId,
+  docs: ReadonlyArray<Pick<ContactFields, '_id'> & { skip_reason?: string }>,
+): Promise<InsertResult> {
   let inserted = 0;
   let skipped = 0;
   let missingPending = 0;
   let missingSkipped = 0;
   for (const doc of docs) {
     const there = await store.Contact.exists({ _id: doc._id });
-    if (there) (doc.skip_reason ? skipped++ : inserted++);
-    else (doc.skip_reason ? missingSkipped++ : missingPending++);
+    if (there) doc.skip_reason ? skipped++ : inserted++;
+    else doc.skip_reason ? missingSkipped++ : missingPending++;
   }
   await applyDelta(store, campaignId, mergeDelta(moveDelta('pending', null, missingPending), moveDelta('skipped', null, missingSkipped)));
   return { inserted, skipped, duplicates: missingPending + missingSkipped };

@@ -17,7 +17,6 @@ const SLOT_MS = 10_000;
 /** The first-attempt position is written back every this many steps (and when the run stops); a restart repeats at most this many lookups. */
 const SAVE_EVERY = 25;
 
-
 export function slotOf(at: Date | number): number {
   return Math.floor((typeof at === 'number' ? at : at.getTime()) / SLOT_MS);
 }
@@ -26,7 +25,13 @@ export function slotOf(at: Date | number): number {
  * Puts contacts in the bucket of the slot they become due in. Call it BEFORE the write that makes them pending, so a
  * crash in between leaves an extra entry (harmless: claims are conditional) rather than a contact nobody looks at.
  */
-export async function scheduleContacts(store: Store, campaignId: Types.ObjectId, ids: readonly string[], dueAt: Date, now: Date = new Date()): Promise<void> {
+export async function scheduleContacts(
+  store: Store,
+  campaignId: Types.ObjectId,
+  ids: readonly string[],
+  dueAt: Date,
+  now: Date = new Date(),
+): Promise<void> {
   if (ids.length === 0) return;
   // Never into a slot that may already have been emptied.
   const slot = Math.max(slotOf(dueAt), slotOf(now));

@@ -67,13 +67,27 @@ export class ContactState {
    * pending → dialing, the last write before the request is sent: `sent_at` is set now, so from here on the attempt
    * counts as possibly placed. The campaign's counters were already moved by the dial gate's fencing write.
    */
-  async claim(candidate: ContactFields, run: { runnerId: string; epoch: number }, lineId: string, now: Date, checkAfter: Date): Promise<ContactFields | null> {
+  async claim(
+    candidate: ContactFields,
+    run: { runnerId: string; epoch: number },
+    lineId: string,
+    now: Date,
+    checkAfter: Date,
+  ): Promise<ContactFields | null> {
     return (await this.store.Contact.findOneAndUpdate(
       { _id: candidate._id, call_status: 'pending', tries: candidate.tries, next_attempt_at: { $lte: now } },
       {
         $set: {
-          call_status: 'dialing', runner_id: run.runnerId, lease_epoch: run.epoch, sent_at: now, line_id: lineId,
-          check_after: checkAfter, call_error: null, call_sid: null, call_ended_at: null, call_duration: null,
+          call_status: 'dialing',
+          runner_id: run.runnerId,
+          lease_epoch: run.epoch,
+          sent_at: now,
+          line_id: lineId,
+          check_after: checkAfter,
+          call_error: null,
+          call_sid: null,
+          call_ended_at: null,
+          call_duration: null,
         },
         $inc: { tries: 1, attempts: 1 },
       },
@@ -85,10 +99,22 @@ export class ContactState {
   async placed(c: ContactFields, sid: string, createdAt: Date | null, checkAfter: Date): Promise<ContactFields | null> {
     const key = attemptKey(c._id, c.tries);
     await persist(() => this.#placedRecord(c, sid), { log: this.log, what: 'store a placed call' });
-    const after = await this.#move(c, ['dialing', 'unknown'], {
-      $set: { call_status: 'initiated', call_sid: sid, call_started_at: createdAt ?? c.sent_at, call_error: null, check_after: checkAfter },
-    }, { 'stats.placed': 1, 'stats.cost_pending': 1 });
-    if (after && c.line_id) await this.store.LiveLine.updateOne({ _id: c.line_id, holder: key }, { $set: { check_after: checkAfter, sid } });
+    const after = await this.#move(
+      c,
+      ['dialing', 'unknown'],
+      {
+        $set: {
+          call_status: 'initiated',
+          call_sid: sid,
+          call_started_at: createdAt ?? c.sent_at,
+          call_error: null,
+          check_after: checkAfter,
+        },
+      },
+      { 'stats.placed': 1, 'stats.cost_pending': 1 },
+    );
+    if (after && c.line_id)
+      await this.store.LiveLine.updateOne({ _id: c.line_id, holder: key }, { $set: { check_after: checkAfter, sid } });
     return after;
   }
 
@@ -96,7 +122,10 @@ export class ContactState {
    * A report of a call's end (a status callback): finds its attempt by CustomField (`<contact>:<try>`), or, when
    * Exotel left CustomField out, by the sid on the live-call line the attempt holds. Null when no attempt matches.
    */
-  async reported(report: Omit<AttemptOutcome, 'contactId' | 'try'> & { attemptKey: string | null }, now = this.clock()): Promise<OutcomeResult | null> {
+  async reported(
+    report: Omit<AttemptOutcome, 'contactId' | 'try'> & { attemptKey: string | null },
+    now = this.clock(),
+  ): Promise<OutcomeResult | null> {
     const { attemptKey: key, ...rest } = report;
     const parsed = parseAttemptKey(key);
     if (parsed) return this.outcome({ ...rest, contactId: parsed.contactId, try: parsed.try }, now);
@@ -134,7 +163,8 @@ export class ContactState {
    */
   async unknown(c: ContactFields, reason: string, checkAfter: Date): Promise<ContactFields | null> {
     const after = await this.#move(c, ['dialing'], { $set: { call_status: 'unknown', call_error: reason, check_after: checkAfter } });
-    if (after && c.line_id) await this.store.LiveLine.updateOne({ _id: c.line_id, holder: attemptKey(c._id, c.tries) }, { $set: { check_after: checkAfter } });
+    if (after && c.line_id)
+      await this.store.LiveLine.updateOne({ _id: c.line_id, holder: attemptKey(c._id, c.tries) }, { $set: { check_after: checkAfter } });
     return after;
   }
 
@@ -143,13 +173,19 @@ export class ContactState {
     const set: Record<string, unknown> = { check_after: checkAfter };
     if (note !== undefined) set.call_error = note;
     await this.store.Contact.updateOne({ _id: c._id, tries: c.tries, call_status: c.call_status }, { $set: set });
-    if (c.line_id) await this.store.LiveLine.updateOne({ _id: c.line_id, holder: attemptKey(c._id, c.tries) }, { $set: { check_after: checkAfter } });
+    if (c.line_id)
+      await this.store.LiveLine.updateOne({ _id: c.line_id, holder: attemptKey(c._id, c.tries) }, { $set: { check_after: checkAfter } });
   }
 
   /** pending → skipped at the dial gate: the number went on the do-not-call list after it was imported. */
   skip(c: ContactFields, reason: 'dnc'): Promise<ContactFields | null> {
     return this.#move(c, ['pending'], {
-      $set: { call_status: 'skipped', skip_reason: reason, call_error: 'On the do-not-call list; not called.', next_attempt_at: new Date(0) },
+      $set: {
+        call_status: 'skipped',
+        skip_reason: reason,
+        call_error: 'On the do-not-call list; not called.',
+        next_attempt_at: new Date(0),
+      },
     });
   }
 
@@ -158,7 +194,9 @@ export class ContactState {
     const outcome = c.last_outcome ?? 'failed';
     if (NOT_REACHED.includes(outcome)) await this.#outbox(c, outcome, 'No attempts left under the campaign’s retry rules.', now);
     // last_outcome too: a contact that never had one would otherwise be counted back as pending, not retrying, by a requeue.
-    return this.#move(c, ['pending'], { $set: { call_status: outcome, last_outcome: outcome, outcome_at: now, call_error: c.call_error ?? 'No attempts left.' } });
+    return this.#move(c, ['pending'], {
+      $set: { call_status: outcome, last_outcome: outcome, outcome_at: now, call_error: c.call_error ?? 'No attempts left.' },
+    });
   }
 
   /**
@@ -173,28 +211,56 @@ export class ContactState {
       if (o.try !== null) await this.#lateOutcome(contact, o);
       return null;
     }
-    const campaign = (await this.store.Campaign.findById(contact.campaign_id, { retry: 1, call_until: 1, calling_hours: 1, mode: 1 }).lean()) as Pick<
-      CampaignFields,
-      'retry' | 'call_until' | 'calling_hours' | 'mode'
-    > | null;
+    const campaign = (await this.store.Campaign.findById(contact.campaign_id, {
+      retry: 1,
+      call_until: 1,
+      calling_hours: 1,
+      mode: 1,
+    }).lean()) as Pick<CampaignFields, 'retry' | 'call_until' | 'calling_hours' | 'mode'> | null;
     const retryAt = campaign ? nextAttemptAt(campaign.retry, o.status, contact.attempts, now, campaign.call_until) : null;
-    const record = { state: o.status, sid: o.callSid, outcome_at: now, duration: o.durationSeconds ?? null, answered_by: o.answeredBy ?? null };
+    const record = {
+      state: o.status,
+      sid: o.callSid,
+      outcome_at: now,
+      duration: o.durationSeconds ?? null,
+      answered_by: o.answeredBy ?? null,
+    };
     await persist(() => this.#callRecord(contact, record), { log: this.log, what: 'record a call outcome' });
     const details = {
-      call_sid: o.callSid, call_ended_at: o.endedAt ?? now, call_duration: o.durationSeconds ?? null,
-      call_error: o.status === 'completed' ? null : (o.error ?? null), outcome_at: now, last_outcome: o.status,
-      answered_by: o.answeredBy ?? null, check_after: null, runner_id: null,
+      call_sid: o.callSid,
+      call_ended_at: o.endedAt ?? now,
+      call_duration: o.durationSeconds ?? null,
+      call_error: o.status === 'completed' ? null : (o.error ?? null),
+      outcome_at: now,
+      last_outcome: o.status,
+      answered_by: o.answeredBy ?? null,
+      check_after: null,
+      runner_id: null,
       ...(o.startedAt ? { call_started_at: o.startedAt } : {}),
     };
-    const callStats = callStatsDelta(o.status, o.endedAt ?? now, o.durationSeconds ?? null, o.answeredBy ?? null, campaign?.calling_hours.tz);
+    const callStats = callStatsDelta(
+      o.status,
+      o.endedAt ?? now,
+      o.durationSeconds ?? null,
+      o.answeredBy ?? null,
+      campaign?.calling_hours.tz,
+    );
     // The call ended before its acceptance was recorded (or while it was being checked): it was placed all the same.
     // Decided on the document the update matched, not the one read above: `placed` may have counted it in between.
     const stats = (before: ContactFields): ViewDelta =>
       before.call_status === 'initiated' ? callStats : mergeDelta(callStats, { 'stats.placed': 1, 'stats.cost_pending': 1 });
     let after: ContactFields | null;
     if (retryAt) {
-      await persist(() => scheduleContacts(this.store, contact.campaign_id, [contact._id], retryAt, now), { log: this.log, what: 'queue a retry' });
-      after = await this.#move(contact, ['dialing', 'initiated', 'unknown'], { $set: { ...details, call_status: 'pending', next_attempt_at: retryAt } }, stats);
+      await persist(() => scheduleContacts(this.store, contact.campaign_id, [contact._id], retryAt, now), {
+        log: this.log,
+        what: 'queue a retry',
+      });
+      after = await this.#move(
+        contact,
+        ['dialing', 'initiated', 'unknown'],
+        { $set: { ...details, call_status: 'pending', next_attempt_at: retryAt } },
+        stats,
+      );
     } else {
       if (NOT_REACHED.includes(o.status)) await this.#outbox(contact, o.status, o.error ?? null, now);
       after = await this.#move(contact, ['dialing', 'initiated', 'unknown'], { $set: { ...details, call_status: o.status } }, stats);
@@ -210,7 +276,10 @@ export class ContactState {
   async priced(key: string, price: number): Promise<boolean> {
     const call = await this.store.Call.findOneAndUpdate({ _id: key, price: null }, { $set: { price } }, { returnDocument: 'after' }).lean();
     if (!call) return false;
-    await persist(() => applyDelta(this.store, call.campaign_id, { 'stats.cost': price, 'stats.cost_pending': -1 }), { log: this.log, what: 'add a call price' });
+    await persist(() => applyDelta(this.store, call.campaign_id, { 'stats.cost': price, 'stats.cost_pending': -1 }), {
+      log: this.log,
+      what: 'add a call price',
+    });
     await this.store.PriceCheck.deleteOne({ _id: key });
     return true;
   }
@@ -229,7 +298,15 @@ export class ContactState {
     }
     await this.store.PriceCheck.updateOne(
       { _id: key },
-      { $setOnInsert: { campaign_id: contact.campaign_id, sid: o.callSid, mode: mode ?? 'live', check_after: new Date(now.getTime() + this.priceDelayMs), tries: 0 } },
+      {
+        $setOnInsert: {
+          campaign_id: contact.campaign_id,
+          sid: o.callSid,
+          mode: mode ?? 'live',
+          check_after: new Date(now.getTime() + this.priceDelayMs),
+          tries: 0,
+        },
+      },
       { upsert: true },
     ).catch((error: unknown) => this.log.warn({ err: error }, 'could not note a price to ask for later'));
   }
@@ -243,8 +320,21 @@ export class ContactState {
     for (const from of NOT_REACHED) {
       const group = contacts.filter((c) => c.call_status === from);
       if (group.length === 0) continue;
-      await persist(() => applyDelta(this.store, campaignId, moveDelta(from, 'retrying', group.length)), { log: this.log, what: 'count a requeue' });
-      await persist(() => scheduleContacts(this.store, campaignId, group.map((c) => c._id), now, now), { log: this.log, what: 'queue a requeue' });
+      await persist(() => applyDelta(this.store, campaignId, moveDelta(from, 'retrying', group.length)), {
+        log: this.log,
+        what: 'count a requeue',
+      });
+      await persist(
+        () =>
+          scheduleContacts(
+            this.store,
+            campaignId,
+            group.map((c) => c._id),
+            now,
+            now,
+          ),
+        { log: this.log, what: 'queue a requeue' },
+      );
       const result = await this.store.Contact.bulkWrite(
         group.map((c) => ({
           updateOne: {
@@ -255,7 +345,11 @@ export class ContactState {
         { ordered: false },
       );
       const missed = group.length - result.modifiedCount;
-      if (missed > 0) await persist(() => applyDelta(this.store, campaignId, moveDelta('retrying', from, missed)), { log: this.log, what: 'undo a requeue count' });
+      if (missed > 0)
+        await persist(() => applyDelta(this.store, campaignId, moveDelta('retrying', from, missed)), {
+          log: this.log,
+          what: 'undo a requeue count',
+        });
       moved += result.modifiedCount;
     }
     if (moved > 0) this.events.emit('contact', { campaignId });
@@ -264,7 +358,10 @@ export class ContactState {
 
   /** Back to pending through the retry queue (bucket first), giving the attempt back. */
   async #requeueOne(c: ContactFields, from: CallStatus[], notBefore: Date, reason: string | null): Promise<ContactFields | null> {
-    await persist(() => scheduleContacts(this.store, c.campaign_id, [c._id], notBefore, this.clock()), { log: this.log, what: 'queue a contact again' });
+    await persist(() => scheduleContacts(this.store, c.campaign_id, [c._id], notBefore, this.clock()), {
+      log: this.log,
+      what: 'queue a contact again',
+    });
     return this.#move(c, from, {
       $set: { call_status: 'pending', next_attempt_at: notBefore, runner_id: null, check_after: null, call_error: reason },
       $inc: { attempts: -1 },
@@ -276,8 +373,14 @@ export class ContactState {
     const set: Record<string, unknown> = { sid: o.callSid };
     if (o.durationSeconds != null) set.duration = o.durationSeconds;
     if (o.answeredBy) set.answered_by = o.answeredBy;
-    await this.store.Call.updateOne({ _id: key, state: { $in: ['sent', 'placed', 'absent'] } }, { $set: { ...set, state: o.status, outcome_at: this.clock() } });
-    this.log.info({ contact: contact._id, try: o.try, current_try: contact.tries }, 'outcome of an earlier attempt; the current attempt is unchanged');
+    await this.store.Call.updateOne(
+      { _id: key, state: { $in: ['sent', 'placed', 'absent'] } },
+      { $set: { ...set, state: o.status, outcome_at: this.clock() } },
+    );
+    this.log.info(
+      { contact: contact._id, try: o.try, current_try: contact.tries },
+      'outcome of an earlier attempt; the current attempt is unchanged',
+    );
   }
 
   async #outbox(c: ContactFields, outcome: Outcome, reason: string | null, at: Date): Promise<void> {
@@ -286,7 +389,18 @@ export class ContactState {
       () =>
         this.store.Failure.updateOne(
           { _id: key },
-          { $setOnInsert: { campaign_id: c.campaign_id, contact_id: c._id, try: c.tries, phone: c.phone, name: c.name, outcome, reason, at } },
+          {
+            $setOnInsert: {
+              campaign_id: c.campaign_id,
+              contact_id: c._id,
+              try: c.tries,
+              phone: c.phone,
+              name: c.name,
+              outcome,
+              reason,
+              at,
+            },
+          },
           { upsert: true },
         ),
       { log: this.log, what: 'note a failure for the thread' },
@@ -296,7 +410,10 @@ export class ContactState {
   #callRecord(c: ContactFields, set: Record<string, unknown>, onInsert: Record<string, unknown> = {}) {
     return this.store.Call.updateOne(
       { _id: attemptKey(c._id, c.tries) },
-      { $set: set, $setOnInsert: { campaign_id: c.campaign_id, contact_id: c._id, try: c.tries, sent_at: c.sent_at ?? this.clock(), ...onInsert } },
+      {
+        $set: set,
+        $setOnInsert: { campaign_id: c.campaign_id, contact_id: c._id, try: c.tries, sent_at: c.sent_at ?? this.clock(), ...onInsert },
+      },
       { upsert: true },
     );
   }
@@ -314,20 +431,24 @@ export class ContactState {
    * One conditional update of the attempt `c` describes (same try, one of `from`), then the counters and the line.
    * Returns the contact after the change, or null when it was not in the expected state.
    */
-  async #move(c: ContactFields, from: CallStatus[], update: Update, extra: ViewDelta | ((before: ContactFields) => ViewDelta) = {}): Promise<ContactFields | null> {
-    const before = (await this.store.Contact.findOneAndUpdate(
-      { _id: c._id, tries: c.tries, call_status: { $in: from } },
-      update,
-      { returnDocument: 'before' },
-    ).lean()) as ContactFields | null;
+  async #move(
+    c: ContactFields,
+    from: CallStatus[],
+    update: Update,
+    extra: ViewDelta | ((before: ContactFields) => ViewDelta) = {},
+  ): Promise<ContactFields | null> {
+    const before = (await this.store.Contact.findOneAndUpdate({ _id: c._id, tries: c.tries, call_status: { $in: from } }, update, {
+      returnDocument: 'before',
+    }).lean()) as ContactFields | null;
     if (!before) return null;
     const after = applied(before, update);
     const fromBucket = bucketOf(before);
     const toBucket = bucketOf(after);
     // Every move here stays within outstanding work or leaves it, so the contact is written first (campaign-view.ts).
     const delta = mergeDelta(moveDelta(fromBucket, toBucket), typeof extra === 'function' ? extra(before) : extra);
-    await persist(() => applyDelta(this.store, c.campaign_id, delta), { log: this.log, what: 'update campaign counters' }).catch((error: unknown) =>
-      this.log.error({ err: error, campaign: String(c.campaign_id) }, 'campaign counters not updated; the next recount corrects them'),
+    await persist(() => applyDelta(this.store, c.campaign_id, delta), { log: this.log, what: 'update campaign counters' }).catch(
+      (error: unknown) =>
+        this.log.error({ err: error, campaign: String(c.campaign_id) }, 'campaign counters not updated; the next recount corrects them'),
     );
     if (before.line_id && !LIVE_BUCKETS.includes(toBucket)) {
       await this.#releaseLine(before.line_id, attemptKey(before._id, before.tries)).catch((error: unknown) =>

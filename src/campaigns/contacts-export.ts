@@ -44,13 +44,17 @@ function row(c: ContactFields, campaign: Pick<CampaignFields, 'keys' | 'columns'
     c.phone,
     c.name,
     c.description,
-    c.call_status === 'skipped' && c.skip_reason ? `skipped (${c.skip_reason})` : c.call_status === 'pending' && c.last_outcome ? 'retrying' : c.call_status,
+    c.call_status === 'skipped' && c.skip_reason
+      ? `skipped (${c.skip_reason})`
+      : c.call_status === 'pending' && c.last_outcome
+        ? 'retrying'
+        : c.call_status,
     String(c.attempts),
     c.call_sid ?? '',
     outcome,
     c.answered_by ?? '',
     c.digits ?? '',
-    c.digits ? ((campaign.keys ?? {})[c.digits] ?? '') : '',
+    c.digits ? (campaign.keys?.[c.digits] ?? '') : '',
     iso(c.call_started_at),
     iso(c.call_ended_at),
     c.call_duration === null || c.call_duration === undefined ? '' : String(c.call_duration),
@@ -84,7 +88,12 @@ export async function exportContacts(store: Store, campaign: Pick<CampaignFields
     },
   });
   try {
-    await pipeline(Readable.from(cursor), toRow, stringify({ header: true, columns: [...EXPORT_COLUMNS, ...campaign.columns], bom: true }), createWriteStream(path));
+    await pipeline(
+      Readable.from(cursor),
+      toRow,
+      stringify({ header: true, columns: [...EXPORT_COLUMNS, ...campaign.columns], bom: true }),
+      createWriteStream(path),
+    );
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;

@@ -15,7 +15,20 @@ const CHUNK = 1_000;
 const MAX_FIELDS = 20;
 const MAX_FIELD_LENGTH = 500;
 
-const NUMBER_HEADERS = new Set(['number', 'phone', 'mobile', 'phone number', 'mobile number', 'phone_number', 'mobile_number', 'phone no', 'mobile no', 'contact number', 'msisdn', 'cell']);
+const NUMBER_HEADERS = new Set([
+  'number',
+  'phone',
+  'mobile',
+  'phone number',
+  'mobile number',
+  'phone_number',
+  'mobile_number',
+  'phone no',
+  'mobile no',
+  'contact number',
+  'msisdn',
+  'cell',
+]);
 const NAME_HEADERS = new Set(['name', 'full name', 'customer name', 'customer', 'full_name', 'customer_name']);
 const DESCRIPTION_HEADERS = new Set(['description', 'desc', 'notes', 'note', 'details', 'remarks', 'comment', 'comments']);
 
@@ -56,7 +69,12 @@ interface Columns {
 
 /** A header cell as a field key: lowercase letters, digits and `_` (`Due Date` → `due_date`). */
 export function columnKey(header: string): string {
-  return header.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
+  return header
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 40);
 }
 
 function headerColumns(cells: string[]): Columns | 'no-number' | null {
@@ -105,7 +123,11 @@ export async function importContacts(
     const dnc = new Set(
       (await store.Dnc.find({ _id: { $in: rows.map((r) => dncId(target.teamId, r.phone)) } }, { phone: 1 }).lean()).map((d) => d.phone),
     );
-    const result = await insertContacts(store, target.campaignId, rows.map((r) => (dnc.has(r.phone) ? { ...r, skip: 'dnc' as const } : r)));
+    const result = await insertContacts(
+      store,
+      target.campaignId,
+      rows.map((r) => (dnc.has(r.phone) ? { ...r, skip: 'dnc' as const } : r)),
+    );
     report.imported += result.inserted;
     report.dnc += result.skipped;
     report.duplicates += result.duplicates;
@@ -116,7 +138,9 @@ export async function importContacts(
     if (!columns) {
       const header = headerColumns(cells);
       if (header === 'no-number') {
-        throw new ImportError('The first row is a header without a number column. Name the column with the phone numbers `number`, `phone` or `mobile`.');
+        throw new ImportError(
+          'The first row is a header without a number column. Name the column with the phone numbers `number`, `phone` or `mobile`.',
+        );
       }
       if (header) {
         columns = header;

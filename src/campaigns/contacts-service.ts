@@ -21,7 +21,11 @@ export class ContactsService {
    * `pageSize` lookups however large the campaign. `pages` counts numbers given out, so a page can show fewer
    * contacts where an import raced a duplicate.
    */
-  async page(campaign: Pick<CampaignFields, '_id' | 'contacts_seq'>, page: number, pageSize: number): Promise<{ contacts: ContactFields[]; page: number; pages: number }> {
+  async page(
+    campaign: Pick<CampaignFields, '_id' | 'contacts_seq'>,
+    page: number,
+    pageSize: number,
+  ): Promise<{ contacts: ContactFields[]; page: number; pages: number }> {
     const pages = Math.max(1, Math.ceil(campaign.contacts_seq / pageSize));
     const current = Math.min(Math.max(0, page), pages - 1);
     const first = current * pageSize + 1;

@@ -46,7 +46,12 @@ export async function* csvRecords(source: AsyncIterable<Buffer | string> | strin
   let pending: { text: string; n: number; parts: number } | undefined;
   // Lines given back after a failed multi-line record, read again before the next line of the file.
   const replay: Array<{ line: string; n: number }> = [];
-  const unreadable = (n: number, text: string): CsvItem => ({ kind: 'unreadable', n, text: text.trim(), reason: 'This row cannot be read: a quote (") is not closed.' });
+  const unreadable = (n: number, text: string): CsvItem => ({
+    kind: 'unreadable',
+    n,
+    text: text.trim(),
+    reason: 'This row cannot be read: a quote (") is not closed.',
+  });
 
   /** Adds a line to the record being read; returns what is complete. */
   const consume = (line: string, n: number): CsvItem[] => {
@@ -137,7 +142,9 @@ async function* decoded(source: AsyncIterable<Buffer | string>, maxBytes: number
       const utf16 = chunk[0] === 0xff && chunk[1] === 0xfe ? 'utf-16le' : chunk[0] === 0xfe && chunk[1] === 0xff ? 'utf-16be' : undefined;
       decoder = new TextDecoder(utf16 ?? 'utf-8', { fatal: false, ignoreBOM: false });
       if (!utf16 && chunk.subarray(0, 8192).includes(0)) {
-        throw new ImportError('This file does not look like text: it holds binary data. Upload a CSV file (comma, semicolon or tab separated), or paste the numbers.');
+        throw new ImportError(
+          'This file does not look like text: it holds binary data. Upload a CSV file (comma, semicolon or tab separated), or paste the numbers.',
+        );
       }
     }
     yield decoder!.decode(chunk, { stream: true });
@@ -165,11 +172,21 @@ function pickDelimiter(line: string): Delimiter | undefined {
 function parseLine(text: string, delimiter: string): string[] | null {
   // Most lines hold no quote: split them directly (what csv-parse gives for them), which is several times faster.
   if (!text.includes('"')) {
-    const cells = text.replace(/^\uFEFF/, '').split(delimiter).map((c) => c.trim());
+    const cells = text
+      .replace(/^\uFEFF/, '')
+      .split(delimiter)
+      .map((c) => c.trim());
     return cells.length === 1 && cells[0] === '' ? [] : cells;
   }
   try {
-    const records = parse(text, { delimiter, relax_column_count: true, relax_quotes: true, trim: true, bom: true, skip_empty_lines: true }) as string[][];
+    const records = parse(text, {
+      delimiter,
+      relax_column_count: true,
+      relax_quotes: true,
+      trim: true,
+      bom: true,
+      skip_empty_lines: true,
+    }) as string[][];
     return records.length === 1 ? records[0]! : records.length === 0 ? [] : null;
   } catch {
     return null;

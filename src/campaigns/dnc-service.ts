@@ -69,7 +69,9 @@ export class DncService {
 
   async list(teamId: string, limit = 200): Promise<{ phones: string[]; total: number }> {
     const total = await this.store.Dnc.countDocuments({ team_id: teamId });
-    const phones = (await this.store.Dnc.find({ team_id: teamId }, { phone: 1 }).sort({ phone: 1 }).limit(limit).lean()).map((d) => d.phone);
+    const phones = (await this.store.Dnc.find({ team_id: teamId }, { phone: 1 }).sort({ phone: 1 }).limit(limit).lean()).map(
+      (d) => d.phone,
+    );
     return { phones, total };
   }
 

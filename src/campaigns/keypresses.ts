@@ -32,7 +32,10 @@ export type KeysParse = { ok: true; keys: Record<string, string> } | { ok: false
  */
 export function parseKeys(text: string): KeysParse {
   const keys: Record<string, string> = {};
-  const pairs = text.split(/[,;\n]+/).map((p) => p.trim()).filter(Boolean);
+  const pairs = text
+    .split(/[,;\n]+/)
+    .map((p) => p.trim())
+    .filter(Boolean);
   for (const pair of pairs) {
     const m = /^(\S+?)\s*[=:]\s*(.*)$/.exec(pair);
     if (!m) return { ok: false, problem: `“${cut(pair)}” is not a key and its meaning; write them like 1=paid, 2=call me back.` };
@@ -46,7 +49,8 @@ export function parseKeys(text: string): KeysParse {
     if (key in keys) return { ok: false, problem: `Key ${key} is given twice; give each key one meaning.` };
     keys[key] = meaning;
   }
-  if (Object.keys(keys).length > MAX_KEYS) return { ok: false, problem: `There are ${Object.keys(keys).length} keys; a phone has ${MAX_KEYS}.` };
+  if (Object.keys(keys).length > MAX_KEYS)
+    return { ok: false, problem: `There are ${Object.keys(keys).length} keys; a phone has ${MAX_KEYS}.` };
   return { ok: true, keys };
 }
 
@@ -56,7 +60,10 @@ function cut(text: string): string {
 
 /** True when a key's meaning asks for the number to go on the do-not-call list ("do not call", "Do-Not-Call", "DNC"). */
 export function isDoNotCall(meaning: string | null | undefined): boolean {
-  const words = (meaning ?? '').toLowerCase().replace(/[\s_-]+/g, ' ').trim();
+  const words = (meaning ?? '')
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ')
+    .trim();
   return words === 'do not call' || words === 'dnc';
 }
 
@@ -65,7 +72,10 @@ export function isDoNotCall(meaning: string | null | undefined): boolean {
  * pressed (empty, `""`, or not keys of a phone).
  */
 export function parseDigits(raw: string | null | undefined): string | null {
-  let digits = (raw ?? '').trim().replace(/^"(.*)"$/s, '$1').trim();
+  let digits = (raw ?? '')
+    .trim()
+    .replace(/^"(.*)"$/s, '$1')
+    .trim();
   if (digits.length > 1 && digits.endsWith('#')) digits = digits.slice(0, -1);
   return digits.length > 0 && digits.length <= MAX_DIGITS && /^[0-9*#]+$/.test(digits) ? digits : null;
 }
@@ -117,12 +127,18 @@ export class Keypresses {
     const fresh = await this.#recordOnCall(attempt, digits);
     const recorded = fresh ? digits : ((await this.store.Call.findById(attempt.key, { digits: 1 }).lean())?.digits ?? digits);
     // Repeated too (same value), so a crash between the two writes is mended by Exotel's next request.
-    await this.store.Contact.updateOne({ _id: attempt.contact._id, tries: attempt.try, digits: { $ne: recorded } }, { $set: { digits: recorded } });
+    await this.store.Contact.updateOne(
+      { _id: attempt.contact._id, tries: attempt.try, digits: { $ne: recorded } },
+      { $set: { digits: recorded } },
+    );
     const counted = fresh && campaign !== null && KEY.test(digits);
     if (counted) await applyDelta(this.store, campaign._id, { [`stats.keys.${digits}`]: 1 });
     const meaning = campaign?.keys?.[digits] ?? null;
     const doNotCall = campaign && isDoNotCall(meaning) ? { teamId: campaign.team_id, phone: attempt.contact.phone } : null;
-    this.#log.debug({ contact: attempt.contact._id, try: attempt.try, call_sid: report.callSid, fresh, counted, dnc: doNotCall !== null }, 'keypress');
+    this.#log.debug(
+      { contact: attempt.contact._id, try: attempt.try, call_sid: report.callSid, fresh, counted, dnc: doNotCall !== null },
+      'keypress',
+    );
     return { attempt, digits, recorded, fresh, counted, meaning, doNotCall };
   }
 
@@ -146,7 +162,13 @@ export class Keypresses {
         { _id: attempt.key, digits: null },
         {
           $set: { digits },
-          $setOnInsert: { campaign_id: contact.campaign_id, contact_id: contact._id, try: attempt.try, state: 'sent', sent_at: contact.sent_at ?? new Date() },
+          $setOnInsert: {
+            campaign_id: contact.campaign_id,
+            contact_id: contact._id,
+            try: attempt.try,
+            state: 'sent',
+            sent_at: contact.sent_at ?? new Date(),
+          },
         },
         { upsert: true },
       );

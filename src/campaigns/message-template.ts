@@ -47,7 +47,10 @@ function parse(template: string): Piece[] | { problem: string } {
     }
     if (open > at) pieces.push({ text: template.slice(at, open) });
     const typed = template.slice(open + 1, close);
-    if (columnKey(typed) === '') return { problem: `The message has an empty placeholder (near “${near(template, open)}”); write a name inside the braces, like {name}.` };
+    if (columnKey(typed) === '')
+      return {
+        problem: `The message has an empty placeholder (near “${near(template, open)}”); write a name inside the braces, like {name}.`,
+      };
     pieces.push({ placeholder: columnKey(typed), typed });
     at = close + 1;
   }
@@ -55,7 +58,10 @@ function parse(template: string): Piece[] | { problem: string } {
 }
 
 function near(template: string, index: number): string {
-  return template.slice(Math.max(0, index - 10), index + 15).replace(/\s+/g, ' ').trim();
+  return template
+    .slice(Math.max(0, index - 10), index + 15)
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /**
@@ -63,7 +69,8 @@ function near(template: string, index: number): string {
  * them). The problem is one sentence a person can act on: the unknown placeholders and the ones that exist.
  */
 export function checkTemplate(template: string, columns: readonly string[]): TemplateCheck {
-  if (template.trim() === '') return { ok: false, problem: 'The message is empty; write what the call should say, or leave the message out.' };
+  if (template.trim() === '')
+    return { ok: false, problem: 'The message is empty; write what the call should say, or leave the message out.' };
   if (template.length > MAX_TEMPLATE_LENGTH) {
     return { ok: false, problem: `The message is ${template.length} characters long; the limit is ${MAX_TEMPLATE_LENGTH}.` };
   }
@@ -94,7 +101,7 @@ function lastFour(phone: string): string {
   return phone.replace(/\D/g, '').slice(-4).split('').join(' ');
 }
 
-function valueOf(placeholder: string, contact: TemplateContact): string {
+function placeholderValue(placeholder: string, contact: TemplateContact): string {
   if (placeholder === 'name') return contact.name ?? '';
   if (placeholder === 'description') return contact.description ?? '';
   if (placeholder === 'number') return lastFour(contact.phone ?? '');
@@ -110,7 +117,7 @@ function valueOf(placeholder: string, contact: TemplateContact): string {
 export function renderTemplate(template: string, contact: TemplateContact): string {
   const pieces = parse(template);
   if (!Array.isArray(pieces)) return spoken(template);
-  return spoken(pieces.map((p) => ('text' in p ? p.text : valueOf(p.placeholder, contact))).join(''));
+  return spoken(pieces.map((p) => ('text' in p ? p.text : placeholderValue(p.placeholder, contact))).join(''));
 }
 
 // Characters text-to-speech should never see: controls, private and unassigned code points, markup and template

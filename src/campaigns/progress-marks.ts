@@ -26,7 +26,11 @@ export class ProgressMarks {
 
   /** Records the message's ts unless another process posted first; false means "delete yours". */
   async recordMessage(id: Types.ObjectId, ts: string): Promise<boolean> {
-    const stored = await this.store.Campaign.findOneAndUpdate({ _id: id, progress_ts: null }, { $set: { progress_ts: ts } }, { returnDocument: 'after' }).lean();
+    const stored = await this.store.Campaign.findOneAndUpdate(
+      { _id: id, progress_ts: null },
+      { $set: { progress_ts: ts } },
+      { returnDocument: 'after' },
+    ).lean();
     return stored !== null;
   }
 
@@ -37,7 +41,10 @@ export class ProgressMarks {
 
   /** Records the finish report's ts unless another process posted one first; false means "delete yours". */
   async recordReport(id: Types.ObjectId, ts: string, costFinal: boolean): Promise<boolean> {
-    const res = await this.store.Campaign.updateOne({ _id: id, report_ts: null }, { $set: { report_ts: ts, report_cost_final: costFinal } });
+    const res = await this.store.Campaign.updateOne(
+      { _id: id, report_ts: null },
+      { $set: { report_ts: ts, report_cost_final: costFinal } },
+    );
     return res.modifiedCount > 0;
   }
 

@@ -6,7 +6,13 @@ import type { Outcome } from './vocabulary.js';
  * had its last one: the outcome is not one the policy retries, the attempt cap is reached, or the retry would fall
  * after the campaign's end (`callUntil`). With `exponential`, the wait doubles after every attempt.
  */
-export function nextAttemptAt(policy: RetryPolicy, outcome: Outcome, attempts: number, now: Date, callUntil: Date | null = null): Date | null {
+export function nextAttemptAt(
+  policy: RetryPolicy,
+  outcome: Outcome,
+  attempts: number,
+  now: Date,
+  callUntil: Date | null = null,
+): Date | null {
   if (outcome === 'completed' || outcome === 'canceled') return null;
   if (!policy.on.includes(outcome)) return null;
   if (attempts >= policy.max_attempts) return null;

@@ -88,12 +88,7 @@ function splitIsoLocal(tokens: string[]): string[] {
 }
 
 /** A day word and a clock time, in either order, read in `timeZone`: its next instant, null when passed, or a problem. */
-function localInstant(
-  tokens: string[],
-  typed: string,
-  now: Date,
-  timeZone: string,
-): Date | null | { ok: false; problem: string } {
+function localInstant(tokens: string[], typed: string, now: Date, timeZone: string): Date | null | { ok: false; problem: string } {
   const unreadable = fail(`Could not read "${typed}" as a time; write it like ${EXAMPLES}.`);
   if (tokens.length < 1 || tokens.length > 2) return unreadable;
   const timeIndex = tokens.findIndex((t) => clockSeconds(t) !== undefined);
@@ -126,7 +121,7 @@ function localInstant(
 /** "10:30", "10:30:15", "10:30am", "9pm" → seconds after midnight; a bare hour or 24:00 → undefined. */
 function clockSeconds(token: string): number | undefined {
   const withSeconds = /^(\d{1,2}:\d{2}):([0-5]\d)$/.exec(token);
-  const clock = withSeconds ? withSeconds[1] ?? '' : token;
+  const clock = withSeconds ? (withSeconds[1] ?? '') : token;
   if (!/[:.]\d{2}|am$|pm$/i.test(clock)) return undefined;
   const minutes = parseTimeOfDay(clock);
   if (minutes === undefined || minutes >= 24 * 60) return undefined;

@@ -10,7 +10,14 @@ import { parseCliArgs, USAGE, type CliCommand } from './cli-args.js';
 import type { Store } from '../store/store.js';
 
 /** Errors whose message is the sentence to show (no stack trace). */
-const EXPLAINED = new Set(['ConfigError', 'CliDatabaseError', 'DatabaseUnreachableError', 'NoLocalDatabaseError', 'LocalDataEngineError', 'DataEngineFileError']);
+const EXPLAINED = new Set([
+  'ConfigError',
+  'CliDatabaseError',
+  'DatabaseUnreachableError',
+  'NoLocalDatabaseError',
+  'LocalDataEngineError',
+  'DataEngineFileError',
+]);
 
 async function main(argv: readonly string[]): Promise<number> {
   const request = parseCliArgs(argv);
@@ -24,7 +31,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   loadDotEnv();
   const config = loadOperatorConfig();
-  const database = await openCliDatabase({ mongodbUri: config.mongodbUri, dataDir: resolve('data'), say: (line) => process.stderr.write(`${line}\n`) });
+  const database = await openCliDatabase({
+    mongodbUri: config.mongodbUri,
+    dataDir: resolve('data'),
+    say: (line) => process.stderr.write(`${line}\n`),
+  });
   try {
     const result = await run(database.store, request.command, request.name, request.team);
     (result.code === 0 ? process.stdout : process.stderr).write(`${result.text}\n`);
@@ -55,7 +66,11 @@ try {
   code = await main(process.argv.slice(2));
 } catch (error) {
   const name = error instanceof Error ? error.name : '';
-  process.stderr.write(EXPLAINED.has(name) ? `${(error as Error).message}\n` : `campaign: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    EXPLAINED.has(name)
+      ? `${(error as Error).message}\n`
+      : `campaign: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   code = 1;
 }
 // Writes to a terminal, a file or a pipe are synchronous here, so nothing printed is lost; a driver timer must not

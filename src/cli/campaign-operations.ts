@@ -50,11 +50,19 @@ export class CampaignOperations {
     const teams = (await this.#store.Campaign.aggregate<{ _id: string }>([{ $group: { _id: '$team_id' } }])).map((t) => t._id).sort();
     if (requested !== null) {
       if (teams.includes(requested)) return { ok: true, team: requested };
-      return { ok: false, result: refused(`This database has no campaign of workspace ${requested}${teams.length ? `; it has ${teams.join(', ')}` : ''}.`) };
+      return {
+        ok: false,
+        result: refused(`This database has no campaign of workspace ${requested}${teams.length ? `; it has ${teams.join(', ')}` : ''}.`),
+      };
     }
     if (teams.length === 1) return { ok: true, team: teams[0]! };
     if (teams.length === 0) return { ok: false, result: refused('This database holds no campaign yet.') };
-    return { ok: false, result: refused(`This database holds campaigns of ${teams.length} workspaces (${teams.join(', ')}); say which with --team, e.g. --team ${teams[0]}.`) };
+    return {
+      ok: false,
+      result: refused(
+        `This database holds campaigns of ${teams.length} workspaces (${teams.join(', ')}); say which with --team, e.g. --team ${teams[0]}.`,
+      ),
+    };
   }
 
   async list(team: string): Promise<CliResult> {
@@ -78,7 +86,9 @@ export class CampaignOperations {
     if (!result.ok) {
       const now = result.campaign?.status ?? 'gone';
       const from = TRANSITIONS[change].from.join(', ');
-      return refused(`${campaign.name} is ${now}; only a campaign that is ${from} can be ${DONE_WORD[change].toLowerCase()}. Nothing was changed.`);
+      return refused(
+        `${campaign.name} is ${now}; only a campaign that is ${from} can be ${DONE_WORD[change].toLowerCase()}. Nothing was changed.`,
+      );
     }
     let text = DONE[change].replaceAll('{name}', campaign.name);
     if (change !== 'resume') text += ` ${await this.#released(result.campaign)}`;
@@ -86,8 +96,13 @@ export class CampaignOperations {
   }
 
   async stopAll(team: string): Promise<CliResult> {
-    const campaigns = (await this.#store.Campaign.find({ team_id: team, status: { $in: ['running', 'paused', 'scheduled'] } }, { _id: 1, name: 1, status: 1 }).lean()) as CampaignFields[];
-    const result = await stopAll(campaigns, (c) => this.#transitions.apply(c._id, 'stop', { reason: `Stopped (stop-all) from ${this.#who}.` }));
+    const campaigns = (await this.#store.Campaign.find(
+      { team_id: team, status: { $in: ['running', 'paused', 'scheduled'] } },
+      { _id: 1, name: 1, status: 1 },
+    ).lean()) as CampaignFields[];
+    const result = await stopAll(campaigns, (c) =>
+      this.#transitions.apply(c._id, 'stop', { reason: `Stopped (stop-all) from ${this.#who}.` }),
+    );
     return { code: 0, text: stopAllSentence(result) };
   }
 
@@ -111,7 +126,10 @@ export class CampaignOperations {
   async #released(campaign: CampaignFields): Promise<string> {
     const deadline = Date.now() + this.#releaseWaitMs;
     for (;;) {
-      const now = (await this.#store.Campaign.findById(campaign._id, { runner_id: 1, lease_expires_at: 1 }).lean()) as Pick<CampaignFields, 'runner_id' | 'lease_expires_at'> | null;
+      const now = (await this.#store.Campaign.findById(campaign._id, { runner_id: 1, lease_expires_at: 1 }).lean()) as Pick<
+        CampaignFields,
+        'runner_id' | 'lease_expires_at'
+      > | null;
       const held = now?.runner_id && now.lease_expires_at && now.lease_expires_at.getTime() > Date.now();
       if (!held) return 'No bot is dialling it now.';
       if (Date.now() >= deadline) {
@@ -132,7 +150,12 @@ function progressOf(c: CampaignFields): string {
 
 function describe(c: CampaignFields): string {
   const n = c.counts;
-  const when = (d: Date | null) => (d ? DateTime.fromJSDate(d).setZone(c.calling_hours?.tz ?? 'UTC').toFormat('yyyy-MM-dd HH:mm ZZZZ') : null);
+  const when = (d: Date | null) =>
+    d
+      ? DateTime.fromJSDate(d)
+          .setZone(c.calling_hours?.tz ?? 'UTC')
+          .toFormat('yyyy-MM-dd HH:mm ZZZZ')
+      : null;
   const lines = [`${c.name} (${c.title}) is ${c.status}${c.mode === 'rehearsal' ? ', in rehearsal: nobody is really called' : ''}.`];
   if (c.status_reason) lines.push(c.status_reason);
   lines.push(
@@ -141,7 +164,8 @@ function describe(c: CampaignFields): string {
   );
   if (c.started_at) lines.push(`Started ${when(c.started_at)}${c.started_by ? ` by ${c.started_by}` : ''}.`);
   if (c.scheduled_at && c.status === 'scheduled') lines.push(`Starts ${when(c.scheduled_at)}.`);
-  if (c.last_action) lines.push(`Last change: ${c.last_action.verb}${c.last_action.by ? ` by ${c.last_action.by}` : ''} at ${when(c.last_action.at)}.`);
+  if (c.last_action)
+    lines.push(`Last change: ${c.last_action.verb}${c.last_action.by ? ` by ${c.last_action.by}` : ''} at ${when(c.last_action.at)}.`);
   if (c.runner_id && c.lease_expires_at && c.lease_expires_at.getTime() > Date.now()) lines.push(`Dialled by ${c.runner_id}.`);
   return lines.join('\n');
 }

@@ -33,7 +33,10 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
     if (arg === '--team' || arg.startsWith('--team=')) {
       const value = arg === '--team' ? argv[++i] : arg.slice('--team='.length);
       if (!value || !/^[TE][A-Z0-9]{2,}$/.test(value)) {
-        return { kind: 'usage', problem: `Expected a Slack team id such as T0123ABCD after --team, got ${value ? `"${value}"` : 'nothing'}.` };
+        return {
+          kind: 'usage',
+          problem: `Expected a Slack team id such as T0123ABCD after --team, got ${value ? `"${value}"` : 'nothing'}.`,
+        };
       }
       team = value;
     } else if (arg.startsWith('-')) {
@@ -45,8 +48,10 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
   const [word, name, ...extra] = words;
   if (word === undefined) return { kind: 'usage', problem: 'Say what to do.' };
   const command = word.toLowerCase() as CliCommand;
-  if (!CLI_COMMANDS.includes(command)) return { kind: 'usage', problem: `"${word}" is not a command: use one of ${CLI_COMMANDS.join(', ')}.` };
-  if (NEEDS_NAME.includes(command) && name === undefined) return { kind: 'usage', problem: `${command} needs the campaign's name: npm run campaign -- ${command} <name>.` };
+  if (!CLI_COMMANDS.includes(command))
+    return { kind: 'usage', problem: `"${word}" is not a command: use one of ${CLI_COMMANDS.join(', ')}.` };
+  if (NEEDS_NAME.includes(command) && name === undefined)
+    return { kind: 'usage', problem: `${command} needs the campaign's name: npm run campaign -- ${command} <name>.` };
   if (!NEEDS_NAME.includes(command) && name !== undefined) return { kind: 'usage', problem: `${command} takes no name; got "${name}".` };
   if (extra.length > 0) return { kind: 'usage', problem: `Unexpected "${extra.join(' ')}" after the name.` };
   return { kind: 'run', command, name: name ?? null, team };

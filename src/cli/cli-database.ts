@@ -66,7 +66,11 @@ export async function openCliDatabase(options: CliDatabaseOptions): Promise<CliD
     if (!(error instanceof DataDirInUseError)) throw error;
     const uri = await addressOfBot(dataDir, error.holder.pid, options.addressWaitMs ?? 15_000);
     const store = await openStore(uri, { serverSelectionTimeoutMS: 5_000 });
-    return { store, description: `the local database of the bot running in this folder (pid ${error.holder.pid})`, close: () => store.close() };
+    return {
+      store,
+      description: `the local database of the bot running in this folder (pid ${error.holder.pid})`,
+      close: () => store.close(),
+    };
   }
 }
 

@@ -126,7 +126,7 @@ export class CampaignRun {
 
   async #read(): Promise<CampaignFields | null> {
     const c = (await this.#deps.store.Campaign.findById(this.campaignId).lean()) as CampaignFields | null;
-    if (!c || c.status !== 'running' || c.runner_id !== this.runnerId || c.lease_epoch !== this.epoch) return null;
+    if (c?.status !== 'running' || c.runner_id !== this.runnerId || c.lease_epoch !== this.epoch) return null;
     return c;
   }
 
@@ -190,7 +190,9 @@ export class CampaignRun {
     } catch (error) {
       if (!signal.aborted) throw error;
     } finally {
-      await queue.save().catch((error: unknown) => this.#log.warn({ err: error }, 'could not save the queue position; a restart repeats a few lookups'));
+      await queue
+        .save()
+        .catch((error: unknown) => this.#log.warn({ err: error }, 'could not save the queue position; a restart repeats a few lookups'));
     }
   }
 
@@ -253,7 +255,10 @@ export class CampaignRun {
     if (this.#inflight.size > 0 || Date.now() - this.#lookedAt < settings.recountEveryMs) return;
     this.#lookedAt = Date.now();
     try {
-      const view = (await store.Campaign.findById(this.campaignId, { counts: 1, view_version: 1 }).lean()) as Pick<CampaignFields, 'counts' | 'view_version'> | null;
+      const view = (await store.Campaign.findById(this.campaignId, { counts: 1, view_version: 1 }).lean()) as Pick<
+        CampaignFields,
+        'counts' | 'view_version'
+      > | null;
       const truth = await countContacts(store, this.campaignId);
       const seen = view && driftOf(view.counts, truth) ? { version: view.view_version, truth: JSON.stringify(truth) } : null;
       const again = seen !== null && seen.version === this.#drift?.version && seen.truth === this.#drift.truth;
@@ -265,7 +270,9 @@ export class CampaignRun {
   }
 
   async #expire(): Promise<void> {
-    const result = await this.#deps.transitions.apply(this.campaignId, 'expire', { reason: 'Its end date passed; nothing more is dialled.' });
+    const result = await this.#deps.transitions.apply(this.campaignId, 'expire', {
+      reason: 'Its end date passed; nothing more is dialled.',
+    });
     if (result.ok) this.#log.info('campaign expired');
   }
 
@@ -309,7 +316,10 @@ export class CampaignRun {
     if (result.kind === 'unknown') {
       log.warn({ reason: result.message }, 'outcome of the request is unknown; checking with Exotel before anything else');
       const firstLook = new Date(at.getTime() + (settings.ringSeconds + 5) * 1000);
-      await persist(() => state.unknown(contact, 'Checking with Exotel whether this call was placed.', firstLook), { log, what: 'record an unknown request' });
+      await persist(() => state.unknown(contact, 'Checking with Exotel whether this call was placed.', firstLook), {
+        log,
+        what: 'record an unknown request',
+      });
       return;
     }
     await this.#recordRefusal(contact, result, log, at);
@@ -326,7 +336,15 @@ export class CampaignRun {
       return;
     }
     if (result.why === 'unavailable') {
-      await persist(() => state.notPlaced(contact, `Exotel was unavailable (${result.message}); trying again.`, new Date(at.getTime() + settings.retryableDelayMs)), what);
+      await persist(
+        () =>
+          state.notPlaced(
+            contact,
+            `Exotel was unavailable (${result.message}); trying again.`,
+            new Date(at.getTime() + settings.retryableDelayMs),
+          ),
+        what,
+      );
       return;
     }
     const same = result.signature !== undefined && result.signature === this.#sameError.signature;

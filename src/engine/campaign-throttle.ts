@@ -43,9 +43,11 @@ export class CampaignThrottle {
   wait(): Promise<void> {
     if (this.#signal?.aborted) return Promise.reject(this.#signal.reason);
     const turn = this.#turn;
-    const promised = this.#gate.then(() => turn()).then(() => {
-      this.#lastTurnAt = Date.now();
-    });
+    const promised = this.#gate
+      .then(() => turn())
+      .then(() => {
+        this.#lastTurnAt = Date.now();
+      });
     this.#tail = promised;
     return promised;
   }

@@ -105,7 +105,10 @@ export class Clockwork {
     const { Campaign } = this.#deps.store;
     const scheduled = (await Campaign.find({ status: 'scheduled', scheduled_at: { $lte: until } }).lean()) as CampaignFields[];
     for (const c of scheduled) this.#at('start', c, c.scheduled_at!, now, () => this.#start(c._id, c.scheduled_at!));
-    const ending = (await Campaign.find({ status: { $in: ['running', 'paused', 'scheduled'] }, call_until: { $lte: until } }).lean()) as CampaignFields[];
+    const ending = (await Campaign.find({
+      status: { $in: ['running', 'paused', 'scheduled'] },
+      call_until: { $lte: until },
+    }).lean()) as CampaignFields[];
     for (const c of ending) this.#at('expire', c, c.call_until!, now, () => this.#expire(c._id));
     for (const id of this.#deps.running()) {
       const campaign = (await Campaign.findById(id).lean()) as CampaignFields | null;
@@ -119,7 +122,10 @@ export class Clockwork {
   #at(kind: string, campaign: CampaignFields, at: Date, now: Date, job: () => Promise<void>, shared = true): void {
     const name = `${kind}:${String(campaign._id)}:${at.toISOString()}`;
     if (at.getTime() <= now.getTime()) {
-      if (shared) void Promise.resolve(this.#coordinator.shouldRun(name, 0)).then((mine) => (mine ? job() : undefined)).catch((error: unknown) => this.#failed(name, error));
+      if (shared)
+        void Promise.resolve(this.#coordinator.shouldRun(name, 0))
+          .then((mine) => (mine ? job() : undefined))
+          .catch((error: unknown) => this.#failed(name, error));
       else void job().catch((error: unknown) => this.#failed(name, error));
       return;
     }

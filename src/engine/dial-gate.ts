@@ -72,7 +72,7 @@ export class DialGate {
     if (hours.changesAt && hours.changesAt.getTime() <= sendBy) return { go: false, wait: 'outside-hours', until: hours.changesAt };
 
     const contact = (await this.store.Contact.findById(candidateId).lean()) as ContactFields | null;
-    if (!contact || contact.call_status !== 'pending') return { go: false, next: true, why: 'not pending' };
+    if (contact?.call_status !== 'pending') return { go: false, next: true, why: 'not pending' };
     if (contact.next_attempt_at.getTime() > now.getTime()) return { go: false, next: true, why: 'not due yet' };
     if (contact.attempts >= campaign.retry.max_attempts) {
       await this.state.capReached(contact, now);

@@ -7,10 +7,7 @@
  * above the account rate still counts in full (120 against 60 is two to one, whatever the account allows). Shares are
  * rounded down to 0.01 a minute so that their sum never exceeds the account rate through floating-point error.
  */
-export function fairShares(
-  accountRate: number,
-  campaigns: ReadonlyArray<{ id: string; cap: number | null }>,
-): Map<string, number> {
+export function fairShares(accountRate: number, campaigns: ReadonlyArray<{ id: string; cap: number | null }>): Map<string, number> {
   if (!(typeof accountRate === 'number' && Number.isFinite(accountRate) && accountRate > 0)) {
     throw new TypeError(`Expected \`accountRate\` to be a finite number > 0, got ${String(accountRate)}`);
   }

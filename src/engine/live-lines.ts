@@ -27,8 +27,11 @@ export class LiveLines {
   #ensure(): Promise<void> {
     this.#ready ??= (async () => {
       const existing = new Set((await this.store.LiveLine.find({ account: this.account }, { _id: 1 }).lean()).map((l) => l._id));
-      const missing = Array.from({ length: this.cap }, (_, index) => ({ _id: `${this.account}:${index}`, account: this.account, index }))
-        .filter((l) => !existing.has(l._id));
+      const missing = Array.from({ length: this.cap }, (_, index) => ({
+        _id: `${this.account}:${index}`,
+        account: this.account,
+        index,
+      })).filter((l) => !existing.has(l._id));
       if (missing.length > 0) await this.store.LiveLine.insertMany(missing, { ordered: false }).catch(() => {});
     })().catch((error: unknown) => {
       this.#ready = undefined;
@@ -50,7 +53,10 @@ export class LiveLines {
 
   /** Gives a line back, if `holder` still holds it. */
   async release(lineId: string, holder: string): Promise<void> {
-    await this.store.LiveLine.updateOne({ _id: lineId, holder }, { $set: { holder: null, campaign_id: null, since: null, check_after: null, sid: null } });
+    await this.store.LiveLine.updateOne(
+      { _id: lineId, holder },
+      { $set: { holder: null, campaign_id: null, since: null, check_after: null, sid: null } },
+    );
   }
 
   /** Lines free now (for waiting without spending a pacing slot). */

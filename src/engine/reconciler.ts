@@ -84,7 +84,9 @@ export class Reconciler {
   async #askPrices(signal: AbortSignal): Promise<void> {
     const now = this.now();
     const mode = this.dialer.rehearsal ? 'rehearsal' : 'live';
-    const due = await this.store.PriceCheck.find({ mode, check_after: { $lte: now } }).limit(10).lean();
+    const due = await this.store.PriceCheck.find({ mode, check_after: { $lte: now } })
+      .limit(10)
+      .lean();
     for (const check of due) {
       if (signal.aborted) return;
       let report: CallReport | null = null;
@@ -96,7 +98,11 @@ export class Reconciler {
       }
       if (report?.price != null) await this.state.priced(check._id, report.price);
       else if (check.tries + 1 >= this.settings.priceTries) await this.state.priceMissing(check._id);
-      else await this.store.PriceCheck.updateOne({ _id: check._id }, { $set: { check_after: new Date(now.getTime() + this.settings.priceEveryMs) }, $inc: { tries: 1 } });
+      else
+        await this.store.PriceCheck.updateOne(
+          { _id: check._id },
+          { $set: { check_after: new Date(now.getTime() + this.settings.priceEveryMs) }, $inc: { tries: 1 } },
+        );
     }
   }
 
@@ -123,7 +129,11 @@ export class Reconciler {
       return;
     }
     this.log.warn({ contact: contact._id }, 'an attempt was left dialling by a process that stopped; checking it with Exotel');
-    await this.state.unknown(contact, 'The process dialling this number stopped; checking with Exotel whether the call was placed.', this.now());
+    await this.state.unknown(
+      contact,
+      'The process dialling this number stopped; checking with Exotel whether the call was placed.',
+      this.now(),
+    );
   }
 
   async #checkBySid(contact: ContactFields, signal: AbortSignal): Promise<void> {
@@ -148,7 +158,11 @@ export class Reconciler {
     const since = new Date(Math.min(...group.map((c) => (c.sent_at ?? c.updated_at).getTime())) - this.settings.clockSkewMs);
     let calls: CallReport[];
     try {
-      calls = await this.dialer.finalCalls(group.map((c) => c.phone), since, signal);
+      calls = await this.dialer.finalCalls(
+        group.map((c) => c.phone),
+        since,
+        signal,
+      );
     } catch (error) {
       if (signal.aborted) return;
       await this.#unreachable(group, error);
@@ -193,7 +207,10 @@ export class Reconciler {
     this.log.warn({ err: error, attempts: group.length }, 'could not ask Exotel about live attempts; will ask again');
     const retryAt = new Date(this.now().getTime() + this.settings.unreachableRetryMs);
     for (const c of group) {
-      const note = c.call_status === 'unknown' ? `Could not ask Exotel whether this call was placed (${why.slice(0, 200)}); checking again.` : undefined;
+      const note =
+        c.call_status === 'unknown'
+          ? `Could not ask Exotel whether this call was placed (${why.slice(0, 200)}); checking again.`
+          : undefined;
       await this.state.checkLater(c, retryAt, note);
     }
   }

@@ -1,16 +1,7 @@
 import { z } from 'zod';
 import { parseExotelTime } from './exotel-time.js';
 
-export const CALL_STATUSES = [
-  'queued',
-  'ringing',
-  'in-progress',
-  'completed',
-  'failed',
-  'busy',
-  'no-answer',
-  'canceled',
-] as const;
+export const CALL_STATUSES = ['queued', 'ringing', 'in-progress', 'completed', 'failed', 'busy', 'no-answer', 'canceled'] as const;
 
 /** Exotel's call states; the last five are final. */
 export type CallStatus = (typeof CALL_STATUSES)[number];
@@ -29,15 +20,21 @@ const optionalText = z.preprocess(
   z.string().nullable(),
 );
 
-const time = z.unknown().optional().transform((v) => parseExotelTime(v));
+const time = z
+  .unknown()
+  .optional()
+  .transform((v) => parseExotelTime(v));
 
 /** `Duration: "17"`, `Price: "1.500"`, `17`, `null` and `""` all occur; anything non-numeric reads as unknown. */
-const numeric = z.unknown().optional().transform((v): number | null => {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  if (typeof v !== 'string' || v.trim() === '') return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-});
+const numeric = z
+  .unknown()
+  .optional()
+  .transform((v): number | null => {
+    if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+    if (typeof v !== 'string' || v.trim() === '') return null;
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  });
 
 /** The `Call` object of connect.json, Calls/{sid}.json and each item of Calls.json, in Exotel's PascalCase. */
 export const exotelCallSchema = z

@@ -156,9 +156,7 @@ export class ExotelClient {
     if (params.timeLimitSeconds !== undefined) {
       const limit = params.timeLimitSeconds;
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TIME_LIMIT_SECONDS) {
-        throw new TypeError(
-          `Expected \`timeLimitSeconds\` to be an integer from 1 to ${MAX_TIME_LIMIT_SECONDS}, got ${String(limit)}`,
-        );
+        throw new TypeError(`Expected \`timeLimitSeconds\` to be an integer from 1 to ${MAX_TIME_LIMIT_SECONDS}, got ${String(limit)}`);
       }
       form.set('TimeLimit', String(params.timeLimitSeconds));
     }
@@ -208,7 +206,7 @@ export class ExotelClient {
       const got = Array.isArray(from) ? from.length : typeof from;
       throw new TypeError(`Expected \`from\` to hold at most ${MAX_FROM_FILTER} numbers, got ${got}`);
     }
-    from.forEach((n, i) => requireText(`from[${i}]`, n));
+    for (const [i, n] of from.entries()) requireText(`from[${i}]`, n);
     requireDate('createdAfter', params.createdAfter);
     if (params.createdBefore !== undefined) requireDate('createdBefore', params.createdBefore);
     const pageSize = positiveInteger('pageSize', params.pageSize, MAX_PAGE_SIZE);
@@ -220,8 +218,7 @@ export class ExotelClient {
     if (from.length > 0) query.push(['From', from.join(',')]);
     if (params.status !== undefined) query.push(['Status', [params.status].flat().join(',')]);
     query.push(['DateCreated', dateFilter], ['PageSize', String(pageSize)]);
-    let path: string | undefined =
-      `${this.#accountPath}/Calls.json?` + query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+    let path: string | undefined = `${this.#accountPath}/Calls.json?${query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
 
     const calls: ExotelCall[] = [];
     const visited = new Set<string>();
@@ -343,8 +340,8 @@ export class ExotelClient {
         : aborted || code === 'UND_ERR_ABORTED'
           ? 'the request was cancelled while Exotel was handling it'
           : kind === 'retryable'
-          ? `Exotel could not be reached (${code})`
-          : `the connection to Exotel failed (${code ?? this.#redact(error instanceof Error ? error.message : String(error))})`;
+            ? `Exotel could not be reached (${code})`
+            : `the connection to Exotel failed (${code ?? this.#redact(error instanceof Error ? error.message : String(error))})`;
     const consequence =
       operation !== 'place-call'
         ? ''
@@ -355,8 +352,7 @@ export class ExotelClient {
   }
 
   #unreadable(operation: Operation, why: string): ExotelError {
-    const consequence =
-      operation === 'place-call' ? ' The call may have been placed and must be checked before dialling again.' : '';
+    const consequence = operation === 'place-call' ? ' The call may have been placed and must be checked before dialling again.' : '';
     return new ExotelError(`The ${operation} request to Exotel failed: ${why}.${consequence}`, { kind: 'ambiguous' });
   }
 

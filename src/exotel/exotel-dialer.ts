@@ -37,9 +37,16 @@ export function toCallReport(call: ExotelCall): CallReport {
 function notPlaced(error: ExotelError): DialResult {
   const message = error.exotelMessage ?? error.message;
   if (error.status === 429) {
-    return { kind: 'not-placed', why: 'rate-limited', message, httpStatus: 429, ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }) };
+    return {
+      kind: 'not-placed',
+      why: 'rate-limited',
+      message,
+      httpStatus: 429,
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    };
   }
-  if (error.kind === 'retryable') return { kind: 'not-placed', why: 'unavailable', message, ...(error.status ? { httpStatus: error.status } : {}) };
+  if (error.kind === 'retryable')
+    return { kind: 'not-placed', why: 'unavailable', message, ...(error.status ? { httpStatus: error.status } : {}) };
   const signature = `${error.status ?? ''}|${error.code ?? ''}|${error.exotelMessage ?? ''}`;
   const why = error.status !== undefined && ACCOUNT_STATUSES.has(error.status) ? 'account' : 'number';
   return { kind: 'not-placed', why, message, signature, ...(error.status ? { httpStatus: error.status } : {}) };

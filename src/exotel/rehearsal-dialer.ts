@@ -26,7 +26,14 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 
@@ -63,7 +70,11 @@ export function rehearsalDialer(options: RehearsalOptions = {}): Dialer {
       endedAt: ended ? endsAt : null,
       durationSeconds: ended ? Math.round((endsAt.getTime() - createdAt.getTime()) / 1000) : null,
       // A rehearsed price: Rs 0.50 a started minute of a completed call, as a typical Indian plan charges.
-      price: ended ? (outcome === 'completed' ? 0.5 * Math.ceil(Math.max(1, (endsAt.getTime() - createdAt.getTime()) / 1000) / 60) : 0) : null,
+      price: ended
+        ? outcome === 'completed'
+          ? 0.5 * Math.ceil(Math.max(1, (endsAt.getTime() - createdAt.getTime()) / 1000) / 60)
+          : 0
+        : null,
       answeredBy: ended && outcome === 'completed' ? 'human' : null,
     };
   };

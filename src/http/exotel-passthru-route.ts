@@ -1,5 +1,5 @@
 import type { CustomRoute } from '@slack/bolt';
-import type { Keypresses } from '../campaigns/keypresses.js';
+import type { KeypressResult, Keypresses } from '../campaigns/keypresses.js';
 import type { Logger } from '../logger.js';
 import { answerPlain, appletRequest } from './applet-request.js';
 
@@ -26,7 +26,7 @@ export function exotelPassthruRoute(secret: string, keypresses: Keypresses, log:
       const request = appletRequest(req, secret);
       if (!request) return answerPlain(req, res, 404, 'Not found');
       const call_sid = request.call.callSid;
-      let result;
+      let result: KeypressResult | undefined;
       try {
         result = await keypresses.record({ ...request.call, digits: request.query.get('digits') });
       } catch (error) {
@@ -37,7 +37,10 @@ export function exotelPassthruRoute(secret: string, keypresses: Keypresses, log:
       try {
         await keypresses.honourDoNotCall(result);
       } catch (error) {
-        routeLog.error({ err: error, call_sid, contact: result.attempt?.contact._id }, 'could not put a number on the do-not-call list after its key was pressed');
+        routeLog.error(
+          { err: error, call_sid, contact: result.attempt?.contact._id },
+          'could not put a number on the do-not-call list after its key was pressed',
+        );
       }
     },
   };

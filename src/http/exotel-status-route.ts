@@ -3,7 +3,7 @@ import type { CustomRoute } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContactState } from '../campaigns/contact-state.js';
 import { FINAL_CALL_STATUSES } from '../exotel/exotel-call.js';
-import { parseCallbackBody, parseStatusCallback, StatusCallbackError } from '../exotel/status-callback.js';
+import { parseCallbackBody, parseStatusCallback, StatusCallbackError, type StatusCallback } from '../exotel/status-callback.js';
 import type { Logger } from '../logger.js';
 import type { TerminalCallStatus } from '../store/contact-model.js';
 
@@ -26,7 +26,10 @@ export function sameSecret(given: string, expected: string): boolean {
 /** A request whose body cannot be read; `status` is what the client is told, if it is still listening. */
 class CallbackBodyError extends Error {
   override readonly name = 'CallbackBodyError';
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -89,12 +92,7 @@ export interface ExotelStatusRouteOptions {
  * aborted, or closed before sending what Content-Length promised), 408 when it does not arrive in time, 413 when it
  * is over 256 kB; no answer at all when the client is already gone.
  */
-export function exotelStatusRoute(
-  secret: string,
-  state: ContactState,
-  log: Logger,
-  options: ExotelStatusRouteOptions = {},
-): CustomRoute {
+export function exotelStatusRoute(secret: string, state: ContactState, log: Logger, options: ExotelStatusRouteOptions = {}): CustomRoute {
   const bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
   if (!Number.isInteger(bodyTimeoutMs) || bodyTimeoutMs <= 0) {
     throw new TypeError(`Expected \`bodyTimeoutMs\` to be a positive integer, got \`${bodyTimeoutMs}\``);
@@ -114,7 +112,7 @@ export function exotelStatusRoute(
     await record(req, res, raw);
   };
   const record = async (req: IncomingMessage, res: ServerResponse, raw: Buffer) => {
-    let callback;
+    let callback: StatusCallback;
     try {
       callback = parseStatusCallback(await parseCallbackBody(req.headers['content-type'] ?? '', raw));
     } catch (error) {

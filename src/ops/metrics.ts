@@ -45,17 +45,61 @@ export class Metrics {
 
   constructor() {
     const registers = [this.registry];
-    this.#placed = new Counter({ name: 'campaign_bot_calls_placed_total', help: 'Calls Exotel placed (accepted, or found placed afterwards)', registers });
-    this.#outcomes = new Counter({ name: 'campaign_bot_call_outcomes_total', help: 'Calls ended, by how Exotel says they ended', labelNames: ['status'], registers });
-    this.#exotelRequests = new Counter({ name: 'campaign_bot_exotel_requests_total', help: 'HTTP requests sent to Exotel, by operation', labelNames: ['operation'], registers });
-    this.#exotelRateLimited = new Counter({ name: 'campaign_bot_exotel_rate_limited_total', help: 'Exotel answers 429 (over the rate limit), by operation', labelNames: ['operation'], registers });
-    this.#slackErrors = new Counter({ name: 'campaign_bot_slack_errors_total', help: 'Slack Web API calls that failed, by method and Slack error', labelNames: ['method', 'error'], registers });
-    this.#takeovers = new Counter({ name: 'campaign_bot_lease_takeovers_total', help: 'Campaigns this process adopted while another runner held their lease', registers });
-    this.#liveCalls = new Gauge({ name: 'campaign_bot_live_calls', help: 'Live-call lines held for the account (calls live or being checked)', registers });
-    this.#queueDepth = new Gauge({ name: 'campaign_bot_queue_depth', help: 'Contacts of running campaigns waiting for a call (pending + retrying)', registers });
+    this.#placed = new Counter({
+      name: 'campaign_bot_calls_placed_total',
+      help: 'Calls Exotel placed (accepted, or found placed afterwards)',
+      registers,
+    });
+    this.#outcomes = new Counter({
+      name: 'campaign_bot_call_outcomes_total',
+      help: 'Calls ended, by how Exotel says they ended',
+      labelNames: ['status'],
+      registers,
+    });
+    this.#exotelRequests = new Counter({
+      name: 'campaign_bot_exotel_requests_total',
+      help: 'HTTP requests sent to Exotel, by operation',
+      labelNames: ['operation'],
+      registers,
+    });
+    this.#exotelRateLimited = new Counter({
+      name: 'campaign_bot_exotel_rate_limited_total',
+      help: 'Exotel answers 429 (over the rate limit), by operation',
+      labelNames: ['operation'],
+      registers,
+    });
+    this.#slackErrors = new Counter({
+      name: 'campaign_bot_slack_errors_total',
+      help: 'Slack Web API calls that failed, by method and Slack error',
+      labelNames: ['method', 'error'],
+      registers,
+    });
+    this.#takeovers = new Counter({
+      name: 'campaign_bot_lease_takeovers_total',
+      help: 'Campaigns this process adopted while another runner held their lease',
+      registers,
+    });
+    this.#liveCalls = new Gauge({
+      name: 'campaign_bot_live_calls',
+      help: 'Live-call lines held for the account (calls live or being checked)',
+      registers,
+    });
+    this.#queueDepth = new Gauge({
+      name: 'campaign_bot_queue_depth',
+      help: 'Contacts of running campaigns waiting for a call (pending + retrying)',
+      registers,
+    });
     this.#running = new Gauge({ name: 'campaign_bot_running_campaigns', help: 'Campaigns whose status is running', registers });
-    this.#databaseUp = new Gauge({ name: 'campaign_bot_database_up', help: '1 when the gauges could be read from the database at this scrape', registers });
-    this.#tickAge = new Gauge({ name: 'campaign_bot_engine_tick_age_seconds', help: 'Seconds since the engine last finished a tick', registers });
+    this.#databaseUp = new Gauge({
+      name: 'campaign_bot_database_up',
+      help: '1 when the gauges could be read from the database at this scrape',
+      registers,
+    });
+    this.#tickAge = new Gauge({
+      name: 'campaign_bot_engine_tick_age_seconds',
+      help: 'Seconds since the engine last finished a tick',
+      registers,
+    });
     // Every series exists from the start, so rate() and alerts see 0 instead of nothing.
     for (const status of OUTCOMES) this.#outcomes.inc({ status }, 0);
     for (const operation of EXOTEL_OPERATIONS) {

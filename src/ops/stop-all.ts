@@ -36,7 +36,9 @@ export function stopAllSentence(result: StopAllResult, quote: (name: string) => 
   const parts: string[] = [];
   if (result.stopped.length > 0) {
     const n = result.stopped.length;
-    parts.push(`Stopped ${n === 1 ? 'one campaign' : `${n} campaigns`}: ${list(result.stopped)}. Nobody else will be called; calls already ringing finish.`);
+    parts.push(
+      `Stopped ${n === 1 ? 'one campaign' : `${n} campaigns`}: ${list(result.stopped)}. Nobody else will be called; calls already ringing finish.`,
+    );
   } else {
     parts.push('Nothing was stopped.');
   }

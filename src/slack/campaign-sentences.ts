@@ -21,8 +21,19 @@ export function whoCanAct(campaign: CampaignFields, verb: string): string {
 }
 
 const VERB: Record<string, string> = {
-  start: 'start', schedule: 'schedule', unschedule: 'unschedule', pause: 'pause', resume: 'resume', stop: 'stop', retry: 'retry',
-  delete: 'delete', add: 'add contacts to', export: 'export', edit: 'edit', view: 'see the contacts of', chart: 'chart',
+  start: 'start',
+  schedule: 'schedule',
+  unschedule: 'unschedule',
+  pause: 'pause',
+  resume: 'resume',
+  stop: 'stop',
+  retry: 'retry',
+  delete: 'delete',
+  add: 'add contacts to',
+  export: 'export',
+  edit: 'edit',
+  view: 'see the contacts of',
+  chart: 'chart',
 };
 
 /** Export, View and chart show every number and name: for the owner, operators and admins. */
@@ -49,7 +60,8 @@ export function refusal(action: keyof typeof VERB, result: Extract<ActionResult,
       ? `Only <@${c.owner}>, who owns \`${c.name}\`, campaign operators and admins can ${VERB[action]} it: it shows every number and name.`
       : whoCanAct(c, VERB[action]!);
   }
-  if (result.reason === 'guest' || result.reason === 'not-operator') return notAllowed(result.reason, VERB[action] === 'see the contacts of' ? 'see the contacts of' : VERB[action]!);
+  if (result.reason === 'guest' || result.reason === 'not-operator')
+    return notAllowed(result.reason, VERB[action] === 'see the contacts of' ? 'see the contacts of' : VERB[action]!);
   if (result.reason === 'channel-not-allowed') return channelNotAllowed(result.allowedChannels ?? []);
   const name = `\`${c.name}\``;
   const status = (STATUS_LABEL[c.status] ?? c.status).toLowerCase();
@@ -62,7 +74,9 @@ export function refusal(action: keyof typeof VERB, result: Extract<ActionResult,
     return `${name} cannot be started: its end date (${c.call_until ? slackDate(c.call_until) : 'set'}) has passed, so nobody would be called. \`${COMMAND} edit ${c.name}\` sets a new one.`;
   }
   if (result.reason === 'nothing-to-call') {
-    const atCap = result.atCap ? ` ${result.atCap} numbers not reached have had all ${c.retry.max_attempts} attempts its rules allow (\`${COMMAND} edit ${c.name}\` changes them).` : '';
+    const atCap = result.atCap
+      ? ` ${result.atCap} numbers not reached have had all ${c.retry.max_attempts} attempts its rules allow (\`${COMMAND} edit ${c.name}\` changes them).`
+      : '';
     return action === 'retry'
       ? `${name} has no busy, unanswered or unconnected contacts with attempts left to call again.${atCap}`
       : `${name} has nobody left to call: every contact has been called or skipped. Add contacts first, or \`${COMMAND} retry ${c.name}\` after failures.`;
@@ -82,7 +96,9 @@ export function refusal(action: keyof typeof VERB, result: Extract<ActionResult,
     case 'pause':
       return `${name} is ${status}, not running, so there is nothing to pause.`;
     case 'resume':
-      return c.status === 'running' ? `${name} is already running.` : `${name} is ${status}, not paused. \`${COMMAND} start ${c.name}\` starts it.`;
+      return c.status === 'running'
+        ? `${name} is already running.`
+        : `${name} is ${status}, not paused. \`${COMMAND} start ${c.name}\` starts it.`;
     case 'stop':
       return `${name} is already ${status}.`;
     case 'delete':

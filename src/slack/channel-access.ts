@@ -42,7 +42,11 @@ export class ChannelAccess {
   /** Makes sure the bot can post in `channel` (joining a public one); `userId` is who asked, for a DM. */
   async ensure(channel: string | null | undefined, userId: string): Promise<ChannelCheck> {
     if (!channel) {
-      return this.#refused(null, 'no_channel', `I cannot tell which channel the progress should go to. Run the command in that channel (type \`${inviteLine(this.botName)}\` there first if it is private).`);
+      return this.#refused(
+        null,
+        'no_channel',
+        `I cannot tell which channel the progress should go to. Run the command in that channel (type \`${inviteLine(this.botName)}\` there first if it is private).`,
+      );
     }
     if (channel.startsWith('D')) return this.#directMessage(channel, userId);
     let info: { is_member?: boolean; is_archived?: boolean; is_private?: boolean } | undefined;
@@ -51,7 +55,14 @@ export class ChannelAccess {
     } catch (error) {
       return this.#failed(channel, error);
     }
-    if (!info) return { ok: false, channel, kind: 'unavailable', problem: this.#unavailable(channel, 'no channel in the answer'), error: 'no_channel' };
+    if (!info)
+      return {
+        ok: false,
+        channel,
+        kind: 'unavailable',
+        problem: this.#unavailable(channel, 'no channel in the answer'),
+        error: 'no_channel',
+      };
     if (info.is_archived) return this.#refusal(channel, 'is_archived');
     if (info.is_member) return { ok: true, channel, joined: false };
     if (info.is_private) return this.#refusal(channel, 'channel_not_found');
@@ -72,14 +83,24 @@ export class ChannelAccess {
     } catch (error) {
       return this.#failed(channel, error);
     }
-    return this.#refused(channel, 'not_our_dm', `I cannot post in this direct message: I am not part of it. Run the command in a channel (type \`${inviteLine(this.botName)}\` there first if it is private), or in your direct messages with me.`);
+    return this.#refused(
+      channel,
+      'not_our_dm',
+      `I cannot post in this direct message: I am not part of it. Run the command in a channel (type \`${inviteLine(this.botName)}\` there first if it is private), or in your direct messages with me.`,
+    );
   }
 
   #failed(channel: string, error: unknown): ChannelCheck {
     const e = error as { code?: string; data?: { error?: string; needed?: string }; message?: string };
     if (e.code !== ErrorCode.PlatformError) {
       this.#log.warn({ err: error, channel }, 'could not ask Slack about a channel');
-      return { ok: false, channel, kind: 'unavailable', problem: this.#unavailable(channel, e.code === ErrorCode.RateLimitedError ? 'rate limited' : (e.message ?? String(error))), error: e.code ?? 'unknown' };
+      return {
+        ok: false,
+        channel,
+        kind: 'unavailable',
+        problem: this.#unavailable(channel, e.code === ErrorCode.RateLimitedError ? 'rate limited' : (e.message ?? String(error))),
+        error: e.code ?? 'unknown',
+      };
     }
     return this.#refusal(channel, e.data?.error ?? 'unknown', e.data?.needed);
   }
@@ -90,13 +111,29 @@ export class ChannelAccess {
     switch (code) {
       case 'channel_not_found':
       case 'method_not_supported_for_channel_type':
-        return this.#refused(channel, code, `I cannot post in <#${channel}>: it is a private channel I am not in (or it no longer exists). To use it, ${invite}, then try again.`);
+        return this.#refused(
+          channel,
+          code,
+          `I cannot post in <#${channel}>: it is a private channel I am not in (or it no longer exists). To use it, ${invite}, then try again.`,
+        );
       case 'is_archived':
-        return this.#refused(channel, code, `<#${channel}> is archived, so I cannot post there. Choose another channel (if it is private, ${invite.replace(`<#${channel}>`, 'it')} first).`);
+        return this.#refused(
+          channel,
+          code,
+          `<#${channel}> is archived, so I cannot post there. Choose another channel (if it is private, ${invite.replace(`<#${channel}>`, 'it')} first).`,
+        );
       case 'missing_scope':
-        return this.#refused(channel, code, `I may not check or join <#${channel}>: the app lacks the ${needed ?? 'needed'} scope (reinstall it from manifest.yml). Meanwhile ${invite}, then try again.`);
+        return this.#refused(
+          channel,
+          code,
+          `I may not check or join <#${channel}>: the app lacks the ${needed ?? 'needed'} scope (reinstall it from manifest.yml). Meanwhile ${invite}, then try again.`,
+        );
       default:
-        return this.#refused(channel, code, `I cannot post in <#${channel}> (Slack said ${code}). If I am not in it, ${invite}, then try again.`);
+        return this.#refused(
+          channel,
+          code,
+          `I cannot post in <#${channel}> (Slack said ${code}). If I am not in it, ${invite}, then try again.`,
+        );
     }
   }
 

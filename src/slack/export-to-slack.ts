@@ -6,7 +6,12 @@ import type { SlackDeps } from './slack-deps.js';
 import { uploadFile } from './upload-file.js';
 
 /** Returns the sentence to show the person. */
-export async function exportToSlack(deps: Pick<SlackDeps, 'contacts' | 'log'>, client: WebClient, campaign: CampaignFields, userId: string): Promise<string> {
+export async function exportToSlack(
+  deps: Pick<SlackDeps, 'contacts' | 'log'>,
+  client: WebClient,
+  campaign: CampaignFields,
+  userId: string,
+): Promise<string> {
   const file = await deps.contacts.export(campaign);
   try {
     let channel = campaign.progress_ts ? campaign.progress_channel : null;
@@ -16,13 +21,17 @@ export async function exportToSlack(deps: Pick<SlackDeps, 'contacts' | 'log'>, c
       channel = dm.channel?.id ?? null;
     }
     if (!channel) throw new Error('no channel to upload to');
-    await uploadFile(client, { path: file.path, bytes: file.bytes }, {
-      channel,
-      ...(threadTs ? { threadTs } : {}),
-      filename: `${campaign.name}-contacts.csv`,
-      title: `${campaign.title} — contacts`,
-      comment: `Export of \`${campaign.name}\`: ${file.rows} contacts, requested by <@${userId}>.`,
-    });
+    await uploadFile(
+      client,
+      { path: file.path, bytes: file.bytes },
+      {
+        channel,
+        ...(threadTs ? { threadTs } : {}),
+        filename: `${campaign.name}-contacts.csv`,
+        title: `${campaign.title} — contacts`,
+        comment: `Export of \`${campaign.name}\`: ${file.rows} contacts, requested by <@${userId}>.`,
+      },
+    );
     const where = threadTs ? 'in the thread of its progress message' : 'in your direct messages with me';
     return `Exported ${file.rows} contacts of \`${campaign.name}\` ${where}.`;
   } catch (error) {

@@ -38,7 +38,9 @@ export async function downloadSlackFile(
     throw new FileDownloadError(`The file could not be downloaded from Slack (${(error as Error).message}). Try again.`);
   }
   if (!res.ok || !res.body) {
-    throw new FileDownloadError(`Slack answered ${res.status} when the file was downloaded. Check that the app has the files:read scope, then try again.`);
+    throw new FileDownloadError(
+      `Slack answered ${res.status} when the file was downloaded. Check that the app has the files:read scope, then try again.`,
+    );
   }
   const declared = Number(res.headers.get('content-length') ?? '0');
   if (declared > maxBytes) {

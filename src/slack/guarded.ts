@@ -17,9 +17,11 @@ export function guarded<A extends object>(log: Logger, name: string, handler: (a
       log.error({ err: error, listener: name, reference }, 'Slack listener failed');
       const respond = (args as { respond?: Respond }).respond;
       await respond?.({
-          response_type: 'ephemeral',
-          replace_original: false,
-          ...notice(`Something went wrong, and that last step may not have happened. Try again in a minute; if it keeps happening, give the bot's admins this reference: ${reference}.`),
+        response_type: 'ephemeral',
+        replace_original: false,
+        ...notice(
+          `Something went wrong, and that last step may not have happened. Try again in a minute; if it keeps happening, give the bot's admins this reference: ${reference}.`,
+        ),
       }).catch(() => {});
     }
   };

@@ -62,7 +62,9 @@ export class People {
       return members;
     } catch (error) {
       this.log.warn({ err: error, usergroup: group }, 'could not read a CAMPAIGN_OPERATORS user group from Slack');
-      throw new PeopleLookupError(`I could not read the operators' user group ${group} from Slack (${slackError(error)}). Try again in a minute, or ask an admin to check CAMPAIGN_OPERATORS.`);
+      throw new PeopleLookupError(
+        `I could not read the operators' user group ${group} from Slack (${slackError(error)}). Try again in a minute, or ask an admin to check CAMPAIGN_OPERATORS.`,
+      );
     }
   }
 }

@@ -28,7 +28,7 @@ export function scheduledStartGate({ channels, service, transitions, client, log
   return async (id: Types.ObjectId, at: Date): Promise<boolean> => {
     const campaign = await service.findById(id);
     // Unscheduled or moved meanwhile: the start itself finds nothing to do.
-    if (!campaign || campaign.status !== 'scheduled' || campaign.scheduled_at?.getTime() !== at.getTime()) return true;
+    if (campaign?.status !== 'scheduled' || campaign.scheduled_at?.getTime() !== at.getTime()) return true;
     const who = campaign.started_by ?? campaign.owner;
     const check = await channels.ensure(campaign.progress_channel ?? campaign.channel, who);
     if (check.ok) return true;

@@ -23,7 +23,11 @@ export function slackClient(config: Config, log: Logger, onError?: SlackErrorHoo
 
 /** Every method (uploads too) goes through apiCall, so one override sees every failure. */
 class ObservedWebClient extends WebClient {
-  constructor(token: string, options: ConstructorParameters<typeof WebClient>[1], private readonly onError: SlackErrorHook) {
+  constructor(
+    token: string,
+    options: ConstructorParameters<typeof WebClient>[1],
+    private readonly onError: SlackErrorHook,
+  ) {
     super(token, options);
   }
 

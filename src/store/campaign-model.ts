@@ -132,10 +132,7 @@ export interface CampaignFields {
   updated_at: Date;
 }
 
-const countsSchema = new Schema(
-  Object.fromEntries(BUCKETS.map((b) => [b, { type: Number, default: 0 }])),
-  { _id: false, strict: 'throw' },
-);
+const countsSchema = new Schema(Object.fromEntries(BUCKETS.map((b) => [b, { type: Number, default: 0 }])), { _id: false, strict: 'throw' });
 
 const retryPolicySchema = new Schema(
   {
@@ -143,7 +140,11 @@ const retryPolicySchema = new Schema(
     max_attempts: { type: Number, min: MAX_ATTEMPTS_MIN, max: MAX_ATTEMPTS_MAX, default: 3 },
     delays: {
       type: new Schema(
-        { busy: { type: Number, min: 0, default: 1800 }, 'no-answer': { type: Number, min: 0, default: 7200 }, failed: { type: Number, min: 0, default: 1800 } },
+        {
+          busy: { type: Number, min: 0, default: 1800 },
+          'no-answer': { type: Number, min: 0, default: 7200 },
+          failed: { type: Number, min: 0, default: 1800 },
+        },
         { _id: false, strict: 'throw' },
       ),
       default: () => ({}),

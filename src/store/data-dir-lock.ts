@@ -32,7 +32,10 @@ export interface LockHolder {
 }
 
 export class DataDirInUseError extends Error {
-  constructor(readonly dataDir: string, readonly holder: LockHolder) {
+  constructor(
+    readonly dataDir: string,
+    readonly holder: LockHolder,
+  ) {
     const where = holder.host === hostname() ? '' : ` on host ${holder.host}`;
     super(
       `Another campaign-bot (pid ${holder.pid}${where}, started ${holder.started_at}) is using the local database in ` +

@@ -20,8 +20,13 @@ export interface DataEngine {
 export const ENGINE_SUBDIR: Readonly<Record<LocalEngine, string>> = { mongod: 'mongod', FerretDB: 'ferretdb' };
 
 export class DataEngineFileError extends Error {
-  constructor(readonly path: string, detail: string) {
-    super(`${path} cannot be read (${detail}); it records which database engine wrote this folder. Restore it, or write {"engine": "mongod"} or {"engine": "FerretDB"} into it.`);
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
+    super(
+      `${path} cannot be read (${detail}); it records which database engine wrote this folder. Restore it, or write {"engine": "mongod"} or {"engine": "FerretDB"} into it.`,
+    );
     this.name = 'DataEngineFileError';
   }
 }

@@ -59,7 +59,11 @@ export class NoLocalDatabaseError extends Error {
 
 /** The data directory was written by an engine that cannot start here; starting the other one would show empty data. */
 export class LocalDataEngineError extends Error {
-  constructor(readonly dataDir: string, readonly recorded: DataEngine, reason: string) {
+  constructor(
+    readonly dataDir: string,
+    readonly recorded: DataEngine,
+    reason: string,
+  ) {
     const version = recorded.version === 'unknown' ? '' : ` ${recorded.version}`;
     super(
       `${dataDir} holds a database written by ${recorded.engine}${version}, but ${recorded.engine} cannot start here ` +
@@ -115,12 +119,14 @@ async function startInDataDir(dataDir: string, options: ResolveOptions, say: (li
   let db: LocalDatabase;
   try {
     if (recorded.engine === 'mongod' && options.tryMongod === false) throw new Error('trying mongod is turned off');
-    db = recorded.engine === 'mongod' ? await startMongod(join(dataDir, ENGINE_SUBDIR.mongod)) : await startFerretDbIn(dataDir, options, say);
+    db =
+      recorded.engine === 'mongod' ? await startMongod(join(dataDir, ENGINE_SUBDIR.mongod)) : await startFerretDbIn(dataDir, options, say);
   } catch (error) {
     throw new LocalDataEngineError(dataDir, recorded, firstLine(error));
   }
   if (recorded.version === db.version) return db;
-  if (recorded.version !== 'unknown') say(`database: ${dataDir} was last opened by ${recorded.engine} ${recorded.version}, now by ${db.version}`);
+  if (recorded.version !== 'unknown')
+    say(`database: ${dataDir} was last opened by ${recorded.engine} ${recorded.version}, now by ${db.version}`);
   return recordOrStop(db, () => writeDataEngine(dataDir, { ...recorded, version: db.version }));
 }
 
@@ -136,7 +142,11 @@ async function recordOrStop(db: LocalDatabase, record: () => void): Promise<Loca
 }
 
 /** mongod, then FerretDB (TEST-DATABASE.md); `dataDir` undefined means throwaway data. */
-async function startFirstAvailable(dataDir: string | undefined, options: ResolveOptions, say: (line: string) => void): Promise<LocalDatabase> {
+async function startFirstAvailable(
+  dataDir: string | undefined,
+  options: ResolveOptions,
+  say: (line: string) => void,
+): Promise<LocalDatabase> {
   const attempts: string[] = [];
   if (options.tryMongod !== false) {
     try {
@@ -160,7 +170,9 @@ function startFerretDbIn(dataDir: string | undefined, options: ResolveOptions, s
 }
 
 function firstLine(error: unknown): string {
-  return String(error instanceof Error ? error.message : error).split('\n')[0]!.slice(0, 300);
+  return String(error instanceof Error ? error.message : error)
+    .split('\n')[0]!
+    .slice(0, 300);
 }
 
 const MONGOD_DOWNLOAD_HOST = 'fastdl.mongodb.org';
@@ -175,7 +187,9 @@ async function canGetMongod(): Promise<void> {
       new Promise((_, reject) => setTimeout(() => reject(new Error('DNS timed out')), 3_000).unref()),
     ]);
   } catch (error) {
-    throw new Error(`no cached mongod and ${MONGOD_DOWNLOAD_HOST} cannot be reached to download one (${(error as { code?: string }).code ?? (error as Error).message})`);
+    throw new Error(
+      `no cached mongod and ${MONGOD_DOWNLOAD_HOST} cannot be reached to download one (${(error as { code?: string }).code ?? (error as Error).message})`,
+    );
   }
 }
 
@@ -205,11 +219,7 @@ function mongodVersion(binary: string | undefined): string {
   return /db version v?(\S+)/.exec(result.stdout ?? '')?.[1] ?? 'unknown';
 }
 
-async function startFerretDb(
-  dataDir: string | undefined,
-  cacheDir: string,
-  say: (line: string) => void,
-): Promise<LocalDatabase> {
+async function startFerretDb(dataDir: string | undefined, cacheDir: string, say: (line: string) => void): Promise<LocalDatabase> {
   const binary = ferretDbBinary(cacheDir, say);
   const throwaway = dataDir === undefined;
   const dir = dataDir ?? join(cacheDir, 'tmp', `db-${process.pid}-${Date.now()}`);

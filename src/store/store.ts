@@ -12,7 +12,10 @@ import { priceCheckModel, type PriceCheckModel } from './price-check-model.js';
 import { retryBucketModel, type RetryBucketModel } from './retry-bucket-model.js';
 
 export class DatabaseUnreachableError extends Error {
-  constructor(readonly where: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly where: string,
+    options?: { cause?: unknown },
+  ) {
     super(
       `Cannot reach the database at ${where}. Check that it is running and that MONGODB_URI is right ` +
         `(unset MONGODB_URI to use the local database under ./data).`,

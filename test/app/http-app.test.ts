@@ -20,7 +20,11 @@ describe('/healthz', () => {
   it('answers 200 with the database up', async () => {
     const res = await fetch(`${app.url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, database: 'up', engine: { running: false, last_tick_age_ms: null, stale_after_ms: expect.any(Number), stalled: false } });
+    expect(await res.json()).toEqual({
+      ok: true,
+      database: 'up',
+      engine: { running: false, last_tick_age_ms: null, stale_after_ms: expect.any(Number), stalled: false },
+    });
   });
 });
 

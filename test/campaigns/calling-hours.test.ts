@@ -131,9 +131,7 @@ describe('parseSkipDates', () => {
     const parsed = value(parseSkipDates('2026-12-25, 2027-01-26; 15 Aug\n2 Oct 2027', 'Asia/Kolkata', today));
     expect(sorted(parsed)).toEqual(['2026-08-15', '2026-12-25', '2027-01-26', '2027-10-02']);
     const ranges = value(parseSkipDates('2026-12-24..2026-12-26, 30 Dec to 2 Jan', 'Asia/Kolkata', today));
-    expect(sorted(ranges)).toEqual([
-      '2026-12-24', '2026-12-25', '2026-12-26', '2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02',
-    ]);
+    expect(sorted(ranges)).toEqual(['2026-12-24', '2026-12-25', '2026-12-26', '2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02']);
     expect(sorted(value(parseSkipDates('Dec 25th – Dec 26th', 'Asia/Kolkata', today)))).toEqual(['2026-12-25', '2026-12-26']);
     expect(value(parseSkipDates('', 'Asia/Kolkata', today)).size).toBe(0);
   });
@@ -269,7 +267,8 @@ describe('hoursStatus', () => {
 
     it('gives changesAt null when every calling day of the coming year is skipped', () => {
       const mondays: string[] = [];
-      for (let d = Date.UTC(2026, 5, 8); d < Date.UTC(2027, 6, 1); d += 7 * 86_400_000) mondays.push(new Date(d).toISOString().slice(0, 10));
+      for (let d = Date.UTC(2026, 5, 8); d < Date.UTC(2027, 6, 1); d += 7 * 86_400_000)
+        mondays.push(new Date(d).toISOString().slice(0, 10));
       expect(status('2026-06-03T06:30:00Z', hours('Asia/Kolkata', '09:00-21:00', [1], mondays))).toEqual({ open: false, changesAt: null });
       // One Monday left, just within the year, is found.
       const lastLeft = mondays.filter((d) => d !== '2027-05-31');
@@ -370,7 +369,14 @@ describe('describeMoment', () => {
 /** A reading of the wall clock that shares no code with the module: Intl, formatted. */
 function wallClock(timeZone: string): (t: number) => { date: string; weekday: Weekday; minute: number } {
   const format = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short', hour: '2-digit', minute: '2-digit',
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
   });
   const weekdays = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
   return (t) => {
@@ -414,7 +420,15 @@ describe('hoursStatus agrees with a minute-by-minute reading of the wall clock',
   const MINUTE = 60_000;
   const SCAN = 9 * 24 * 60; // minutes; random configs open and close within a week and a skipped day or two
   // Lord Howe moves by 30 minutes; Santiago, Havana and Cairo change at midnight, so whole dates start late or repeat.
-  const zones = ['Asia/Kolkata', 'Europe/London', 'America/New_York', 'Australia/Lord_Howe', 'America/Santiago', 'America/Havana', 'Africa/Cairo'];
+  const zones = [
+    'Asia/Kolkata',
+    'Europe/London',
+    'America/New_York',
+    'Australia/Lord_Howe',
+    'America/Santiago',
+    'America/Havana',
+    'Africa/Cairo',
+  ];
 
   it.each(zones)('%s', (timeZone) => {
     const seed = [...timeZone].reduce((s, c) => s * 31 + c.charCodeAt(0), 7) | 0;
@@ -433,7 +447,15 @@ describe('hoursStatus agrees with a minute-by-minute reading of the wall clock',
       if (days.size === 0) days.add((pick(7) + 1) as Weekday);
       const skipDates = new Set(Array.from({ length: pick(3) }, () => read(now + pick(5) * 86_400_000).date));
       const calling: CallingHours = { days, startMinute, endMinute, timeZone, skipDates };
-      const context = JSON.stringify({ seed, i, now: new Date(now).toISOString(), days: [...days], startMinute, endMinute, skipDates: [...skipDates] });
+      const context = JSON.stringify({
+        seed,
+        i,
+        now: new Date(now).toISOString(),
+        days: [...days],
+        startMinute,
+        endMinute,
+        skipDates: [...skipDates],
+      });
 
       const got = hoursStatus(new Date(now), calling);
       const open = bruteOpen(read, calling, now);

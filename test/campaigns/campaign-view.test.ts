@@ -35,7 +35,12 @@ describe('moveDelta', () => {
     expect(moveDelta('initiated', 'completed')).toEqual({ 'counts.initiated': -1, 'counts.completed': 1, calls_completed: 1 });
     expect(moveDelta('unknown', 'no-answer')).toEqual({ 'counts.unknown': -1, 'counts.no-answer': 1, calls_failed: 1 });
     expect(moveDelta('failed', 'retrying', 3)).toEqual({ 'counts.failed': -3, 'counts.retrying': 3, calls_failed: -3 });
-    expect(moveDelta('completed', 'canceled')).toEqual({ 'counts.completed': -1, calls_completed: -1, 'counts.canceled': 1, calls_failed: 1 });
+    expect(moveDelta('completed', 'canceled')).toEqual({
+      'counts.completed': -1,
+      calls_completed: -1,
+      'counts.canceled': 1,
+      calls_failed: 1,
+    });
   });
 
   it('counts contacts in and out of the campaign in total_contacts', () => {
@@ -94,7 +99,10 @@ describe('hourKey and callStatsDelta', () => {
       'stats.talk_seconds': 42,
       'stats.answered_human': 1,
     });
-    expect(callStatsDelta('completed', at, 0, 'machine', 'Asia/Kolkata')).toEqual({ [`stats.hours.${ist}.completed`]: 1, 'stats.answered_machine': 1 });
+    expect(callStatsDelta('completed', at, 0, 'machine', 'Asia/Kolkata')).toEqual({
+      [`stats.hours.${ist}.completed`]: 1,
+      'stats.answered_machine': 1,
+    });
     expect(callStatsDelta('busy', at, null, 'human', 'Asia/Kolkata')).toEqual({ [`stats.hours.${ist}.busy`]: 1 });
     expect(callStatsDelta('no-answer', at, null, null)).toEqual({ [`stats.hours.${hourKey(at, 'UTC')}.no-answer`]: 1 });
   });
@@ -155,9 +163,22 @@ describe('recountCampaign', () => {
     const result = await recountCampaign(store, campaign._id, log);
     expect(result).toEqual({ drift: { pending: -1, completed: 1, busy: -2 }, applied: true });
     const after = await loadCampaign(store, campaign._id);
-    expect(await viewOf(store, campaign._id)).toEqual({ counts: { pending: 2, completed: 1 }, completed: 1, failed: 0, total: 3, version: campaign.view_version + 1 });
+    expect(await viewOf(store, campaign._id)).toEqual({
+      counts: { pending: 2, completed: 1 },
+      completed: 1,
+      failed: 0,
+      total: 3,
+      version: campaign.view_version + 1,
+    });
     expect(after.counts).toEqual(await countContacts(store, campaign._id));
-    expect(lines).toEqual([expect.objectContaining({ level: 40, campaign: String(campaign._id), drift: { pending: -1, completed: 1, busy: -2 }, msg: expect.stringContaining('drifted') })]);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 40,
+        campaign: String(campaign._id),
+        drift: { pending: -1, completed: 1, busy: -2 },
+        msg: expect.stringContaining('drifted'),
+      }),
+    ]);
   });
 
   it('writes nothing when the view is right', async () => {
@@ -177,7 +198,11 @@ describe('recountCampaign', () => {
     const h = stateHarness(store, 'acct-view-race');
     const { log, lines } = capturingLogger();
     // A claim lands between the recount's read of the view and its write.
-    const result = await recountCampaign(racing(store, async () => void (await gateClaim(h, contacts[1]!, new Date()))), campaign._id, log);
+    const result = await recountCampaign(
+      racing(store, async () => void (await gateClaim(h, contacts[1]!, new Date()))),
+      campaign._id,
+      log,
+    );
     expect(result.applied).toBe(false);
     expect(result.drift).not.toBeNull();
     const after = await loadCampaign(store, campaign._id);
@@ -195,25 +220,51 @@ describe('property: the view follows random transitions', () => {
   const RUNS = Number(process.env.VIEW_RUNS ?? 6);
   const STEPS = Number(process.env.VIEW_STEPS ?? 30);
 
-  it(`${RUNS} sequences of ${STEPS} steps: never under-counts outstanding work, and equals the contacts afterwards`, async () => {
-    const kinds = new Map<string, number>();
-    const t0 = performance.now();
-    // A few sequences at a time (each has its own campaign, workspace and lines): they mostly wait on the database.
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 3 }, async () => {
-        while (next < RUNS) {
-          const seen = await runSequence(store, SEED + next++, STEPS);
-          for (const [k, v] of seen) kinds.set(k, (kinds.get(k) ?? 0) + v);
-        }
-      }),
-    );
-    console.log(`view property: ${RUNS}×${STEPS} steps in ${Math.round(performance.now() - t0)} ms`, Object.fromEntries(kinds));
-    // The generator reached every kind of step that changes something.
-    if (RUNS * STEPS >= 180) {
-      const kindsOfStep = ['claim', 'claim-race', 'placed', 'unknown', 'absent', 'notPlaced', 'rejected', 'outcome', 'outcome-earlier-try', 'outcome-twice', 'outcome-by-sid', 'race', 'requeue', 'import', 'dnc', 'pause', 'recount'];
-      for (const kind of kindsOfStep) expect(kinds.get(kind) ?? 0, kind).toBeGreaterThan(0);
-      for (const family of ['crash-between-', 'crash-within-']) expect([...kinds.keys()].some((k) => k.startsWith(family)), family).toBe(true);
-    }
-  }, Math.max(60_000, RUNS * STEPS * 250));
+  it(
+    `${RUNS} sequences of ${STEPS} steps: never under-counts outstanding work, and equals the contacts afterwards`,
+    async () => {
+      const kinds = new Map<string, number>();
+      const t0 = performance.now();
+      // A few sequences at a time (each has its own campaign, workspace and lines): they mostly wait on the database.
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 3 }, async () => {
+          while (next < RUNS) {
+            const seen = await runSequence(store, SEED + next++, STEPS);
+            for (const [k, v] of seen) kinds.set(k, (kinds.get(k) ?? 0) + v);
+          }
+        }),
+      );
+      console.log(`view property: ${RUNS}×${STEPS} steps in ${Math.round(performance.now() - t0)} ms`, Object.fromEntries(kinds));
+      // The generator reached every kind of step that changes something.
+      if (RUNS * STEPS >= 180) {
+        const kindsOfStep = [
+          'claim',
+          'claim-race',
+          'placed',
+          'unknown',
+          'absent',
+          'notPlaced',
+          'rejected',
+          'outcome',
+          'outcome-earlier-try',
+          'outcome-twice',
+          'outcome-by-sid',
+          'race',
+          'requeue',
+          'import',
+          'dnc',
+          'pause',
+          'recount',
+        ];
+        for (const kind of kindsOfStep) expect(kinds.get(kind) ?? 0, kind).toBeGreaterThan(0);
+        for (const family of ['crash-between-', 'crash-within-'])
+          expect(
+            [...kinds.keys()].some((k) => k.startsWith(family)),
+            family,
+          ).toBe(true);
+      }
+    },
+    Math.max(60_000, RUNS * STEPS * 250),
+  );
 });

@@ -41,7 +41,11 @@ describe('sequence numbers', () => {
     const campaign = await seedCampaign(store, []);
     const other = await seedCampaign(store, phoneNumbers(2, '81'));
     expect(await insertContacts(store, campaign._id, rows(phoneNumbers(3, '82')))).toEqual({ inserted: 3, skipped: 0, duplicates: 0 });
-    expect(await insertContacts(store, campaign._id, rows(phoneNumbers(2, '83'), { fields: { amount: '1200' } }))).toEqual({ inserted: 2, skipped: 0, duplicates: 0 });
+    expect(await insertContacts(store, campaign._id, rows(phoneNumbers(2, '83'), { fields: { amount: '1200' } }))).toEqual({
+      inserted: 2,
+      skipped: 0,
+      duplicates: 0,
+    });
     const stored = await contactsOf(store, campaign._id);
     expect(stored.map((c) => [c._id, c.seq, c.phone])).toEqual([
       ...phoneNumbers(3, '82').map((p, i) => [contactId(campaign._id, i + 1), i + 1, p]),
@@ -66,7 +70,10 @@ describe('sequence numbers', () => {
 describe('the campaign view', () => {
   it('counts waiting and skipped (do-not-call) rows', async () => {
     const campaign = await seedCampaign(store, []);
-    const result = await insertContacts(store, campaign._id, [...rows(phoneNumbers(3, '85')), ...rows(phoneNumbers(2, '86'), { skip: 'dnc' })]);
+    const result = await insertContacts(store, campaign._id, [
+      ...rows(phoneNumbers(3, '85')),
+      ...rows(phoneNumbers(2, '86'), { skip: 'dnc' }),
+    ]);
     expect(result).toEqual({ inserted: 3, skipped: 2, duplicates: 0 });
     expect(await viewOf(store, campaign._id)).toMatchObject({ counts: { pending: 3, skipped: 2 }, total: 5 });
     expect((await contactsOf(store, campaign._id)).slice(3).map((c) => [c.call_status, c.skip_reason])).toEqual([

@@ -3,7 +3,14 @@
 // and the walk's position saved and resumed.
 import type { Types } from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ContactQueue, dropBuckets, slotOf, nextBucketDue, scheduleContacts, type NextCandidate } from '../../src/campaigns/contact-queue.js';
+import {
+  ContactQueue,
+  dropBuckets,
+  slotOf,
+  nextBucketDue,
+  scheduleContacts,
+  type NextCandidate,
+} from '../../src/campaigns/contact-queue.js';
 import type { CampaignFields } from '../../src/store/campaign-model.js';
 import { contactId } from '../../src/store/contact-model.js';
 import { retryBucketId } from '../../src/store/retry-bucket-model.js';
@@ -20,7 +27,11 @@ beforeAll(async () => {
 const MINUTE = 60_000;
 
 /** Takes candidates until none is due, handling each. */
-async function drain(queue: ContactQueue, campaign: Pick<CampaignFields, 'contacts_seq'>, now: Date): Promise<NonNullable<NextCandidate>[]> {
+async function drain(
+  queue: ContactQueue,
+  campaign: Pick<CampaignFields, 'contacts_seq'>,
+  now: Date,
+): Promise<NonNullable<NextCandidate>[]> {
   const out: NonNullable<NextCandidate>[] = [];
   for (let next = await queue.next(campaign, now); next; next = await queue.next(campaign, now)) {
     out.push(next);
@@ -44,7 +55,9 @@ describe('first attempts', () => {
   it('walks the sequence numbers from the start position to contacts_seq, by _id', async () => {
     const campaign = await seedCampaign(store, phoneNumbers(3, '71'));
     const queue = new ContactQueue(store, campaign._id, campaign.queue_seq);
-    expect(await drain(queue, campaign, new Date())).toEqual([1, 2, 3].map((seq) => ({ id: contactId(campaign._id, seq), fromBucket: false })));
+    expect(await drain(queue, campaign, new Date())).toEqual(
+      [1, 2, 3].map((seq) => ({ id: contactId(campaign._id, seq), fromBucket: false })),
+    );
     expect(await queue.next(campaign, new Date())).toBeNull();
   });
 

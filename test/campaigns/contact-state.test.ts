@@ -29,7 +29,12 @@ import {
 let store: Store;
 let h: StateHarness;
 
-const RETRY: RetryPolicy = { on: ['busy', 'no-answer', 'failed'], max_attempts: 3, delays: { busy: 60, 'no-answer': 600, failed: 120 }, exponential: false };
+const RETRY: RetryPolicy = {
+  on: ['busy', 'no-answer', 'failed'],
+  max_attempts: 3,
+  delays: { busy: 60, 'no-answer': 600, failed: 120 },
+  exponential: false,
+};
 const MINUTE = 60_000;
 
 let n = 0;
@@ -91,7 +96,15 @@ describe('claim', () => {
     const checkAfter = new Date(now.getTime() + 7_000);
     const before = await viewOf(store, campaign._id);
     const claimed = await h.state.claim(contact, { runnerId: 'r-1', epoch: 4 }, 'line-x', now, checkAfter);
-    expect(claimed).toMatchObject({ call_status: 'dialing', tries: 1, attempts: 1, runner_id: 'r-1', lease_epoch: 4, line_id: 'line-x', call_sid: null });
+    expect(claimed).toMatchObject({
+      call_status: 'dialing',
+      tries: 1,
+      attempts: 1,
+      runner_id: 'r-1',
+      lease_epoch: 4,
+      line_id: 'line-x',
+      call_sid: null,
+    });
     expect(claimed!.sent_at).toEqual(now);
     expect(claimed!.check_after).toEqual(checkAfter);
     expect(await loadContact(store, contact._id)).toMatchObject({ call_status: 'dialing', tries: 1, attempts: 1, sent_at: now });
@@ -139,9 +152,22 @@ describe('placed', () => {
     const created = new Date(Date.now() - 500);
     const checkAfter = new Date(Date.now() + 9_000);
     const after = await h.state.placed(contact, 'sid-1', created, checkAfter);
-    expect(after).toMatchObject({ call_status: 'initiated', call_sid: 'sid-1', call_started_at: created, check_after: checkAfter, tries: 1, attempts: 1 });
+    expect(after).toMatchObject({
+      call_status: 'initiated',
+      call_sid: 'sid-1',
+      call_started_at: created,
+      check_after: checkAfter,
+      tries: 1,
+      attempts: 1,
+    });
     expect(await loadContact(store, contact._id)).toMatchObject({ call_status: 'initiated', call_sid: 'sid-1', call_started_at: created });
-    expect(await callRecord(contact._id, 1)).toMatchObject({ state: 'placed', sid: 'sid-1', try: 1, contact_id: contact._id, sent_at: contact.sent_at });
+    expect(await callRecord(contact._id, 1)).toMatchObject({
+      state: 'placed',
+      sid: 'sid-1',
+      try: 1,
+      contact_id: contact._id,
+      sent_at: contact.sent_at,
+    });
     expect(await lineHolder(store, lineId)).toEqual({ holder: attemptKey(contact._id, 1), sid: 'sid-1', check_after: checkAfter });
     const view = await viewOf(store, campaign._id);
     expect(view.counts).toEqual({ initiated: 1 });
@@ -191,7 +217,9 @@ describe('placed', () => {
     const { contact } = await dialing(campaign);
     const key = attemptKey(contact._id, contact.tries);
     // Exotel's status callback overtakes the answer to the request.
-    expect(await h.state.reported({ attemptKey: key, callSid: 'sid-fast', status: 'completed', durationSeconds: 3 })).toMatchObject({ from: 'dialing' });
+    expect(await h.state.reported({ attemptKey: key, callSid: 'sid-fast', status: 'completed', durationSeconds: 3 })).toMatchObject({
+      from: 'dialing',
+    });
     expect(await h.state.placed(contact, 'sid-fast', null, new Date())).toBeNull();
     expect(await loadContact(store, contact._id)).toMatchObject({ call_status: 'completed', call_sid: 'sid-fast' });
     expect(await callRecord(contact._id, 1)).toMatchObject({ state: 'completed', sid: 'sid-fast', duration: 3 });
@@ -205,7 +233,14 @@ describe('notPlaced', () => {
     const { contact, lineId } = await dialing(campaign);
     const notBefore = new Date(Date.now() + 3 * MINUTE);
     const after = await h.state.notPlaced(contact, 'Exotel was unavailable; trying again.', notBefore);
-    expect(after).toMatchObject({ call_status: 'pending', attempts: 0, tries: 1, runner_id: null, check_after: null, call_error: 'Exotel was unavailable; trying again.' });
+    expect(after).toMatchObject({
+      call_status: 'pending',
+      attempts: 0,
+      tries: 1,
+      runner_id: null,
+      check_after: null,
+      call_error: 'Exotel was unavailable; trying again.',
+    });
     expect(after!.next_attempt_at).toEqual(notBefore);
     expect(await loadContact(store, contact._id)).toMatchObject({ call_status: 'pending', attempts: 0, tries: 1 });
     expect(await bucketHas(campaign._id, slotOf(notBefore), contact._id)).toBe(true);
@@ -245,9 +280,24 @@ describe('rejected', () => {
     const { contact, lineId } = await dialing(campaign);
     const now = new Date();
     const after = await h.state.rejected(contact, 'The number is barred', now);
-    expect(after).toMatchObject({ call_status: 'failed', last_outcome: 'failed', call_error: 'The number is barred', attempts: 0, outcome_at: now, runner_id: null });
+    expect(after).toMatchObject({
+      call_status: 'failed',
+      last_outcome: 'failed',
+      call_error: 'The number is barred',
+      attempts: 0,
+      outcome_at: now,
+      runner_id: null,
+    });
     expect(await outbox(campaign._id)).toEqual([
-      expect.objectContaining({ _id: attemptKey(contact._id, 1), contact_id: contact._id, try: 1, phone: contact.phone, name: contact.name, outcome: 'failed', reason: 'The number is barred' }),
+      expect.objectContaining({
+        _id: attemptKey(contact._id, 1),
+        contact_id: contact._id,
+        try: 1,
+        phone: contact.phone,
+        name: contact.name,
+        outcome: 'failed',
+        reason: 'The number is barred',
+      }),
     ]);
     expect(await callRecord(contact._id, 1)).toMatchObject({ state: 'not-placed' });
     expect((await lineHolder(store, lineId)).holder).toBeNull();
@@ -266,7 +316,13 @@ describe('unknown', () => {
     const { contact, lineId } = await dialing(campaign);
     const checkAfter = new Date(Date.now() + 6_000);
     const after = await h.state.unknown(contact, 'timeout after send', checkAfter);
-    expect(after).toMatchObject({ call_status: 'unknown', call_error: 'timeout after send', check_after: checkAfter, attempts: 1, tries: 1 });
+    expect(after).toMatchObject({
+      call_status: 'unknown',
+      call_error: 'timeout after send',
+      check_after: checkAfter,
+      attempts: 1,
+      tries: 1,
+    });
     expect((await lineHolder(store, lineId)).holder).toBe(attemptKey(contact._id, 1));
     expect((await viewOf(store, campaign._id)).counts).toEqual({ unknown: 1 });
     await expectViewTrue(store, campaign._id);
@@ -309,7 +365,10 @@ describe('skip', () => {
     expect((await viewOf(store, campaign._id)).counts).toEqual({ pending: 2, retrying: 1 });
 
     expect(await h.state.skip(await loadContact(store, first!._id), 'dnc')).toMatchObject({ call_status: 'skipped', skip_reason: 'dnc' });
-    expect(await h.state.skip(second!, 'dnc')).toMatchObject({ call_status: 'skipped', call_error: 'On the do-not-call list; not called.' });
+    expect(await h.state.skip(second!, 'dnc')).toMatchObject({
+      call_status: 'skipped',
+      call_error: 'On the do-not-call list; not called.',
+    });
     expect((await viewOf(store, campaign._id)).counts).toEqual({ pending: 1, skipped: 2 });
 
     const { contact } = await gateClaim(h, third!, new Date()).then((c) => c!);
@@ -343,7 +402,11 @@ describe('capReached', () => {
     const after = await h.state.capReached(waiting, now);
     expect(after).toMatchObject({ call_status: 'no-answer', last_outcome: 'no-answer', outcome_at: now, call_error: 'No answer' });
     expect(await outbox(campaign._id)).toEqual([
-      expect.objectContaining({ _id: attemptKey(contact._id, 1), outcome: 'no-answer', reason: 'No attempts left under the campaign’s retry rules.' }),
+      expect.objectContaining({
+        _id: attemptKey(contact._id, 1),
+        outcome: 'no-answer',
+        reason: 'No attempts left under the campaign’s retry rules.',
+      }),
     ]);
     expect(await viewOf(store, campaign._id)).toMatchObject({ counts: { 'no-answer': 1 }, failed: 1 });
     await expectViewTrue(store, campaign._id);
@@ -375,23 +438,63 @@ describe('outcome: final', () => {
     const startedAt = new Date('2026-03-02T04:49:00Z');
     const endedAt = new Date('2026-03-02T04:50:00Z'); // 10:20 in Kolkata: the 10:00 IST hour starts 04:30 UTC
     const result = await h.state.outcome(
-      { contactId: contact._id, try: 1, callSid: 'sid-1', status: 'completed', startedAt, endedAt, durationSeconds: 42, price: 0.5, answeredBy: 'human' },
+      {
+        contactId: contact._id,
+        try: 1,
+        callSid: 'sid-1',
+        status: 'completed',
+        startedAt,
+        endedAt,
+        durationSeconds: 42,
+        price: 0.5,
+        answeredBy: 'human',
+      },
       now,
     );
     expect(result).toMatchObject({ from: 'initiated', retrying: false, contact: { call_status: 'completed' } });
     expect(await loadContact(store, contact._id)).toMatchObject({
-      call_status: 'completed', last_outcome: 'completed', call_sid: 'sid-1', call_started_at: startedAt, call_ended_at: endedAt,
-      call_duration: 42, answered_by: 'human', outcome_at: now, call_error: null, check_after: null, runner_id: null, tries: 1, attempts: 1,
+      call_status: 'completed',
+      last_outcome: 'completed',
+      call_sid: 'sid-1',
+      call_started_at: startedAt,
+      call_ended_at: endedAt,
+      call_duration: 42,
+      answered_by: 'human',
+      outcome_at: now,
+      call_error: null,
+      check_after: null,
+      runner_id: null,
+      tries: 1,
+      attempts: 1,
     });
-    expect(await callRecord(contact._id, 1)).toMatchObject({ state: 'completed', sid: 'sid-1', duration: 42, price: 0.5, answered_by: 'human', outcome_at: now });
+    expect(await callRecord(contact._id, 1)).toMatchObject({
+      state: 'completed',
+      sid: 'sid-1',
+      duration: 42,
+      price: 0.5,
+      answered_by: 'human',
+      outcome_at: now,
+    });
     expect((await lineHolder(store, lineId)).holder).toBeNull();
     expect(await outbox(campaign._id)).toEqual([]);
     const c = (await store.Campaign.findById(campaign._id).lean())!;
-    expect({ counts: (await viewOf(store, campaign._id)).counts, completed: c.calls_completed, failed: c.calls_failed }).toEqual({ counts: { completed: 1 }, completed: 1, failed: 0 });
+    expect({ counts: (await viewOf(store, campaign._id)).counts, completed: c.calls_completed, failed: c.calls_failed }).toEqual({
+      counts: { completed: 1 },
+      completed: 1,
+      failed: 0,
+    });
     const hour = String(Date.UTC(2026, 2, 2, 4, 30) / MINUTE);
     expect(hourKey(endedAt, 'Asia/Kolkata')).toBe(hour);
-    expect(c.stats).toMatchObject({ placed: 1, talk_seconds: 42, answered_human: 1, answered_machine: 0, hours: { [hour]: { completed: 1, human: 1 } } });
-    expect(h.changes).toEqual([expect.objectContaining({ from: 'initiated', contact: expect.objectContaining({ call_status: 'completed' }) })]);
+    expect(c.stats).toMatchObject({
+      placed: 1,
+      talk_seconds: 42,
+      answered_human: 1,
+      answered_machine: 0,
+      hours: { [hour]: { completed: 1, human: 1 } },
+    });
+    expect(h.changes).toEqual([
+      expect.objectContaining({ from: 'initiated', contact: expect.objectContaining({ call_status: 'completed' }) }),
+    ]);
     await expectViewTrue(store, campaign._id);
   });
 
@@ -400,7 +503,11 @@ describe('outcome: final', () => {
     const { contact } = await initiated(campaign, 'sid-1');
     const now = new Date();
     await h.state.outcome({ contactId: contact._id, try: 1, callSid: 'sid-1', status: 'no-answer', error: 'Nobody picked up' }, now);
-    expect(await loadContact(store, contact._id)).toMatchObject({ call_status: 'no-answer', last_outcome: 'no-answer', call_error: 'Nobody picked up' });
+    expect(await loadContact(store, contact._id)).toMatchObject({
+      call_status: 'no-answer',
+      last_outcome: 'no-answer',
+      call_error: 'Nobody picked up',
+    });
     expect(await outbox(campaign._id)).toEqual([
       expect.objectContaining({ _id: attemptKey(contact._id, 1), outcome: 'no-answer', reason: 'Nobody picked up', at: now, try: 1 }),
     ]);
@@ -434,7 +541,14 @@ describe('outcome: retry per policy', () => {
     const result = await h.state.outcome({ contactId: contact._id, try: 1, callSid: 'sid-1', status: 'busy', endedAt: now }, now);
     expect(result).toMatchObject({ retrying: true, from: 'initiated' });
     const due = new Date(now.getTime() + 60_000);
-    expect(await loadContact(store, contact._id)).toMatchObject({ call_status: 'pending', last_outcome: 'busy', next_attempt_at: due, attempts: 1, tries: 1, runner_id: null });
+    expect(await loadContact(store, contact._id)).toMatchObject({
+      call_status: 'pending',
+      last_outcome: 'busy',
+      next_attempt_at: due,
+      attempts: 1,
+      tries: 1,
+      runner_id: null,
+    });
     expect(await buckets(campaign._id)).toEqual([{ slot: slotOf(due), contacts: [contact._id] }]);
     expect(await outbox(campaign._id)).toEqual([]);
     expect(await callRecord(contact._id, 1)).toMatchObject({ state: 'busy' });
@@ -446,7 +560,10 @@ describe('outcome: retry per policy', () => {
   });
 
   it('each outcome waits its own delay', async () => {
-    for (const [status, seconds] of [['no-answer', 600], ['failed', 120]] as const) {
+    for (const [status, seconds] of [
+      ['no-answer', 600],
+      ['failed', 120],
+    ] as const) {
       const campaign = await campaignWith(1, { retry: RETRY });
       const { contact } = await initiated(campaign, `sid-${status}`);
       const now = new Date();
@@ -489,7 +606,9 @@ describe('outcome: retry per policy', () => {
     expect((await firstContact(ending)).call_status).toBe('busy');
     const onlyBusy = await campaignWith(1, { retry: { ...RETRY, on: ['busy'] } });
     const { contact } = await initiated(onlyBusy, 'sid-2');
-    expect(await h.state.outcome({ contactId: contact._id, try: 1, callSid: 'sid-2', status: 'failed' })).toMatchObject({ retrying: false });
+    expect(await h.state.outcome({ contactId: contact._id, try: 1, callSid: 'sid-2', status: 'failed' })).toMatchObject({
+      retrying: false,
+    });
     expect((await viewOf(store, onlyBusy._id)).counts).toEqual({ failed: 1 });
     // Completed and canceled are never retried.
     const all = await campaignWith(1, { retry: RETRY });
@@ -553,7 +672,13 @@ describe('outcome: attribution', () => {
     // The first request did place a call after all; it ended, and its callback arrives now.
     const late = { contactId: first._id, try: 1, callSid: 'sid-1', status: 'completed' as const, durationSeconds: 30, answeredBy: 'human' };
     expect(await h.state.outcome(late)).toBeNull();
-    expect(await loadContact(store, first._id)).toMatchObject({ call_status: 'initiated', tries: 2, attempts: 1, call_sid: 'sid-2', last_outcome: null });
+    expect(await loadContact(store, first._id)).toMatchObject({
+      call_status: 'initiated',
+      tries: 2,
+      attempts: 1,
+      call_sid: 'sid-2',
+      last_outcome: null,
+    });
     expect(await callRecord(first._id, 1)).toMatchObject({ state: 'completed', sid: 'sid-1', duration: 30, answered_by: 'human' });
     expect(await callRecord(first._id, 2)).toMatchObject({ state: 'placed', sid: 'sid-2' });
     expect(await store.Campaign.findById(campaign._id).lean()).toEqual(view);
@@ -600,7 +725,9 @@ describe('outcome: attribution', () => {
     await h.state.placed(claimA.contact, 'sid-a', null, new Date());
     const claimB = (await gateClaim(h, b!, new Date()))!;
     await h.state.placed(claimB.contact, 'sid-b', null, new Date());
-    expect(await h.state.reported({ attemptKey: attemptKey(a!._id, 1), callSid: 'sid-a', status: 'completed' })).toMatchObject({ from: 'initiated' });
+    expect(await h.state.reported({ attemptKey: attemptKey(a!._id, 1), callSid: 'sid-a', status: 'completed' })).toMatchObject({
+      from: 'initiated',
+    });
     expect(await h.state.reported({ attemptKey: null, callSid: 'sid-b', status: 'busy' })).toMatchObject({ from: 'initiated' });
     expect(await h.state.reported({ attemptKey: 'not-a-key', callSid: 'sid-nobody', status: 'busy' })).toBeNull();
     expect((await loadContact(store, b!._id)).call_status).toBe('busy');
@@ -612,7 +739,10 @@ describe('outcome: attribution', () => {
 });
 
 describe('requeue', () => {
-  async function finals(campaign: CampaignFields, statuses: Array<'busy' | 'no-answer' | 'failed' | 'completed'>): Promise<ContactFields[]> {
+  async function finals(
+    campaign: CampaignFields,
+    statuses: Array<'busy' | 'no-answer' | 'failed' | 'completed'>,
+  ): Promise<ContactFields[]> {
     const contacts = await contactsOf(store, campaign._id);
     for (const [i, status] of statuses.entries()) {
       const claim = (await gateClaim(h, contacts[i]!, new Date()))!;
@@ -639,7 +769,12 @@ describe('requeue', () => {
       ['pending', null, 0],
     ]);
     expect(after[0]!.next_attempt_at).toEqual(now);
-    expect((await buckets(campaign._id)).flatMap((b) => b.contacts).sort()).toEqual(contacts.slice(0, 3).map((c) => c._id).sort());
+    expect((await buckets(campaign._id)).flatMap((b) => b.contacts).sort()).toEqual(
+      contacts
+        .slice(0, 3)
+        .map((c) => c._id)
+        .sort(),
+    );
     expect(await viewOf(store, campaign._id)).toMatchObject({ counts: { pending: 1, retrying: 3, completed: 1 }, failed: 0, completed: 1 });
     expect(h.changes).toEqual([{ campaignId: campaign._id }]);
     await expectViewTrue(store, campaign._id);

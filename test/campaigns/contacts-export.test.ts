@@ -67,41 +67,133 @@ describe('exportContacts', () => {
   });
 
   it('shows each contact’s state, outcome, who answered, key and meaning, next retry, Exotel’s words and its columns, formula cells neutralised', async () => {
-    const campaign = await seedCampaign(store, phoneNumbers(5, '97'), { keys: { '1': 'paid', '9': '=do not call' }, columns: ['amount', 'due_date'] });
+    const campaign = await seedCampaign(store, phoneNumbers(5, '97'), {
+      keys: { '1': 'paid', '9': '=do not call' },
+      columns: ['amount', 'due_date'],
+    });
     const ids = (await store.Contact.find({ campaign_id: campaign._id }).sort({ _id: 1 }).lean()).map((c) => c._id);
     const started = new Date('2026-03-02T04:49:00Z');
     const ended = new Date('2026-03-02T04:50:00Z');
     const retryAt = new Date('2026-03-02T05:20:00Z');
-    await store.Contact.updateOne({ _id: ids[0] }, {
-      $set: {
-        call_status: 'completed',
-        last_outcome: 'completed',
-        tries: 1,
-        attempts: 1,
-        call_sid: 'sid-1',
-        call_started_at: started,
-        call_ended_at: ended,
-        call_duration: 60,
-        name: '=HYPERLINK("x")',
-        answered_by: 'human',
-        digits: '1',
-        fields: { amount: '1200', due_date: '5 Mar' },
+    await store.Contact.updateOne(
+      { _id: ids[0] },
+      {
+        $set: {
+          call_status: 'completed',
+          last_outcome: 'completed',
+          tries: 1,
+          attempts: 1,
+          call_sid: 'sid-1',
+          call_started_at: started,
+          call_ended_at: ended,
+          call_duration: 60,
+          name: '=HYPERLINK("x")',
+          answered_by: 'human',
+          digits: '1',
+          fields: { amount: '1200', due_date: '5 Mar' },
+        },
       },
-    });
+    );
     // Waiting for a retry: pending in the database, "retrying" in the export, with its last outcome and when it is due.
-    await store.Contact.updateOne({ _id: ids[1] }, { $set: { last_outcome: 'busy', tries: 1, attempts: 1, call_sid: 'sid-2', call_error: '-busy tone', next_attempt_at: retryAt, fields: { amount: '+500' } } });
-    await store.Contact.updateOne({ _id: ids[2] }, { $set: { call_status: 'skipped', skip_reason: 'dnc', call_error: 'On the do-not-call list; not called.' } });
+    await store.Contact.updateOne(
+      { _id: ids[1] },
+      {
+        $set: {
+          last_outcome: 'busy',
+          tries: 1,
+          attempts: 1,
+          call_sid: 'sid-2',
+          call_error: '-busy tone',
+          next_attempt_at: retryAt,
+          fields: { amount: '+500' },
+        },
+      },
+    );
+    await store.Contact.updateOne(
+      { _id: ids[2] },
+      { $set: { call_status: 'skipped', skip_reason: 'dnc', call_error: 'On the do-not-call list; not called.' } },
+    );
     // A key without a meaning; a key whose meaning would be a formula.
-    await store.Contact.updateOne({ _id: ids[3] }, { $set: { call_status: 'failed', last_outcome: 'failed', tries: 2, attempts: 1, call_error: 'The number is barred', digits: '7' } });
-    await store.Contact.updateOne({ _id: ids[4] }, { $set: { call_status: 'completed', last_outcome: 'completed', tries: 1, attempts: 1, answered_by: 'machine', digits: '9', fields: { due_date: '@x', other: 'not a column of the campaign' } } });
+    await store.Contact.updateOne(
+      { _id: ids[3] },
+      { $set: { call_status: 'failed', last_outcome: 'failed', tries: 2, attempts: 1, call_error: 'The number is barred', digits: '7' } },
+    );
+    await store.Contact.updateOne(
+      { _id: ids[4] },
+      {
+        $set: {
+          call_status: 'completed',
+          last_outcome: 'completed',
+          tries: 1,
+          attempts: 1,
+          answered_by: 'machine',
+          digits: '9',
+          fields: { due_date: '@x', other: 'not a column of the campaign' },
+        },
+      },
+    );
     const file = await exportContacts(store, await campaignOf(campaign._id));
     const [header, ...rows] = parse(await readFile(file.path), { bom: true }) as string[][];
     expect(header).toEqual([...EXPORT_COLUMNS, 'amount', 'due_date']);
     const phones = phoneNumbers(5, '97');
     expect(rows).toEqual([
-      [phones[0], `'=HYPERLINK("x")`, '', 'completed', '1', 'sid-1', 'completed', 'human', '1', 'paid', started.toISOString(), ended.toISOString(), '60', '', '', '1200', '5 Mar'],
-      [phones[1], 'Contact 1', '', 'retrying', '1', 'sid-2', 'busy', '', '', '', '', '', '', retryAt.toISOString(), "'-busy tone", "'+500", ''],
-      [phones[2], 'Contact 2', '', 'skipped (dnc)', '0', '', '', '', '', '', '', '', '', '', 'On the do-not-call list; not called.', '', ''],
+      [
+        phones[0],
+        `'=HYPERLINK("x")`,
+        '',
+        'completed',
+        '1',
+        'sid-1',
+        'completed',
+        'human',
+        '1',
+        'paid',
+        started.toISOString(),
+        ended.toISOString(),
+        '60',
+        '',
+        '',
+        '1200',
+        '5 Mar',
+      ],
+      [
+        phones[1],
+        'Contact 1',
+        '',
+        'retrying',
+        '1',
+        'sid-2',
+        'busy',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        retryAt.toISOString(),
+        "'-busy tone",
+        "'+500",
+        '',
+      ],
+      [
+        phones[2],
+        'Contact 2',
+        '',
+        'skipped (dnc)',
+        '0',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        'On the do-not-call list; not called.',
+        '',
+        '',
+      ],
       [phones[3], 'Contact 3', '', 'failed', '1', '', 'failed', '', '7', '', '', '', '', '', 'The number is barred', '', ''],
       [phones[4], 'Contact 4', '', 'completed', '1', '', 'completed', 'machine', '9', "'=do not call", '', '', '', '', '', '', "'@x"],
     ]);

@@ -75,7 +75,11 @@ function nextNumber(r: Rng): string {
 
 function renderNumber(r: Rng, national: string): string {
   const forms = [national, `91${national}`, `+91${national}`, `0${national}`, `"${national}"`, ` ${national} `, `0091${national}`];
-  forms.push(`+91 ${national.slice(0, 5)} ${national.slice(5)}`, `${national.slice(0, 5)}-${national.slice(5)}`, `"+91 (${national.slice(0, 5)}) ${national.slice(5)}"`);
+  forms.push(
+    `+91 ${national.slice(0, 5)} ${national.slice(5)}`,
+    `${national.slice(0, 5)}-${national.slice(5)}`,
+    `"+91 (${national.slice(0, 5)}) ${national.slice(5)}"`,
+  );
   return r.pick(forms);
 }
 
@@ -144,7 +148,7 @@ function pickHostile(r: Rng, kind: string, n: string, d: Delimiter, other: strin
     case 'not-indian':
       return { text: r.pick(['+44 7911 123456', '+1 415 555 0100', '0044 20 7946 0958']), hostile: kind };
     case 'landline':
-      return { text: r.pick(['080 2345 6789', '022 2345 6789', '+91 80 2345 6789']) + `${d}office`, hostile: kind };
+      return { text: `${r.pick(['080 2345 6789', '022 2345 6789', '+91 80 2345 6789'])}${d}office`, hostile: kind };
     case 'empty-number':
       return { text: `${d}Nobody${d}no number`, hostile: kind };
     case 'lone-quote-line':
@@ -166,7 +170,15 @@ function makeFile(r: Rng): FuzzFile {
   const header = onlyHeader || r.chance(0.6);
   // Column order: where number, name and description go.
   const order = header
-    ? r.pick([['number', 'name', 'description'], ['name', 'description', 'number'], ['description', 'number', 'name'], ['Phone', 'Name'], ['MOBILE'], ['number', 'name', 'Amount'], ['Due Date', 'MOBILE', 'name', 'Amount']])
+    ? r.pick([
+        ['number', 'name', 'description'],
+        ['name', 'description', 'number'],
+        ['description', 'number', 'name'],
+        ['Phone', 'Name'],
+        ['MOBILE'],
+        ['number', 'name', 'Amount'],
+        ['Due Date', 'MOBILE', 'name', 'Amount'],
+      ])
     : ['number', 'name', 'description'];
   const extras = order.filter((c) => EXTRA_COLUMNS.has(c));
   if (extras.length > 0) kinds.add('extra-columns');
@@ -197,7 +209,8 @@ function makeFile(r: Rng): FuzzFile {
           description: r.chance(0.1) ? '"first line\nsecond line"' : quoteIfNeeded(r.pick(['', 'owes 2 EMIs', 'call after 6']), delimiter),
         };
         const fields: Record<string, string> = {};
-        for (const c of extras) if (r.chance(0.8)) fields[columnKey(c)] = c === 'Amount' ? String(r.int(1, 99_999)) : `2026-0${r.int(1, 9)}-1${r.int(0, 9)}`;
+        for (const c of extras)
+          if (r.chance(0.8)) fields[columnKey(c)] = c === 'Amount' ? String(r.int(1, 99_999)) : `2026-0${r.int(1, 9)}-1${r.int(0, 9)}`;
         for (const c of extras) cells[c.toLowerCase()] = fields[columnKey(c)] ?? '';
         const row = order.map((c) => cells[c.toLowerCase() === 'phone' || c.toLowerCase() === 'mobile' ? 'number' : c.toLowerCase()] ?? '');
         // Sometimes many trailing empty columns: still a good row. Not in a one-column file: there the first row
@@ -232,7 +245,14 @@ function encode(file: FuzzFile): Buffer {
     if (file.encoding === 'utf16be') return Buffer.from(s, 'utf16le').swap16();
     return Buffer.from(s, 'utf8');
   };
-  const bom = file.encoding === 'utf8-bom' ? Buffer.from([0xef, 0xbb, 0xbf]) : file.encoding === 'utf16le' ? Buffer.from([0xff, 0xfe]) : file.encoding === 'utf16be' ? Buffer.from([0xfe, 0xff]) : Buffer.alloc(0);
+  const bom =
+    file.encoding === 'utf8-bom'
+      ? Buffer.from([0xef, 0xbb, 0xbf])
+      : file.encoding === 'utf16le'
+        ? Buffer.from([0xff, 0xfe])
+        : file.encoding === 'utf16be'
+          ? Buffer.from([0xfe, 0xff])
+          : Buffer.alloc(0);
   return Buffer.concat([bom, ...file.lines.flatMap((l, i) => [l.bytes ?? enc(l.text ?? ''), enc(file.ends[i]!)])]);
 }
 
@@ -255,7 +275,8 @@ function swallowable(file: FuzzFile): Set<string> {
   for (const l of file.lines) {
     const text = l.bytes ? l.bytes.toString('utf8') : (l.text ?? '');
     const parts = text.split(/\r\n|\r|\n/);
-    parts.forEach((p, i) => physical.push({ quotes: (p.match(/"/g) ?? []).length, good: i === 0 ? l.good : undefined, hostile: !!l.hostile }));
+    for (const [i, p] of parts.entries())
+      physical.push({ quotes: (p.match(/"/g) ?? []).length, good: i === 0 ? l.good : undefined, hostile: !!l.hostile });
   }
   const excused = new Set<string>();
   for (let i = 0; i < physical.length; i++) {
@@ -294,7 +315,7 @@ describe('500 hostile contact files', () => {
         expect(error, `file ${f}: ${String(error)}`).toBeInstanceOf(ImportError);
         result = error as ImportError;
       }
-      slow.push([performance.now() - t0, f, [...file.kinds].join('/') + ` ${bytes.length}B ${file.encoding}`]);
+      slow.push([performance.now() - t0, f, `${[...file.kinds].join('/')} ${bytes.length}B ${file.encoding}`]);
       stats.files += 1;
       for (const k of file.kinds) stats.kinds.set(k, (stats.kinds.get(k) ?? 0) + 1);
       const contacts = await store.Contact.find({ campaign_id: campaign._id }, { phone: 1, fields: 1 }).lean();
@@ -311,7 +332,9 @@ describe('500 hostile contact files', () => {
         // without a number column (the generator puts a good row first whenever the file has one).
         const badHeader = !file.kinds.has('header') && !!file.lines[0]?.hostile && file.good.length === 0;
         expect(binary || badHeader, `file ${f} refused: ${result.message}`).toBe(true);
-        expect(result.message).toMatch(binary ? /^This file does not look like text/ : /^The first row is a header without a number column/);
+        expect(result.message).toMatch(
+          binary ? /^This file does not look like text/ : /^The first row is a header without a number column/,
+        );
         expect(stored.size).toBe(0);
         stats.refusedBinary += 1;
         await store.Campaign.deleteOne({ _id: campaign._id });
@@ -320,7 +343,9 @@ describe('500 hostile contact files', () => {
       stats.reports += 1;
       const sentence = importSummary(`fuzz-${f}`, result);
       expect(sentence).toMatch(/^Imported \d+ contacts? into `fuzz-\d+`: .+\.( The invalid rows are .+\.)?$/);
-      expect(result.rows, `file ${f}: every row accounted for`).toBe(result.imported + result.duplicates + result.dnc + result.invalid.length);
+      expect(result.rows, `file ${f}: every row accounted for`).toBe(
+        result.imported + result.duplicates + result.dnc + result.invalid.length,
+      );
       expect(stored.size).toBe(result.imported);
       expect(result.columns, `file ${f}: extra columns`).toEqual(file.kinds.has('header') ? file.columns : []);
       const excusedFields = swallowable(file);
@@ -337,12 +362,20 @@ describe('500 hostile contact files', () => {
       for (const phone of file.good) {
         if (stored.has(phone)) stats.imported += 1;
         else if (excused.has(phone)) stats.excused += 1;
-        else if (process.env.FUZZ_DEBUG) console.log(f, file.lines.map((l) => (l.text ?? '[bytes]').slice(0, 80)), file.ends, result);
-        if (!stored.has(phone) && !excused.has(phone)) lost.push(`file ${f} (${file.encoding}, ${JSON.stringify(file.delimiter)}, kinds ${[...file.kinds].join('/')}): ${phone}`);
+        else if (process.env.FUZZ_DEBUG)
+          console.log(
+            f,
+            file.lines.map((l) => (l.text ?? '[bytes]').slice(0, 80)),
+            file.ends,
+            result,
+          );
+        if (!stored.has(phone) && !excused.has(phone))
+          lost.push(`file ${f} (${file.encoding}, ${JSON.stringify(file.delimiter)}, kinds ${[...file.kinds].join('/')}): ${phone}`);
       }
       // Nothing but the good numbers, and numbers a hostile row holds before its hostile part.
       const carried = new Set(file.lines.map((l) => l.carries));
-      for (const phone of stored) expect(file.good.includes(phone) || carried.has(phone), `file ${f}: unexpected contact ${phone}`).toBe(true);
+      for (const phone of stored)
+        expect(file.good.includes(phone) || carried.has(phone), `file ${f}: unexpected contact ${phone}`).toBe(true);
       // Keep the collections small: the test server (FerretDB on SQLite) scans rather than uses indexes.
       await store.Contact.deleteMany({ campaign_id: campaign._id });
       await store.Campaign.deleteOne({ _id: campaign._id });
@@ -359,7 +392,17 @@ describe('500 hostile contact files', () => {
     expect(lost).toEqual([]);
     expect(stats.files).toBe(FILES);
     // The generator really produced every hostile kind, and most files were read rather than refused.
-    for (const kind of ['random-bytes', 'huge-line', 'unbalanced-quote', 'formula', 'mixed-delimiter', 'nul', 'many-columns', 'header', 'extra-columns']) {
+    for (const kind of [
+      'random-bytes',
+      'huge-line',
+      'unbalanced-quote',
+      'formula',
+      'mixed-delimiter',
+      'nul',
+      'many-columns',
+      'header',
+      'extra-columns',
+    ]) {
       expect(stats.kinds.get(kind) ?? 0, kind).toBeGreaterThan(0);
     }
     expect(stats.reports).toBeGreaterThan(400);

@@ -48,7 +48,9 @@ describe('columns and formats', () => {
 
   it('reads a headerless tab-separated list as number, name, description, normalising every form of number', async () => {
     const id = await campaign();
-    const csv = ['09876543210\tA\tfirst', '+919876543211\tB', '0091 98765 43212', '(+91) 98765-43213\tD\tfourth', '919876543214'].join('\n');
+    const csv = ['09876543210\tA\tfirst', '+919876543211\tB', '0091 98765 43212', '(+91) 98765-43213\tD\tfourth', '919876543214'].join(
+      '\n',
+    );
     const report = await importContacts(store, target(id), csv);
     expect(report).toMatchObject({ rows: 5, imported: 5, header: false, delimiter: '\t', invalid: [] });
     expect((await contacts(id)).map((c) => [c.phone, c.name, c.description])).toEqual([
@@ -65,7 +67,11 @@ describe('columns and formats', () => {
     const crlf = 'phone,name,description\r\n"9876543220","Rao, K.","line one\r\nline two"\r\n9876543221,"He said ""hi""",x\r\n';
     expect(await importContacts(store, target(id), crlf)).toMatchObject({ rows: 2, imported: 2, invalid: [] });
     const cr = await campaign();
-    expect(await importContacts(store, target(cr), 'number\r9876543222\r9876543223\r')).toMatchObject({ rows: 2, imported: 2, header: true });
+    expect(await importContacts(store, target(cr), 'number\r9876543222\r9876543223\r')).toMatchObject({
+      rows: 2,
+      imported: 2,
+      header: true,
+    });
     const stored = await contacts(id);
     expect(stored.map((c) => [c.name, c.description])).toEqual([
       ['Rao, K.', 'line one\nline two'],
@@ -115,7 +121,11 @@ describe('columns and formats', () => {
 describe('extra columns', () => {
   it('keeps every other named column per contact under its key, and lists the keys in the report and on the campaign', async () => {
     const id = await campaign();
-    const csv = ['Phone,Name,Amount,Due Date,loan-id,Notes', '9876543400,Asha,1200,2026-04-05,L-1,owes', '9876543401,Ravi,,2026-04-06,L-2,'].join('\n');
+    const csv = [
+      'Phone,Name,Amount,Due Date,loan-id,Notes',
+      '9876543400,Asha,1200,2026-04-05,L-1,owes',
+      '9876543401,Ravi,,2026-04-06,L-2,',
+    ].join('\n');
     const report = await importContacts(store, target(id), csv);
     expect(report).toMatchObject({ rows: 2, imported: 2, header: true, columns: ['amount', 'due_date', 'loan_id'] });
     expect((await contacts(id)).map((c) => [c.description, c.fields])).toEqual([

@@ -43,7 +43,11 @@ describe('the list', () => {
     expect((await dnc.add('T2', ['9876500101'], 'U0ADMIN')).changed).toEqual(['919876500101']);
     expect(await dnc.list('T1')).toEqual({ phones: ['919876500101', '919876500102'], total: 2 });
     expect(await dnc.has('T1', '919876500102')).toBe(true);
-    expect(await dnc.remove('T1', ['9876500102', '9876500109'])).toEqual({ changed: ['919876500102'], unchanged: ['919876500109'], invalid: [] });
+    expect(await dnc.remove('T1', ['9876500102', '9876500109'])).toEqual({
+      changed: ['919876500102'],
+      unchanged: ['919876500109'],
+      invalid: [],
+    });
     expect(await dnc.list('T1')).toEqual({ phones: ['919876500101'], total: 1 });
     expect(await dnc.has('T1', '919876500102')).toBe(false);
     expect(await dnc.has('T2', '919876500101')).toBe(true);

@@ -4,14 +4,23 @@ import { isDoNotCall, MAX_KEYS, parseDigits, parseKeys } from '../../src/campaig
 
 describe('parseKeys', () => {
   it('reads keys and meanings as a person types them', () => {
-    expect(parseKeys('1=paid, 2=call me back, 9=do not call')).toEqual({ ok: true, keys: { '1': 'paid', '2': 'call me back', '9': 'do not call' } });
-    expect(parseKeys('1 : paid;\n* = repeat   the message\n# = agent')).toEqual({ ok: true, keys: { '1': 'paid', '*': 'repeat the message', '#': 'agent' } });
+    expect(parseKeys('1=paid, 2=call me back, 9=do not call')).toEqual({
+      ok: true,
+      keys: { '1': 'paid', '2': 'call me back', '9': 'do not call' },
+    });
+    expect(parseKeys('1 : paid;\n* = repeat   the message\n# = agent')).toEqual({
+      ok: true,
+      keys: { '1': 'paid', '*': 'repeat the message', '#': 'agent' },
+    });
     expect(parseKeys('')).toEqual({ ok: true, keys: {} });
     expect(parseKeys(' , ;')).toEqual({ ok: true, keys: {} });
   });
 
   it('explains bad input in a sentence', () => {
-    expect(parseKeys('1 paid')).toEqual({ ok: false, problem: '“1 paid” is not a key and its meaning; write them like 1=paid, 2=call me back.' });
+    expect(parseKeys('1 paid')).toEqual({
+      ok: false,
+      problem: '“1 paid” is not a key and its meaning; write them like 1=paid, 2=call me back.',
+    });
     expect(parseKeys('10=paid')).toEqual({ ok: false, problem: '“10” is not a key of a phone; use one of 0-9, * or #.' });
     expect(parseKeys('a=paid')).toMatchObject({ ok: false, problem: expect.stringContaining('0-9, * or #') });
     expect(parseKeys('1=')).toEqual({ ok: false, problem: 'Key 1 has no meaning; write one after the =, like 1=paid.' });
@@ -43,16 +52,19 @@ describe('parseDigits', () => {
   });
 
   it('is null when nothing usable was pressed', () => {
-    for (const raw of [null, undefined, '', '""', '" "', 'null', '"1a"', `"${'1'.repeat(21)}"`, '"1"2"']) expect(parseDigits(raw), String(raw)).toBeNull();
+    for (const raw of [null, undefined, '', '""', '" "', 'null', '"1a"', `"${'1'.repeat(21)}"`, '"1"2"'])
+      expect(parseDigits(raw), String(raw)).toBeNull();
   });
 });
 
 describe('isDoNotCall', () => {
   it('knows "do not call" in any case and spelling, and "dnc"', () => {
-    for (const m of ['do not call', 'Do Not Call', 'DO-NOT-CALL', 'do_not_call', '  do  not call ', 'DNC', 'dnc']) expect(isDoNotCall(m), m).toBe(true);
+    for (const m of ['do not call', 'Do Not Call', 'DO-NOT-CALL', 'do_not_call', '  do  not call ', 'DNC', 'dnc'])
+      expect(isDoNotCall(m), m).toBe(true);
   });
 
   it('is false for anything else', () => {
-    for (const m of ['paid', 'call me back', 'do not call me', "don't call", '', null, undefined]) expect(isDoNotCall(m), String(m)).toBe(false);
+    for (const m of ['paid', 'call me back', 'do not call me', "don't call", '', null, undefined])
+      expect(isDoNotCall(m), String(m)).toBe(false);
   });
 });

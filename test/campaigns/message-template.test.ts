@@ -1,9 +1,20 @@
 // Message templates: what a campaign's creator is told about a template, and what each person hears.
 import { describe, expect, it } from 'vitest';
-import { checkTemplate, MAX_SPOKEN_LENGTH, MAX_TEMPLATE_LENGTH, renderTemplate, type TemplateContact } from '../../src/campaigns/message-template.js';
+import {
+  checkTemplate,
+  MAX_SPOKEN_LENGTH,
+  MAX_TEMPLATE_LENGTH,
+  renderTemplate,
+  type TemplateContact,
+} from '../../src/campaigns/message-template.js';
 
 const EMI = 'Namaste {name}, your EMI of Rs {amount} is due on {due_date}. Press 1 if you have paid.';
-const asha: TemplateContact = { phone: '919876543210', name: 'Asha', description: 'Loan LN-42', fields: { amount: '4,500', due_date: '5 December', loan_id: 'LN42' } };
+const asha: TemplateContact = {
+  phone: '919876543210',
+  name: 'Asha',
+  description: 'Loan LN-42',
+  fields: { amount: '4,500', due_date: '5 December', loan_id: 'LN42' },
+};
 
 describe('checkTemplate', () => {
   it('accepts built-in placeholders and the campaign’s columns, written as keys or as headers', () => {
@@ -21,12 +32,16 @@ describe('checkTemplate', () => {
     });
     expect(checkTemplate('Pay {amount}.', [])).toEqual({
       ok: false,
-      problem: "In the message, {amount} is not a column of this campaign's contact list; it has no other columns, so use {name}, {description} or {number}.",
+      problem:
+        "In the message, {amount} is not a column of this campaign's contact list; it has no other columns, so use {name}, {description} or {number}.",
     });
   });
 
   it('refuses unbalanced braces and empty placeholders, saying where', () => {
-    expect(checkTemplate('Hello {name, your EMI is due.', [])).toMatchObject({ ok: false, problem: expect.stringContaining('{ that is not closed') });
+    expect(checkTemplate('Hello {name, your EMI is due.', [])).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('{ that is not closed'),
+    });
     expect(checkTemplate('Hello {name} }', [])).toMatchObject({ ok: false, problem: expect.stringContaining('} with no {') });
     expect(checkTemplate('Hello {na{me}}', [])).toMatchObject({ ok: false, problem: expect.stringContaining('not closed') });
     expect(checkTemplate('Hello {  }', [])).toMatchObject({ ok: false, problem: expect.stringContaining('empty placeholder') });

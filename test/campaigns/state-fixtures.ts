@@ -24,7 +24,11 @@ export interface LogLine {
 /** A logger whose lines (warn and above) are kept for assertions. */
 export function capturingLogger(): { log: Logger; lines: LogLine[] } {
   const lines: LogLine[] = [];
-  const log = createLogger({ level: 'warn', pretty: false, destination: { write: (line: string) => lines.push(JSON.parse(line) as LogLine) } });
+  const log = createLogger({
+    level: 'warn',
+    pretty: false,
+    destination: { write: (line: string) => lines.push(JSON.parse(line) as LogLine) },
+  });
   return { log, lines };
 }
 
@@ -70,7 +74,13 @@ export function nonZero(counts: Partial<Counts>): Partial<Counts> {
 /** The campaign view's counters: buckets holding contacts, and the totals derived from them. */
 export async function viewOf(store: Store, id: Types.ObjectId) {
   const c = await loadCampaign(store, id);
-  return { counts: nonZero(c.counts), completed: c.calls_completed, failed: c.calls_failed, total: c.total_contacts, version: c.view_version };
+  return {
+    counts: nonZero(c.counts),
+    completed: c.calls_completed,
+    failed: c.calls_failed,
+    total: c.total_contacts,
+    version: c.view_version,
+  };
 }
 
 /** The view agrees with the contacts, bucket by bucket, and its totals agree with its buckets. */
@@ -93,7 +103,12 @@ export interface GateClaim {
  * What the dial gate does once it decided a contact may be dialled: take a line, count the contact as dialling
  * (its fencing write), claim it; a lost claim gives both back. Null when no line was free or the claim was lost.
  */
-export async function gateClaim(h: StateHarness, candidate: ContactFields, now: Date, checkAfter = new Date(now.getTime() + 60_000)): Promise<GateClaim | null> {
+export async function gateClaim(
+  h: StateHarness,
+  candidate: ContactFields,
+  now: Date,
+  checkAfter = new Date(now.getTime() + 60_000),
+): Promise<GateClaim | null> {
   const key = attemptKey(candidate._id, candidate.tries + 1);
   const line = await h.lines.acquire(key, candidate.campaign_id, now, checkAfter);
   if (!line) return null;
@@ -109,7 +124,10 @@ export async function gateClaim(h: StateHarness, candidate: ContactFields, now: 
 }
 
 /** The holder of a line now (null when free). */
-export async function lineHolder(store: Store, lineId: string): Promise<{ holder: string | null; sid: string | null; check_after: Date | null }> {
+export async function lineHolder(
+  store: Store,
+  lineId: string,
+): Promise<{ holder: string | null; sid: string | null; check_after: Date | null }> {
   const line = await store.LiveLine.findById(lineId).lean();
   return { holder: line?.holder ?? null, sid: line?.sid ?? null, check_after: line?.check_after ?? null };
 }

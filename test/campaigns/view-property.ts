@@ -20,7 +20,16 @@ import { insertContacts } from '../../src/campaigns/contact-insert.js';
 import { scheduleContacts } from '../../src/campaigns/contact-queue.js';
 import type { AttemptOutcome } from '../../src/campaigns/contact-state.js';
 import { DncService } from '../../src/campaigns/dnc-service.js';
-import { BUCKETS, LIVE_BUCKETS, NOT_REACHED, OUTCOMES, RETRY_OUTCOMES, bucketOf, type Bucket, type Counts } from '../../src/campaigns/vocabulary.js';
+import {
+  BUCKETS,
+  LIVE_BUCKETS,
+  NOT_REACHED,
+  OUTCOMES,
+  RETRY_OUTCOMES,
+  bucketOf,
+  type Bucket,
+  type Counts,
+} from '../../src/campaigns/vocabulary.js';
 import { DialGate, type GateDecision } from '../../src/engine/dial-gate.js';
 import { attemptKey, parseAttemptKey } from '../../src/store/call-model.js';
 import type { CampaignFields, RetryPolicy } from '../../src/store/campaign-model.js';
@@ -81,7 +90,18 @@ const ATTEMPT_STEPS: Partial<Record<Step, readonly Bucket[]>> = {
   outcome: LIVE_BUCKETS,
 };
 /** Steps that are one transition (what a crash can interrupt). */
-const TRANSITIONS: readonly Step[] = ['claim', 'placed', 'unknown', 'notPlaced', 'rejected', 'absent', 'outcome', 'requeue', 'import', 'dnc'];
+const TRANSITIONS: readonly Step[] = [
+  'claim',
+  'placed',
+  'unknown',
+  'notPlaced',
+  'rejected',
+  'absent',
+  'outcome',
+  'requeue',
+  'import',
+  'dnc',
+];
 
 function pickStep(r: Rng): Step {
   const total = Object.values(WEIGHTS).reduce((a, b) => a + b, 0);
@@ -110,7 +130,18 @@ class SimulatedCrash extends Error {
   }
 }
 
-const WRITES = new Set(['updateOne', 'updateMany', 'findOneAndUpdate', 'findByIdAndUpdate', 'bulkWrite', 'insertMany', 'create', 'deleteOne', 'deleteMany', 'replaceOne']);
+const WRITES = new Set([
+  'updateOne',
+  'updateMany',
+  'findOneAndUpdate',
+  'findByIdAndUpdate',
+  'bulkWrite',
+  'insertMany',
+  'create',
+  'deleteOne',
+  'deleteMany',
+  'replaceOne',
+]);
 
 /** `base` as seen by a process that dies at its `k`-th write: that write and every later one fail. */
 function dyingStore(base: Store, k: number): Store {
@@ -152,7 +183,14 @@ interface World {
 
 function world(store: Store, account: string): World {
   const h = stateHarness(store, account, LINES);
-  const gate = new DialGate(store, h.state, h.lines, () => ({ open: true, changesAt: null }), { firstCheckMs: 5_000, leaseMarginMs: 0 }, h.log);
+  const gate = new DialGate(
+    store,
+    h.state,
+    h.lines,
+    () => ({ open: true, changesAt: null }),
+    { firstCheckMs: 5_000, leaseMarginMs: 0 },
+    h.log,
+  );
   return { store, h, gate, dnc: new DncService(store, h.state) };
 }
 
@@ -256,7 +294,10 @@ class Sequence {
   }
 
   keep(after: ContactFields | null, kind: string): void {
-    if (!after) return this.note(`${kind}-refused`);
+    if (!after) {
+      this.note(`${kind}-refused`);
+      return;
+    }
     this.note(kind);
     this.attempts.push(after);
   }
@@ -322,7 +363,9 @@ class Sequence {
       list = this.staleFinals;
       this.note('requeue-stale');
     } else {
-      list = (await this.contactsWhere((c) => NOT_REACHED.includes(c.call_status as never))).filter((c) => c.attempts < campaign.retry.max_attempts);
+      list = (await this.contactsWhere((c) => NOT_REACHED.includes(c.call_status as never))).filter(
+        (c) => c.attempts < campaign.retry.max_attempts,
+      );
       this.staleFinals = list;
     }
     const moved = await w.h.state.requeue(this.id, list, this.now);
@@ -331,10 +374,17 @@ class Sequence {
 
   /** One or two new numbers, sometimes with one the campaign already has, sometimes on the do-not-call list. */
   async import(w: World): Promise<void> {
-    const fresh = Array.from({ length: this.r.int(1, 2) }, () => `9177${String(this.seed % 1000).padStart(3, '0')}${String(this.imported++).padStart(5, '0')}`);
+    const fresh = Array.from(
+      { length: this.r.int(1, 2) },
+      () => `9177${String(this.seed % 1000).padStart(3, '0')}${String(this.imported++).padStart(5, '0')}`,
+    );
     const phones = this.r.chance(0.3) ? [...fresh, this.r.pick(this.phones)] : fresh;
     const skip = this.r.chance(0.2) ? ({ skip: 'dnc' } as const) : {};
-    const result = await insertContacts(w.store, this.id, phones.map((phone) => ({ phone, name: 'New', description: '', ...skip })));
+    const result = await insertContacts(
+      w.store,
+      this.id,
+      phones.map((phone) => ({ phone, name: 'New', description: '', ...skip })),
+    );
     this.phones.push(...fresh);
     this.note(result.duplicates > 0 ? 'import-duplicate' : 'import');
   }
@@ -370,11 +420,16 @@ class Sequence {
     if (kind === 'final') {
       // An outcome: the contact is written first (it leaves outstanding work); its counters and line are lost.
       const status = this.r.pick(OUTCOMES);
-      await this.store.Contact.updateOne(same, { $set: { call_status: status, last_outcome: status, outcome_at: this.now, check_after: null, runner_id: null } });
+      await this.store.Contact.updateOne(same, {
+        $set: { call_status: status, last_outcome: status, outcome_at: this.now, check_after: null, runner_id: null },
+      });
     } else if (kind === 'back') {
       // Not placed / absent: bucket, then contact; its counters and line are lost.
       await scheduleContacts(this.store, this.id, [c._id], this.now);
-      await this.store.Contact.updateOne(same, { $set: { call_status: 'pending', next_attempt_at: this.now, runner_id: null, check_after: null }, $inc: { attempts: -1 } });
+      await this.store.Contact.updateOne(same, {
+        $set: { call_status: 'pending', next_attempt_at: this.now, runner_id: null, check_after: null },
+        $inc: { attempts: -1 },
+      });
     } else if (kind === 'requeue') {
       // A requeue counts first (the contact comes back into outstanding work); the contact write is lost.
       await applyDelta(this.store, this.id, moveDelta(bucketOf(c), 'retrying'));

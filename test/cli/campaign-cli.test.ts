@@ -26,7 +26,9 @@ beforeAll(async () => {
   uri = `${mongoUri().replace(/\/$/, '')}/${store.connection.name}`;
   fake = await startFakeExotel({ callbackDelayMs: [200, 600], seed: 5, secondMs: 1000 });
   // Slow pace: the campaign is still dialling when the command line stops it.
-  app = await startTestApp(store, exotelEnv(fake), { runtime: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 120, windowMs: 60_000 } } });
+  app = await startTestApp(store, exotelEnv(fake), {
+    runtime: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 120, windowMs: 60_000 } },
+  });
 });
 afterAll(async () => {
   await app?.stop();
@@ -132,12 +134,19 @@ describe('stop without Slack', () => {
     const running = await seedCampaign(store, phoneNumbers(30, '74'), { name: 'all-running', team_id: team });
     await app.runtime.service.start(running._id, { userId: 'U0OWNER' });
     const paused = await seedCampaign(store, phoneNumbers(2, '75'), { name: 'all-paused', team_id: team, status: 'paused' });
-    const scheduled = await seedCampaign(store, phoneNumbers(2, '76'), { name: 'all-scheduled', team_id: team, status: 'scheduled', scheduled_at: new Date(Date.now() + 3_600_000) });
+    const scheduled = await seedCampaign(store, phoneNumbers(2, '76'), {
+      name: 'all-scheduled',
+      team_id: team,
+      status: 'scheduled',
+      scheduled_at: new Date(Date.now() + 3_600_000),
+    });
     const draft = await seedCampaign(store, phoneNumbers(2, '77'), { name: 'all-draft', team_id: team });
 
     const run = await cli(['stop-all', '--team', team], withDb());
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^Stopped 3 campaigns: (all-running|all-paused|all-scheduled), .+\. Nobody else will be called; calls already ringing finish\.\n$/);
+    expect(run.stdout).toMatch(
+      /^Stopped 3 campaigns: (all-running|all-paused|all-scheduled), .+\. Nobody else will be called; calls already ringing finish\.\n$/,
+    );
     for (const c of [running, paused, scheduled]) expect((await store.Campaign.findById(c._id).lean())?.status).toBe('stopped');
     expect((await store.Campaign.findById(draft._id).lean())?.status).toBe('draft');
     await waitFor(async () => !app.runtime.engine.running.includes(String(running._id)), 10_000, 'the run to end');

@@ -78,8 +78,10 @@ describe('npm run campaign in the folder of a bot on ./data', () => {
 
     const status = await cli(['status', 'rehearsal-run']);
     expect(status.code).toBe(0);
-    expect(status.stderr).toMatch(/No bot is running in this folder; started the local database for this command \((FerretDB|mongod)\)\.\n$/);
-    expect(status.stdout.split('\n')[0]).toBe('rehearsal-run (' + campaign.title + ') is stopped, in rehearsal: nobody is really called.');
+    expect(status.stderr).toMatch(
+      /No bot is running in this folder; started the local database for this command \((FerretDB|mongod)\)\.\n$/,
+    );
+    expect(status.stdout.split('\n')[0]).toBe(`rehearsal-run (${campaign.title}) is stopped, in rehearsal: nobody is really called.`);
     // Stopped again with the command: the folder is free for the bot.
     expect(existsSync(join(dir, 'data', 'campaign-bot.lock'))).toBe(false);
   }, 360_000);

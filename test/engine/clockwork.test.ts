@@ -34,7 +34,8 @@ afterAll(async () => {
 const read = async (id: Types.ObjectId) => (await store.Campaign.findById(id).lean()) as CampaignFields;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Requests the fake received for these numbers. */
-const requestsTo = (phones: string[]) => connectRequests(fake).filter((r) => phones.some((p) => p.endsWith((r.form.From ?? '').slice(-10))));
+const requestsTo = (phones: string[]) =>
+  connectRequests(fake).filter((r) => phones.some((p) => p.endsWith((r.form.From ?? '').slice(-10))));
 
 interface StartSeen {
   runner: string;
@@ -81,7 +82,10 @@ describe('scheduled starts with an injected clock', () => {
     const { _id: id } = await seedCampaign(store, phones);
     clock.set(wallTime('2026-03-11 09:59'));
     const before = bots.open();
-    expect(await before.service.schedule(id, OWNER, wallTime('2026-03-11 10:00'))).toMatchObject({ ok: true, campaign: { status: 'scheduled' } });
+    expect(await before.service.schedule(id, OWNER, wallTime('2026-03-11 10:00'))).toMatchObject({
+      ok: true,
+      campaign: { status: 'scheduled' },
+    });
     await before.clockwork.refresh();
     await pause(1_000);
     expect((await read(id)).status).toBe('scheduled');
@@ -97,7 +101,8 @@ describe('scheduled starts with an injected clock', () => {
     expect(seen.filter((s) => s.ok)).toHaveLength(1);
     expect(seen).toHaveLength(1); // the other process's clockwork was told no by the job lease, not by the campaign
     expect(requestsTo(phones)).toHaveLength(3);
-    for (const call of await callRecords(store, id)) expect(call.sent_at.getTime()).toBeGreaterThanOrEqual(wallTime('2026-03-11 10:00').getTime());
+    for (const call of await callRecords(store, id))
+      expect(call.sent_at.getTime()).toBeGreaterThanOrEqual(wallTime('2026-03-11 10:00').getTime());
     await Promise.all(up.map((r) => bots.close(r)));
   }, 120_000);
 
@@ -152,7 +157,10 @@ function secondsAhead(seconds: number): Date {
 describe('on real time, node-cron one-shot tasks', () => {
   let bots: BotProcesses;
   beforeAll(async () => {
-    bots = await BotProcesses.create(store, { env: exotelEnv(fake), overrides: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 300 } } });
+    bots = await BotProcesses.create(store, {
+      env: exotelEnv(fake),
+      overrides: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 300 } },
+    });
   });
   afterAll(async () => bots?.closeAll());
 
@@ -228,7 +236,13 @@ describe('on real time, node-cron one-shot tasks', () => {
 
   it('do a moment that falls between two seconds at the second after it, never before', async () => {
     const [phonesS, phonesE] = [phoneNumbers(2, '84'), phoneNumbers(2, '83')];
-    const closed = { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '24:00', tz: 'UTC', skip: [DateTime.utc().toISODate()!, DateTime.utc().plus({ days: 1 }).toISODate()!] };
+    const closed = {
+      days: [1, 2, 3, 4, 5, 6, 7],
+      start: '00:00',
+      end: '24:00',
+      tz: 'UTC',
+      skip: [DateTime.utc().toISODate()!, DateTime.utc().plus({ days: 1 }).toISODate()!],
+    };
     const base = secondsAhead(6).getTime();
     const startAt = new Date(base + 400);
     const endAt = new Date(base + 600);

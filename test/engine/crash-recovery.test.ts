@@ -92,7 +92,9 @@ describe('an engine process killed three times during a 150-contact campaign', (
     const id = campaign._id;
     const contacts = async (filter: Record<string, unknown> = {}) =>
       (await store.Contact.find({ campaign_id: id, ...filter }).lean()) as ContactFields[];
-    onTestFailed(async () => console.error(await campaignReport(store, id), `placed ${fake.calls.length}, requests ${fake.requests.length}`, engineLogs()));
+    onTestFailed(async () =>
+      console.error(await campaignReport(store, id), `placed ${fake.calls.length}, requests ${fake.requests.length}`, engineLogs()),
+    );
     /** SIGKILL, then what the dead runner left behind. */
     const crash = async (engine: EngineProcess): Promise<Kill> => {
       const at = Date.now();
@@ -108,7 +110,8 @@ describe('an engine process killed three times during a 150-contact campaign', (
     // Kill 1 — after some outcomes were recorded, while calls are still live: their callbacks will find nobody.
     // Watched from the fake's side, so the probe adds no load to the database the engine is using.
     await waitFor(
-      async () => fake.callbacks.filter((cb) => cb.status === 200).length >= 25 && fake.calls.some((c) => c.endTime === null && c.statusCallback),
+      async () =>
+        fake.callbacks.filter((cb) => cb.status === 200).length >= 25 && fake.calls.some((c) => c.endTime === null && c.statusCallback),
       WAIT_MS,
       'outcomes recorded and calls still live',
     );
@@ -161,7 +164,9 @@ describe('an engine process killed three times during a 150-contact campaign', (
     await waitFor(
       async () => {
         const unknown = await contacts({ call_status: 'unknown' });
-        const recentLists = fake.requests.filter((r) => r.path.endsWith('/Calls.json') && Date.now() - r.at.getTime() < SLOW_LIST_MS - 1_000);
+        const recentLists = fake.requests.filter(
+          (r) => r.path.endsWith('/Calls.json') && Date.now() - r.at.getTime() < SLOW_LIST_MS - 1_000,
+        );
         return unknown.some((c) => recentLists.some((r) => listRequestsFor(fake, c.phone).includes(r)));
       },
       WAIT_MS,
@@ -202,7 +207,11 @@ describe('an engine process killed three times during a 150-contact campaign', (
       const call = placedAtKill2.get(c.phone)!;
       const listed = listRequestsFor(fake, c.phone).some((r) => r.at.getTime() > kill2.at);
       const calledBack = fake.callbacks.some((cb) => cb.callSid === call.sid && cb.at.getTime() > kill2.at && cb.status === 200);
-      expect({ phone: c.phone, found: listed || calledBack, sid: byPhone.get(c.phone)!.call_sid }).toEqual({ phone: c.phone, found: true, sid: call.sid });
+      expect({ phone: c.phone, found: listed || calledBack, sid: byPhone.get(c.phone)!.call_sid }).toEqual({
+        phone: c.phone,
+        found: true,
+        sid: call.sid,
+      });
     }
     // attempts Exotel never placed were declared absent only by a list read after the grace, then dialled once.
     const records = await callRecordsOf(store, id);

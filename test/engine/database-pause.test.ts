@@ -35,7 +35,8 @@ const CONTACTS = 30;
 const OUTAGE_MS = 10_000;
 const ENV = { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'pause-webhook-secret-0123456789' };
 /** Absence counts only when the list was read this long after the request: TimeOut + TimeLimit + settle margin. */
-const GRACE_MS = (FAST_SETTINGS.reconciler!.ringSeconds! + FAST_SETTINGS.reconciler!.maxCallSeconds!) * 1000 + FAST_SETTINGS.reconciler!.settleMs!;
+const GRACE_MS =
+  (FAST_SETTINGS.reconciler!.ringSeconds! + FAST_SETTINGS.reconciler!.maxCallSeconds!) * 1000 + FAST_SETTINGS.reconciler!.settleMs!;
 
 let database: ResolvedDatabase;
 let paused = false;
@@ -64,7 +65,10 @@ interface Outage {
   end(): void;
 }
 
-async function startFakeAndApp(store: Store, pacing: { callsPerMinute: number; windowMs: number }): Promise<{ fake: FakeExotel; app: TestApp }> {
+async function startFakeAndApp(
+  store: Store,
+  pacing: { callsPerMinute: number; windowMs: number },
+): Promise<{ fake: FakeExotel; app: TestApp }> {
   const fake = await startFakeExotel({ callbackDelayMs: [50, 1_500], latencyMs: 20, secondMs: 1000, seed: 5 });
   cleanup.push(() => fake.close());
   // A lease far longer than the outage: this is about waiting out the database, not about a takeover.

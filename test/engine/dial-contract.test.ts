@@ -52,7 +52,14 @@ const SETTINGS: NonNullable<RuntimeOverrides['settings']> = {
   ringSeconds: RING_SECONDS,
   maxCallSeconds: MAX_CALL_SECONDS,
   pollAfterMs: 3_000,
-  reconciler: { ringSeconds: RING_SECONDS, maxCallSeconds: MAX_CALL_SECONDS, settleMs: SETTLE_MS, pollEveryMs: 1_000, unreachableRetryMs: 500, staleDialingMs: 4_000 },
+  reconciler: {
+    ringSeconds: RING_SECONDS,
+    maxCallSeconds: MAX_CALL_SECONDS,
+    settleMs: SETTLE_MS,
+    pollEveryMs: 1_000,
+    unreachableRetryMs: 500,
+    staleDialingMs: 4_000,
+  },
 };
 
 /** What the first request for a number meets; later requests for it are answered normally. */
@@ -82,8 +89,30 @@ function scenarioOf(i: number): Scenario {
   }
 }
 
-const MIX: FakeCallOutcome[] = ['completed', 'completed', 'completed', 'completed', 'completed', 'busy', 'no-answer', 'failed', 'busy', 'canceled'];
-const CALLBACK_FAULTS: FakeCallbackFault[] = ['drop', 'late', 'duplicate', 'reorder', 'deliver', 'deliver', 'late', 'deliver', 'duplicate', 'deliver'];
+const MIX: FakeCallOutcome[] = [
+  'completed',
+  'completed',
+  'completed',
+  'completed',
+  'completed',
+  'busy',
+  'no-answer',
+  'failed',
+  'busy',
+  'canceled',
+];
+const CALLBACK_FAULTS: FakeCallbackFault[] = [
+  'drop',
+  'late',
+  'duplicate',
+  'reorder',
+  'deliver',
+  'deliver',
+  'late',
+  'deliver',
+  'duplicate',
+  'deliver',
+];
 
 const phones = phoneNumbers(CONTACTS, '93');
 const indexOf = new Map(phones.map((p, i) => [p.slice(-10), i]));
@@ -150,7 +179,15 @@ describe('the dial contract under everything Exotel really does', () => {
     onTestFailed(async () => {
       const c = await store.Campaign.findById(campaign._id).lean();
       const stuck = await store.Contact.find({ campaign_id: campaign._id, call_status: { $nin: [...OUTCOMES] } }).lean();
-      console.error(JSON.stringify({ status: c?.status, counts: c?.counts, dial_wait: c?.dial_wait, stuck: stuck.slice(0, 10), calls: fake.calls.length }));
+      console.error(
+        JSON.stringify({
+          status: c?.status,
+          counts: c?.counts,
+          dial_wait: c?.dial_wait,
+          stuck: stuck.slice(0, 10),
+          calls: fake.calls.length,
+        }),
+      );
     });
     const startedAt = Date.now();
     const started = await app.runtime.service.start(campaign._id, { userId: 'U0OWNER' });
@@ -163,7 +200,15 @@ describe('the dial contract under everything Exotel really does', () => {
     // Every behaviour was really served.
     const connects = fake.requests.filter((r) => r.method === 'POST');
     const served = (outcome: string) => connects.filter((r) => r.outcome === outcome).length;
-    for (const fault of ['accept-then-502', 'accept-then-504', 'accept-then-500-json', 'accept-then-hang', 'reset', 'fault-503', 'fault-429'] as const) {
+    for (const fault of [
+      'accept-then-502',
+      'accept-then-504',
+      'accept-then-500-json',
+      'accept-then-hang',
+      'reset',
+      'fault-503',
+      'fault-429',
+    ] as const) {
       expect(served(fault), fault).toBeGreaterThan(0);
     }
     const callbackAttempts = (sid: string) => fake.callbacks.filter((c) => c.callSid === sid && c.eventType === 'terminal').length;
@@ -190,7 +235,8 @@ describe('the dial contract under everything Exotel really does', () => {
     expect(longHangs.length).toBeGreaterThan(0);
     const listedWhileLive = longHangs.filter((call) =>
       fake.requests.some(
-        (r) => r.method === 'GET' && r.path.endsWith('/Calls.json') && (r.query['From'] ?? '').includes(call.fromEcho) && r.at < call.endTime!,
+        (r) =>
+          r.method === 'GET' && r.path.endsWith('/Calls.json') && (r.query['From'] ?? '').includes(call.fromEcho) && r.at < call.endTime!,
       ),
     );
     expect(listedWhileLive.length).toBeGreaterThan(0);
@@ -211,20 +257,29 @@ describe('the dial contract under everything Exotel really does', () => {
     for (const contact of contacts) {
       const call = callOf.get(contact.phone)!;
       expect(call.customField).toBe(attemptKey(contact._id, contact.tries));
-      expect(records.get(attemptKey(contact._id, contact.tries)), contact._id).toMatchObject({ state: call.outcome as Outcome, sid: call.sid });
+      expect(records.get(attemptKey(contact._id, contact.tries)), contact._id).toMatchObject({
+        state: call.outcome as Outcome,
+        sid: call.sid,
+      });
       // Earlier tries placed nothing: a 429 proves it at once; a 503 might have placed a call (any 5xx might), so it
       // was "checking" until the list, read after the grace, did not show it.
       const earlier = Array.from({ length: contact.tries - 1 }, (_, t) => records.get(attemptKey(contact._id, t + 1))?.state);
       const scenario = scenarioOf(index(contact.phone));
-      expect({ scenario, earlier }).toEqual({ scenario, earlier: scenario === '429' ? ['not-placed'] : scenario === '503' ? ['absent'] : [] });
+      expect({ scenario, earlier }).toEqual({
+        scenario,
+        earlier: scenario === '429' ? ['not-placed'] : scenario === '503' ? ['absent'] : [],
+      });
     }
 
     const per10s = (rs: typeof fake.requests) => {
       const bins: number[] = [];
-      for (const r of rs) bins[Math.floor((r.at.getTime() - startedAt) / 10_000)] = (bins[Math.floor((r.at.getTime() - startedAt) / 10_000)] ?? 0) + 1;
+      for (const r of rs)
+        bins[Math.floor((r.at.getTime() - startedAt) / 10_000)] = (bins[Math.floor((r.at.getTime() - startedAt) / 10_000)] ?? 0) + 1;
       return Array.from(bins, (n) => n ?? 0).join(' ');
     };
-    console.log(`[dial-contract] connects per 10 s: ${per10s(connects)}; reads per 10 s: ${per10s(fake.requests.filter((r) => r.method === 'GET'))}`);
+    console.log(
+      `[dial-contract] connects per 10 s: ${per10s(connects)}; reads per 10 s: ${per10s(fake.requests.filter((r) => r.method === 'GET'))}`,
+    );
     console.log(
       `[dial-contract] ${CONTACTS} contacts, ${connects.length} connect requests, ` +
         `${fake.requests.length - connects.length} reads, ${longHangs.length} long hangs (${listedWhileLive.length} listed while live), ` +

@@ -6,7 +6,7 @@ import { countContacts } from '../../src/campaigns/campaign-view.js';
 import { ContactState } from '../../src/campaigns/contact-state.js';
 import { applyDelta, moveDelta } from '../../src/campaigns/campaign-view.js';
 import { DialGate, type GateDecision } from '../../src/engine/dial-gate.js';
-import { LiveLines } from '../../src/engine/live-lines.js';
+import type { LiveLines } from '../../src/engine/live-lines.js';
 import { campaignHoursStatus } from '../../src/campaigns/campaign-hours.js';
 import { attemptKey } from '../../src/store/call-model.js';
 import type { ContactFields } from '../../src/store/contact-model.js';
@@ -23,7 +23,10 @@ beforeAll(async () => {
 
 /** Distinct numbers for every campaign of this file (the do-not-call list is per workspace, not per campaign). */
 let block = 60;
-const numbers = (n: number) => phoneNumbers(n, String((block += 1)));
+const numbers = (n: number) => {
+  block += 1;
+  return phoneNumbers(n, String(block));
+};
 
 const expectGo = (d: GateDecision) => {
   expect(d).toMatchObject({ go: true });
@@ -50,7 +53,14 @@ describe('the dial gate lets a number through', () => {
     const d = expectGo(await gate.pass(run, campaign, ids[0]!, now));
 
     const contact = await readContact(store, ids[0]!);
-    expect(contact).toMatchObject({ call_status: 'dialing', tries: 1, attempts: 1, runner_id: 'runner-a', lease_epoch: 1, line_id: d.line.lineId });
+    expect(contact).toMatchObject({
+      call_status: 'dialing',
+      tries: 1,
+      attempts: 1,
+      runner_id: 'runner-a',
+      lease_epoch: 1,
+      line_id: d.line.lineId,
+    });
     expect(contact.sent_at).toEqual(now);
     expect(contact.check_after).toEqual(new Date(now.getTime() + 3_000));
     expect(d.contact._id).toBe(ids[0]);
@@ -73,7 +83,11 @@ describe('the dial gate refuses', () => {
     const before = await snapshot(campaign, ids, lines);
     const at = new Date('2030-03-04T11:00:00Z');
 
-    expect(await gate.pass(run, campaign, ids[0]!, at)).toEqual({ go: false, wait: 'outside-hours', until: new Date('2030-03-05T09:00:00Z') });
+    expect(await gate.pass(run, campaign, ids[0]!, at)).toEqual({
+      go: false,
+      wait: 'outside-hours',
+      until: new Date('2030-03-05T09:00:00Z'),
+    });
     expect(campaignHoursStatus(campaign, at).open).toBe(false);
     expect(await snapshot(campaign, ids, lines)).toEqual(before);
   });
@@ -167,7 +181,13 @@ describe('the dial gate refuses', () => {
     const free = await lines.free();
 
     expect(await gate.pass(run, campaign, ids[0]!, new Date())).toMatchObject({ go: false, next: true, why: 'do not call' });
-    expect(await readContact(store, ids[0]!)).toMatchObject({ call_status: 'skipped', skip_reason: 'dnc', tries: 0, attempts: 0, sent_at: null });
+    expect(await readContact(store, ids[0]!)).toMatchObject({
+      call_status: 'skipped',
+      skip_reason: 'dnc',
+      tries: 0,
+      attempts: 0,
+      sent_at: null,
+    });
     expect(await lines.free()).toBe(free);
 
     expectGo(await gate.pass(run, campaign, ids[1]!, new Date()));
@@ -248,7 +268,10 @@ describe('a claim lost at the last moment', () => {
     // requeue racing this one): it moves the contact on before the gate's own conditional claim runs.
     class RacedState extends ContactState {
       override async claim(...args: Parameters<ContactState['claim']>): Promise<ContactFields | null> {
-        await store.Contact.updateOne({ _id: args[0]._id }, { $set: { call_status: 'dialing', runner_id: 'runner-z' }, $inc: { tries: 1, attempts: 1 } });
+        await store.Contact.updateOne(
+          { _id: args[0]._id },
+          { $set: { call_status: 'dialing', runner_id: 'runner-z' }, $inc: { tries: 1, attempts: 1 } },
+        );
         return super.claim(...args);
       }
     }

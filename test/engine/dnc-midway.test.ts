@@ -50,7 +50,10 @@ describe('a number put on the do-not-call list mid-campaign', () => {
     const campaign = await seedCampaign(store, phones, { retry });
     const { runtime } = app;
     onTestFailed(async () => {
-      const contacts = await store.Contact.find({ campaign_id: campaign._id }, { phone: 1, call_status: 1, skip_reason: 1, tries: 1 }).lean();
+      const contacts = await store.Contact.find(
+        { campaign_id: campaign._id },
+        { phone: 1, call_status: 1, skip_reason: 1, tries: 1 },
+      ).lean();
       console.error(JSON.stringify({ contacts, requests: fake.requests.map((r) => [r.at.toISOString(), r.method, r.form['From']]) }));
     });
     expect((await runtime.service.start(campaign._id, OWNER)).ok).toBe(true);
@@ -67,12 +70,19 @@ describe('a number put on the do-not-call list mid-campaign', () => {
     const later = CONTACTS - 2;
     // Called and final (busy) / the next one, probably waiting for its turn in the pacer / one far down the list.
     const listed = [1, 2, nextInLine, later];
-    const added = await runtime.dnc.add('T0001', listed.map((i) => phones[i]!), 'U0ADMIN');
+    const added = await runtime.dnc.add(
+      'T0001',
+      listed.map((i) => phones[i]!),
+      'U0ADMIN',
+    );
     const addedAt = Date.now();
     expect(added.changed).toHaveLength(listed.length);
 
     // Waiting numbers are marked at once.
-    expect(await store.Contact.findOne({ campaign_id: campaign._id, phone: phones[later] }).lean()).toMatchObject({ call_status: 'skipped', skip_reason: 'dnc' });
+    expect(await store.Contact.findOne({ campaign_id: campaign._id, phone: phones[later] }).lean()).toMatchObject({
+      call_status: 'skipped',
+      skip_reason: 'dnc',
+    });
 
     // /campaign retry while it runs: every busy number comes back, the listed ones too (retry does not read the
     // list); the dial gate is what keeps them from being called.
@@ -86,8 +96,11 @@ describe('a number put on the do-not-call list mid-campaign', () => {
       const after = requestsFor(phones[i]!).filter((r) => r.at.getTime() >= addedAt);
       expect({ number: i, after: after.map((r) => r.at.toISOString()) }).toEqual({ number: i, after: [] });
     }
-    const contacts = new Map(((await store.Contact.find({ campaign_id: campaign._id }).lean()) as ContactFields[]).map((c) => [c.phone, c]));
-    for (const i of [1, 2, later]) expect(contacts.get(phones[i]!), `number ${i}`).toMatchObject({ call_status: 'skipped', skip_reason: 'dnc' });
+    const contacts = new Map(
+      ((await store.Contact.find({ campaign_id: campaign._id }).lean()) as ContactFields[]).map((c) => [c.phone, c]),
+    );
+    for (const i of [1, 2, later])
+      expect(contacts.get(phones[i]!), `number ${i}`).toMatchObject({ call_status: 'skipped', skip_reason: 'dnc' });
     // The next in line was either claimed before the add (called once, before it) or never called.
     const next = contacts.get(phones[nextInLine]!)!;
     if (requestsFor(phones[nextInLine]!).length === 0) expect(next).toMatchObject({ call_status: 'skipped', skip_reason: 'dnc' });

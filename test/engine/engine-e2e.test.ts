@@ -6,7 +6,17 @@ import type { Store } from '../../src/store/store.js';
 import { startFakeExotel, type FakeExotel } from '../fakes/fake-exotel.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitForStatus, outcomeCounters, expectContactsMatchCalls, outcomeTruth } from '../helpers/engine-fixtures.js';
+import {
+  exotelEnv,
+  FAST_SETTINGS,
+  phoneNumbers,
+  placedPerNumber,
+  seedCampaign,
+  waitForStatus,
+  outcomeCounters,
+  expectContactsMatchCalls,
+  outcomeTruth,
+} from '../helpers/engine-fixtures.js';
 
 let store: Store;
 let fake: FakeExotel;
@@ -16,11 +26,9 @@ beforeAll(async () => {
   store = await testStore('engine_e2e');
   // 1200 calls a minute, enforced as 200 in any 10 s (stricter than 1200 in any 60 s).
   fake = await startFakeExotel({ callsPerMinute: 200, windowMs: 10_000, callbackDelayMs: [50, 1500], seed: 7, secondMs: 1000 });
-  app = await startTestApp(
-    store,
-    exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'e2e-webhook-secret-0123456789' }),
-    { runtime: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 200, windowMs: 10_000 } } },
-  );
+  app = await startTestApp(store, exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'e2e-webhook-secret-0123456789' }), {
+    runtime: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 200, windowMs: 10_000 } },
+  });
 });
 afterAll(async () => {
   await app?.stop();

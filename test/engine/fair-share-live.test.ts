@@ -39,7 +39,10 @@ beforeAll(async () => {
   app = await startTestApp(store, exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'fair-share-webhook-secret-0123' }), {
     // Fewer background reads than FAST_SETTINGS (ticks, status checks, reconciling): the database is what slows the
     // dial gate down on a busy machine, and nothing here needs a quick reaction.
-    runtime: { settings: { ...FAST_SETTINGS, tickMs: 1_000, statusCheckMs: 1_000, reconcileEveryMs: 2_000 }, pacing: { callsPerMinute: ACCOUNT, windowMs: WINDOW_MS } },
+    runtime: {
+      settings: { ...FAST_SETTINGS, tickMs: 1_000, statusCheckMs: 1_000, reconcileEveryMs: 2_000 },
+      pacing: { callsPerMinute: ACCOUNT, windowMs: WINDOW_MS },
+    },
   });
 });
 afterAll(async () => {
@@ -58,7 +61,9 @@ describe('two campaigns with caps 120 and 60 sharing an account pace of 90', () 
     const of = (prefix: string) => (from: string | undefined) => (from ?? '').slice(-10).startsWith(prefix);
     const [isA, isB] = [of('86'), of('85')];
     await waitFor(
-      async () => connectRequests(fake).filter((r) => isA(r.form.From)).length > 5 && connectRequests(fake).filter((r) => isB(r.form.From)).length > 5,
+      async () =>
+        connectRequests(fake).filter((r) => isA(r.form.From)).length > 5 &&
+        connectRequests(fake).filter((r) => isB(r.form.From)).length > 5,
       30_000,
       'both campaigns to dial',
     );
@@ -69,7 +74,9 @@ describe('two campaigns with caps 120 and 60 sharing an account pace of 90', () 
     const counted = connectRequests(fake).filter((r) => r.at.getTime() >= from && r.at.getTime() < to);
     const perWindow = (is: (f: string | undefined) => boolean) => counted.filter((r) => is(r.form.From)).length / WINDOWS;
     const got = { a: perWindow(isA), b: perWindow(isB) };
-    console.info(`calls per account minute (${WINDOW_MS / 1000} s window): a ${got.a}, b ${got.b}; expected ${EXPECTED.a} and ${EXPECTED.b}`);
+    console.info(
+      `calls per account minute (${WINDOW_MS / 1000} s window): a ${got.a}, b ${got.b}; expected ${EXPECTED.a} and ${EXPECTED.b}`,
+    );
     expect(got.a).toBeGreaterThanOrEqual(EXPECTED.a * (1 - TOLERANCE));
     expect(got.a).toBeLessThanOrEqual(EXPECTED.a * (1 + TOLERANCE));
     expect(got.b).toBeGreaterThanOrEqual(EXPECTED.b * (1 - TOLERANCE));

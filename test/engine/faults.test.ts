@@ -62,7 +62,8 @@ const RETRY_AFTER_MS = 1_000;
 /** 10 requests a second for the account. */
 const PACING = { callsPerMinute: 10, windowMs: 1_000 };
 /** Absence counts only when the list was read this long after the request: TimeOut + TimeLimit + settle margin. */
-const GRACE_MS = (FAST_SETTINGS.reconciler!.ringSeconds! + FAST_SETTINGS.reconciler!.maxCallSeconds!) * 1000 + FAST_SETTINGS.reconciler!.settleMs!;
+const GRACE_MS =
+  (FAST_SETTINGS.reconciler!.ringSeconds! + FAST_SETTINGS.reconciler!.maxCallSeconds!) * 1000 + FAST_SETTINGS.reconciler!.settleMs!;
 
 const ENV = { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'faults-webhook-secret-0123456789' };
 const log = createLogger({ level: 'silent', pretty: false });
@@ -75,7 +76,13 @@ const apps: TestApp[] = [];
 
 beforeAll(async () => {
   store = await testStore('engine_faults');
-  fake = await startFakeExotel({ fault: (_n, from) => decide(from), latencyMs: LATENCY_MS, callbackDelayMs: [50, 1_500], secondMs: 1000, seed: 11 });
+  fake = await startFakeExotel({
+    fault: (_n, from) => decide(from),
+    latencyMs: LATENCY_MS,
+    callbackDelayMs: [50, 1_500],
+    secondMs: 1000,
+    seed: 11,
+  });
 });
 afterAll(async () => {
   for (const app of apps) await app.stop();
@@ -136,7 +143,10 @@ describe('a campaign through 429s, 503s, hangs, resets, gateway errors and a rej
     const connects = connectRequests(fake);
     for (const [i, fault] of FAULTS) {
       const first = postsFor(phones[i]!)[0]!;
-      expect({ phone: i, outcome: first.outcome }).toEqual({ phone: i, outcome: fault === 'ok' ? 'placed' : fault.replace(/^(429|503|reject400)$/, 'fault-$1') });
+      expect({ phone: i, outcome: first.outcome }).toEqual({
+        phone: i,
+        outcome: fault === 'ok' ? 'placed' : fault.replace(/^(429|503|reject400)$/, 'fault-$1'),
+      });
     }
     // Each 429 and each 503 cost one more request; nothing else was sent twice.
     expect(connects).toHaveLength(CONTACTS + 4);
@@ -156,7 +166,11 @@ describe('a campaign through 429s, 503s, hangs, resets, gateway errors and a rej
       const [request, ...again] = postsFor(phones[i]!);
       expect(again).toEqual([]);
       expect(request!.status === null || request!.status >= 500).toBe(true);
-      expect({ fault, sid: byPhone.get(phones[i]!)!.call_sid, tries: byPhone.get(phones[i]!)!.tries }).toEqual({ fault, sid: request!.callSid, tries: 1 });
+      expect({ fault, sid: byPhone.get(phones[i]!)!.call_sid, tries: byPhone.get(phones[i]!)!.tries }).toEqual({
+        fault,
+        sid: request!.callSid,
+        tries: 1,
+      });
     }
 
     // 503, nothing placed: looked up in the call list, declared absent only after the grace, then dialled once.
@@ -186,7 +200,11 @@ describe('a campaign through 429s, 503s, hangs, resets, gateway errors and a rej
 
     // 400 for one number: that contact failed with Exotel's words, its attempt given back; nothing was placed.
     const failed = byPhone.get(rejected)!;
-    expect({ status: failed.call_status, tries: failed.tries, attempts: failed.attempts }).toEqual({ status: 'failed', tries: 1, attempts: 0 });
+    expect({ status: failed.call_status, tries: failed.tries, attempts: failed.attempts }).toEqual({
+      status: 'failed',
+      tries: 1,
+      attempts: 0,
+    });
     expect(failed.call_error).toContain('The From number is invalid or not allowed to be called');
 
     const truth = outcomeTruth(fake.calls);

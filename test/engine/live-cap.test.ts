@@ -7,7 +7,17 @@ import type { Store } from '../../src/store/store.js';
 import { startFakeExotel, type FakeCall, type FakeCallbackFault, type FakeExotel } from '../fakes/fake-exotel.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
-import { expectContactsMatchCalls, exotelEnv, FAST_SETTINGS, outcomeCounters, outcomeTruth, phoneNumbers, placedPerNumber, seedCampaign, waitForStatus } from '../helpers/engine-fixtures.js';
+import {
+  expectContactsMatchCalls,
+  exotelEnv,
+  FAST_SETTINGS,
+  outcomeCounters,
+  outcomeTruth,
+  phoneNumbers,
+  placedPerNumber,
+  seedCampaign,
+  waitForStatus,
+} from '../helpers/engine-fixtures.js';
 
 const CAP = 3;
 const CONTACTS = 30;
@@ -49,7 +59,10 @@ function mostLiveAtOnce(calls: readonly FakeCall[]): number {
   edges.sort((a, b) => a.at - b.at || a.step - b.step);
   let live = 0;
   let most = 0;
-  for (const edge of edges) most = Math.max(most, (live += edge.step));
+  for (const edge of edges) {
+    live += edge.step;
+    most = Math.max(most, live);
+  }
   return most;
 }
 

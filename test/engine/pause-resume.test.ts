@@ -104,7 +104,10 @@ describe('pause and resume', () => {
     // The requests in flight at the pause were recorded with the call Exotel placed, before the run let go.
     for (const request of inFlight) {
       const contact = (await store.Contact.findById(contactOf(request)).lean())!;
-      expect({ sid: contact.call_sid, placed: contact.call_status !== 'pending' && contact.call_status !== 'dialing' }).toEqual({ sid: request.callSid, placed: true });
+      expect({ sid: contact.call_sid, placed: contact.call_status !== 'pending' && contact.call_status !== 'dialing' }).toEqual({
+        sid: request.callSid,
+        placed: true,
+      });
     }
     expect(callsFrom('92').length).toBeLessThan(CONTACTS);
 
@@ -168,7 +171,11 @@ describe('pause and resume', () => {
       }
       expect(looks).toBeGreaterThan(0);
       expect(slow.at.getTime() + SLOW_ANSWER_MS - pausedAt).toBeGreaterThan(FAST_SETTINGS.leaseMs!);
-      await waitFor(async () => (await store.Contact.findById(contactOf(slow)).lean())!.call_sid === slow.callSid, 10_000, 'the slow call recorded');
+      await waitFor(
+        async () => (await store.Contact.findById(contactOf(slow)).lean())!.call_sid === slow.callSid,
+        10_000,
+        'the slow call recorded',
+      );
 
       await waitForStatus(store, id, 'completed', 60_000);
       expect((await readCampaign(id)).lease_epoch).toBeGreaterThan(epoch);

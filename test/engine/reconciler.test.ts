@@ -36,7 +36,10 @@ beforeAll(async () => {
 });
 
 let block = 60;
-const numbers = (n: number) => phoneNumbers(n, String((block += 1)));
+const numbers = (n: number) => {
+  block += 1;
+  return phoneNumbers(n, String(block));
+};
 
 interface World extends EngineParts {
   dialer: StubDialer;
@@ -125,7 +128,10 @@ describe('an accepted call whose callback has not come (by sid)', () => {
     const w = await world(1);
     const contact = await w.claim(w.ids[0]!);
     await w.state.placed(contact, 'SID-B1', w.t0, w.at(120_000));
-    w.dialer.details.set('SID-B1', callReport({ sid: 'SID-B1', outcome: 'busy', attemptKey: attemptKey(w.ids[0]!, 1), phone: w.phones[0]! }));
+    w.dialer.details.set(
+      'SID-B1',
+      callReport({ sid: 'SID-B1', outcome: 'busy', attemptKey: attemptKey(w.ids[0]!, 1), phone: w.phones[0]! }),
+    );
 
     await w.reconcile(119_000);
     expect(w.dialer.detailQueries).toEqual([]);
@@ -184,7 +190,9 @@ describe('an ambiguous attempt without a sid, in the call list', () => {
     const contact = await w.claim(w.ids[0]!);
     await ambiguous(w, contact);
     const key = attemptKey(w.ids[0]!, 1);
-    w.dialer.listed = [callReport({ sid: 'SID-LISTED', outcome: 'no-answer', attemptKey: key, phone: w.phones[0]!, createdAt: w.at(1_000) })];
+    w.dialer.listed = [
+      callReport({ sid: 'SID-LISTED', outcome: 'no-answer', attemptKey: key, phone: w.phones[0]!, createdAt: w.at(1_000) }),
+    ];
 
     await w.reconcile(5_000);
 
@@ -208,7 +216,15 @@ describe('an ambiguous attempt without a sid, in the call list', () => {
     const second = await w.claim(w.ids[0]!);
     expect(second.tries).toBe(2);
     await ambiguous(w, second);
-    w.dialer.listed = [callReport({ sid: 'SID-TRY1', outcome: 'completed', attemptKey: attemptKey(w.ids[0]!, 1), phone: w.phones[0]!, createdAt: w.at(500) })];
+    w.dialer.listed = [
+      callReport({
+        sid: 'SID-TRY1',
+        outcome: 'completed',
+        attemptKey: attemptKey(w.ids[0]!, 1),
+        phone: w.phones[0]!,
+        createdAt: w.at(500),
+      }),
+    ];
 
     await w.reconcile(5_000);
     expect(await readContact(store, w.ids[0]!)).toMatchObject({ call_status: 'unknown', tries: 2, call_sid: null });
@@ -358,7 +374,9 @@ describe('Exotel cannot be asked', () => {
 
     // Reachable again: the list shows the call after all.
     w.dialer.failWith = null;
-    w.dialer.listed = [callReport({ sid: 'SID-U', outcome: 'completed', attemptKey: attemptKey(w.ids[0]!, 1), phone: w.phones[0]!, createdAt: w.at(1_000) })];
+    w.dialer.listed = [
+      callReport({ sid: 'SID-U', outcome: 'completed', attemptKey: attemptKey(w.ids[0]!, 1), phone: w.phones[0]!, createdAt: w.at(1_000) }),
+    ];
     w.dialer.details.set('SID-P', callReport({ sid: 'SID-P', outcome: 'completed' }));
     await w.reconcile(GRACE_MS + 60_000 + SETTINGS.unreachableRetryMs);
     expect(await readContact(store, w.ids[0]!)).toMatchObject({ call_status: 'completed', call_sid: 'SID-U' });

@@ -149,9 +149,13 @@ describe('rehearsal mode', () => {
     await first.close();
 
     // Only a live process runs: it dials the live campaign, and leaves the rehearsal alone.
-    const app: TestApp = await startTestApp(store, exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'rehearsal-webhook-secret-0123' }), {
-      runtime: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 20, windowMs: 1_000 } },
-    });
+    const app: TestApp = await startTestApp(
+      store,
+      exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'rehearsal-webhook-secret-0123' }),
+      {
+        runtime: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 20, windowMs: 1_000 } },
+      },
+    );
     closers.push(() => app.stop());
     expect(app.runtime.engine.mode).toBe('live');
     expect((await app.runtime.transitions.apply(rehearsal._id, 'start', { set: { mode: 'rehearsal' } })).ok).toBe(true);

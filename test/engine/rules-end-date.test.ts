@@ -18,7 +18,12 @@ import { outcomeScript } from '../helpers/outcome-script.js';
 import { TestClock, wallTime } from '../helpers/test-clock.js';
 
 const HOURS = { days: [1, 2, 3, 4, 5, 6], start: '09:00', end: '20:00', tz: 'Asia/Kolkata', skip: [] };
-const RETRY: RetryPolicy = { on: ['busy', 'no-answer'], max_attempts: 3, delays: { busy: 1800, 'no-answer': 7200, failed: 1800 }, exponential: false };
+const RETRY: RetryPolicy = {
+  on: ['busy', 'no-answer'],
+  max_attempts: 3,
+  delays: { busy: 1800, 'no-answer': 7200, failed: 1800 },
+  exponential: false,
+};
 const OWNER = { userId: 'U0OWNER' };
 // Monday 9 March 2026, 20:30 IST: half an hour after that day's calling hours close.
 const CALL_UNTIL = wallTime('2026-03-09 20:30');
@@ -53,7 +58,8 @@ afterAll(async () => {
 
 const requests = () => connectRequests(fake).length;
 const read = async (id: CampaignFields['_id']) => (await store.Campaign.findById(id).lean()) as CampaignFields;
-const contactOf = async (id: CampaignFields['_id'], phone: string) => (await store.Contact.findOne({ campaign_id: id, phone }).lean()) as ContactFields;
+const contactOf = async (id: CampaignFields['_id'], phone: string) =>
+  (await store.Contact.findOne({ campaign_id: id, phone }).lean()) as ContactFields;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function inProcess<T>(at: string, phase: (runtime: Runtime) => Promise<T>): Promise<T> {
@@ -85,7 +91,11 @@ describe('an end date', () => {
       expect(await contactOf(id, e0)).toMatchObject({ call_status: 'pending', last_outcome: 'busy', attempts: 2 });
       expect(await contactOf(id, e3)).toMatchObject({ call_status: 'no-answer', attempts: 2 });
       clock.set(wallTime('2026-03-09 20:05'));
-      await insertContacts(store, id, late.map((phone, i) => ({ phone, name: `Late ${i}`, description: '' })));
+      await insertContacts(
+        store,
+        id,
+        late.map((phone, i) => ({ phone, name: `Late ${i}`, description: '' })),
+      );
       await pause(1_500);
       expect(requests()).toBe(6);
     });

@@ -14,7 +14,15 @@ import { startFakeExotel, type FakeCallOutcome, type FakeExotel } from '../fakes
 import { callRecords, connectRequests, waitForOutcomes } from '../helpers/attempt-records.js';
 import { BotProcesses } from '../helpers/bot-processes.js';
 import { testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus } from '../helpers/engine-fixtures.js';
+import {
+  exotelEnv,
+  FAST_SETTINGS,
+  phoneNumbers,
+  placedPerNumber,
+  seedCampaign,
+  waitFor,
+  waitForStatus,
+} from '../helpers/engine-fixtures.js';
 import { outcomeScript } from '../helpers/outcome-script.js';
 import { TestClock, wallTime } from '../helpers/test-clock.js';
 
@@ -84,10 +92,14 @@ async function inProcess<T>(at: string, phase: (runtime: Runtime) => Promise<T>)
 /** Waits until the campaign says it waits for calling hours that open at `opens`. */
 async function waitsForHours(id: CampaignFields['_id'], opens: string): Promise<void> {
   const until = wallTime(opens).getTime();
-  await waitFor(async () => {
-    const c = await read(id);
-    return c.dial_wait?.reason === 'outside-hours' && c.dial_wait.until?.getTime() === until;
-  }, 30_000, `the campaign to wait for calling hours until ${opens}`);
+  await waitFor(
+    async () => {
+      const c = await read(id);
+      return c.dial_wait?.reason === 'outside-hours' && c.dial_wait.until?.getTime() === until;
+    },
+    30_000,
+    `the campaign to wait for calling hours until ${opens}`,
+  );
 }
 
 describe('a week of a campaign under its rules, with restarts', () => {

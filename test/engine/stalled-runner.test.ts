@@ -23,7 +23,15 @@ import type { Store } from '../../src/store/store.js';
 import { startFakeExotel, type FakeExotel } from '../fakes/fake-exotel.js';
 import { freePort } from '../helpers/app-harness.js';
 import { mongoUri, testStore } from '../helpers/database.js';
-import { FAST_SETTINGS, numberOf, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus } from '../helpers/engine-fixtures.js';
+import {
+  FAST_SETTINGS,
+  numberOf,
+  phoneNumbers,
+  placedPerNumber,
+  seedCampaign,
+  waitFor,
+  waitForStatus,
+} from '../helpers/engine-fixtures.js';
 import { engineLogs, killEngineProcesses, liveChildEnv, startEngineProcess, type EngineProcess } from '../helpers/engine-process.js';
 import { engineParts, readContact, runningCampaign, silentLog, type EngineParts } from '../helpers/engine-parts.js';
 import { startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy.js';
@@ -118,8 +126,17 @@ const RUN_SETTINGS: RunSettings = {
 const handCampaigns: Types.ObjectId[] = [];
 
 /** A CampaignRun of `run-a`, epoch 1, driven by hand: its turns come from a HandPacer, its requests go to a stub. */
-async function handRun(parts: EngineParts, gate: DialGate = parts.gate, before?: (campaign: CampaignFields, ids: string[]) => Promise<void>) {
-  const { campaign, ids } = await runningCampaign(store, phoneNumbers(2, String(70 + Math.floor(Math.random() * 20))), {}, { runnerId: 'run-a', epoch: 1 });
+async function handRun(
+  parts: EngineParts,
+  gate: DialGate = parts.gate,
+  before?: (campaign: CampaignFields, ids: string[]) => Promise<void>,
+) {
+  const { campaign, ids } = await runningCampaign(
+    store,
+    phoneNumbers(2, String(70 + Math.floor(Math.random() * 20))),
+    {},
+    { runnerId: 'run-a', epoch: 1 },
+  );
   const pacer = new HandPacer();
   const dialer = new StubDialer();
   dialer.placeResult = { kind: 'placed', sid: 'SID-SHOULD-NOT-EXIST', createdAt: new Date() };
@@ -179,7 +196,14 @@ describe('a run whose turn comes after its lease was taken over (in one process,
         return decision;
       }
     }
-    const gate = new FreezingGate(store, parts.state, parts.lines, () => ({ open: true, changesAt: null }), { firstCheckMs: 3_000, leaseMarginMs: RUN_SETTINGS.stallLimitMs }, silentLog);
+    const gate = new FreezingGate(
+      store,
+      parts.state,
+      parts.lines,
+      () => ({ open: true, changesAt: null }),
+      { firstCheckMs: 3_000, leaseMarginMs: RUN_SETTINGS.stallLimitMs },
+      silentLog,
+    );
     const { campaign, ids, pacer, dialer, run, done } = await handRun(parts, gate);
 
     pacer.grant();
@@ -234,7 +258,11 @@ describe('a process stalled past its lease', () => {
       (await seedCampaign(store, phoneNumbers(CONTACTS_EACH, '94')))._id,
     ];
     for (const id of ids) expect((await transitions.apply(id, 'start', { set: { mode: 'live' } })).ok).toBe(true);
-    await waitFor(async () => (await Promise.all(ids.map(read))).every((c) => c.runner_id === 'stall-a'), 15_000, 'A to adopt both campaigns');
+    await waitFor(
+      async () => (await Promise.all(ids.map(read))).every((c) => c.runner_id === 'stall-a'),
+      15_000,
+      'A to adopt both campaigns',
+    );
     const epochs = (await Promise.all(ids.map(read))).map((c) => c.lease_epoch);
 
     // B is up, but A holds the leases and renews them.
@@ -246,7 +274,11 @@ describe('a process stalled past its lease', () => {
     const stoppedAt = Date.now();
     let resumedAt = 0;
     try {
-      await waitFor(async () => (await Promise.all(ids.map(read))).every((c) => c.runner_id === 'stall-b'), LEASE_MS + 20_000, 'B to take both campaigns over');
+      await waitFor(
+        async () => (await Promise.all(ids.map(read))).every((c) => c.runner_id === 'stall-b'),
+        LEASE_MS + 20_000,
+        'B to take both campaigns over',
+      );
       // Let B dial a little while A is still frozen, then wake A.
       await waitFor(async () => connects(b.proxy).length >= 2, 20_000, 'B to be dialling');
     } finally {
@@ -295,7 +327,10 @@ describe('a process stalled past its lease', () => {
     for (const c of contacts) {
       const epoch = epochs[ids.findIndex((id) => id.equals(c.campaign_id))]!;
       const claimedBy = c.lease_epoch === epoch ? 'stall-a' : c.lease_epoch === epoch + 1 ? 'stall-b' : `epoch ${c.lease_epoch}`;
-      expect({ contact: c._id, claimedBy }).toEqual({ contact: c._id, claimedBy: placedAt.get(c.phone)! < stoppedAt + 500 ? 'stall-a' : 'stall-b' });
+      expect({ contact: c._id, claimedBy }).toEqual({
+        contact: c._id,
+        claimedBy: placedAt.get(c.phone)! < stoppedAt + 500 ? 'stall-a' : 'stall-b',
+      });
     }
 
     const aReads = a.proxy.requests.filter((r) => r.method === 'GET' && r.at.getTime() >= takeoverAt);

@@ -35,7 +35,9 @@ beforeAll(async () => {
   // Calls last up to TimeOut + TimeLimit (1 s + 2 s): many are still live when the campaign is paused.
   fake = await startFakeExotel({ callbackDelayMs: [1_500, 3_000], secondMs: 1000, seed: 31 });
   // 4 calls a second.
-  app = await startTestApp(store, exotelEnv(fake), { runtime: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 4, windowMs: 1_000 } } });
+  app = await startTestApp(store, exotelEnv(fake), {
+    runtime: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 4, windowMs: 1_000 } },
+  });
 });
 afterAll(async () => {
   await app?.stop();

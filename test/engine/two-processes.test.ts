@@ -97,7 +97,12 @@ interface Adoption {
 /** Every adoption the processes logged ("campaign adopted", written right after the adoption's update). */
 function adoptions(engines: EngineProcess[]): Adoption[] {
   return engines
-    .flatMap((e) => e.logs().filter((l) => l.msg === 'campaign adopted').map((l) => ({ runner: e.runnerId, campaign: String(l['campaign']), epoch: Number(l['epoch']), time: l.time })))
+    .flatMap((e) =>
+      e
+        .logs()
+        .filter((l) => l.msg === 'campaign adopted')
+        .map((l) => ({ runner: e.runnerId, campaign: String(l['campaign']), epoch: Number(l['epoch']), time: l.time })),
+    )
     .sort((a, b) => a.time - b.time);
 }
 
@@ -140,7 +145,8 @@ describe('two engine processes on one database', () => {
     const leaseEnd = xAtKill.lease_expires_at!.getTime();
 
     // Until then the two processes dialled at the same time: their campaigns' calls interleave.
-    const span = (calls: FakeCall[]) => [Math.min(...calls.map((c) => c.createdAt.getTime())), Math.max(...calls.map((c) => c.createdAt.getTime()))] as const;
+    const span = (calls: FakeCall[]) =>
+      [Math.min(...calls.map((c) => c.createdAt.getTime())), Math.max(...calls.map((c) => c.createdAt.getTime()))] as const;
     const [xFrom, xTo] = span(placedFor(true));
     const [yFrom, yTo] = span(placedFor(false));
     expect(yFrom).toBeLessThan(xTo);
@@ -173,7 +179,11 @@ describe('two engine processes on one database', () => {
     }
 
     // Together the processes stayed within the account's limit: not one request of either was refused.
-    expect({ violations: fake.violations, perSecond: fake.secondViolations, refused: fake.requests.filter((r) => r.status === 429).length }).toEqual({
+    expect({
+      violations: fake.violations,
+      perSecond: fake.secondViolations,
+      refused: fake.requests.filter((r) => r.status === 429).length,
+    }).toEqual({
       violations: 0,
       perSecond: 0,
       refused: 0,

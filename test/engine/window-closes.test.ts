@@ -15,7 +15,15 @@ import type { Store } from '../../src/store/store.js';
 import { startFakeExotel, type FakeExotel } from '../fakes/fake-exotel.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, placedPerNumber, seedCampaign, waitFor, waitForStatus } from '../helpers/engine-fixtures.js';
+import {
+  exotelEnv,
+  FAST_SETTINGS,
+  phoneNumbers,
+  placedPerNumber,
+  seedCampaign,
+  waitFor,
+  waitForStatus,
+} from '../helpers/engine-fixtures.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -52,7 +60,11 @@ function shiftFor(at: number): { tz: string; offsetMs: number } {
 beforeAll(async () => {
   store = await testStore('window_closes');
   fake = await startFakeExotel({ secondMs: 1000, callbackDelayMs: [200, 1_500], seed: 3 });
-  pacer = new AccountPacer(store.PacerState, { account: fake.accountSid, callsPerMinute: ACCOUNT_RATE, log: createLogger({ level: 'silent', pretty: false }) });
+  pacer = new AccountPacer(store.PacerState, {
+    account: fake.accountSid,
+    callsPerMinute: ACCOUNT_RATE,
+    log: createLogger({ level: 'silent', pretty: false }),
+  });
   app = await startTestApp(store, exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'window-webhook-secret-0123456789' }), {
     runtime: {
       settings: FAST_SETTINGS,
@@ -81,7 +93,14 @@ describe('calling hours that close while calls wait in the pacer', () => {
     ];
     const ids = campaigns.map((c) => c._id);
     onTestFailed(async () => {
-      console.error(JSON.stringify({ tz, offsetMs, campaigns: await Promise.all(ids.map(read)), requests: fake.requests.map((r) => [r.at.toISOString(), r.method, r.outcome]) }));
+      console.error(
+        JSON.stringify({
+          tz,
+          offsetMs,
+          campaigns: await Promise.all(ids.map(read)),
+          requests: fake.requests.map((r) => [r.at.toISOString(), r.method, r.outcome]),
+        }),
+      );
     });
     while (Date.now() < startAt) await new Promise((r) => setTimeout(r, 10));
     clock.offsetMs = offsetMs;

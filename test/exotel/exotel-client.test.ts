@@ -21,8 +21,17 @@ afterEach(async () => {
 
 async function setup(fakeOptions: FakeExotelOptions = {}, clientOptions: Partial<ExotelClientOptions> = {}) {
   const fake = await startFakeExotel({ apiKey: API_KEY, apiToken: API_TOKEN, callbackDelayMs: [5, 10], ...fakeOptions });
-  const client = new ExotelClient({ baseUrl: fake.url, accountSid: fake.accountSid, apiKey: API_KEY, apiToken: API_TOKEN, ...clientOptions });
-  cleanups.push(() => fake.close(), () => client.close());
+  const client = new ExotelClient({
+    baseUrl: fake.url,
+    accountSid: fake.accountSid,
+    apiKey: API_KEY,
+    apiToken: API_TOKEN,
+    ...clientOptions,
+  });
+  cleanups.push(
+    () => fake.close(),
+    () => client.close(),
+  );
   return { fake, client };
 }
 
@@ -84,7 +93,13 @@ describe('placeCall', () => {
       StatusCallbackContentType: 'application/json',
       CustomField: 'campaign:abc;contact:1',
     });
-    expect(call).toMatchObject({ sid: fake.calls[0]!.sid, status: 'in-progress', from: '09876543210', to: null, customField: 'campaign:abc;contact:1' });
+    expect(call).toMatchObject({
+      sid: fake.calls[0]!.sid,
+      status: 'in-progress',
+      from: '09876543210',
+      to: null,
+      customField: 'campaign:abc;contact:1',
+    });
     expect(Math.abs(call.dateCreated!.getTime() - Date.now())).toBeLessThan(5_000);
   });
 
@@ -120,7 +135,12 @@ describe('error classification', () => {
   it('400 with RestException is definite and carries Exotel message and code', async () => {
     const { fake, client } = await setup({ fault: () => 'reject400' });
     const error = await failure(client.placeCall(CALL));
-    expect(error).toMatchObject({ kind: 'definite', status: 400, code: '21211', exotelMessage: 'The From number is invalid or not allowed to be called' });
+    expect(error).toMatchObject({
+      kind: 'definite',
+      status: 400,
+      code: '21211',
+      exotelMessage: 'The From number is invalid or not allowed to be called',
+    });
     expect(error.message).toContain('The From number is invalid');
     expect(error.retryable).toBe(false);
     expect(fake.calls).toHaveLength(0);
@@ -129,7 +149,10 @@ describe('error classification', () => {
   it('401 for bad credentials is definite', async () => {
     const fake = await startFakeExotel();
     const client = new ExotelClient({ baseUrl: fake.url, accountSid: fake.accountSid, apiKey: API_KEY, apiToken: API_TOKEN });
-    cleanups.push(() => fake.close(), () => client.close());
+    cleanups.push(
+      () => fake.close(),
+      () => client.close(),
+    );
     expect(await failure(client.placeCall(CALL))).toMatchObject({ kind: 'definite', status: 401 });
   });
 
@@ -154,7 +177,9 @@ describe('error classification', () => {
   it('429 Retry-After as an HTTP date becomes the delay until that date', async () => {
     const { client, pool } = mocked();
     const at = new Date(Date.now() + 30_000).toUTCString();
-    pool.intercept({ path: '/v1/Accounts/AC1/Calls/connect.json', method: 'POST' }).reply(429, 'slow down', { headers: { 'retry-after': at } });
+    pool
+      .intercept({ path: '/v1/Accounts/AC1/Calls/connect.json', method: 'POST' })
+      .reply(429, 'slow down', { headers: { 'retry-after': at } });
     const error = await failure(client.placeCall(CALL));
     expect(error.kind).toBe('retryable');
     expect(error.retryAfterMs).toBeGreaterThan(27_000);
@@ -188,15 +213,18 @@ describe('error classification', () => {
     expect(await failure(client.placeCall(CALL))).toMatchObject({ kind: 'ambiguous', status });
   });
 
-  it.each([400, 401, 402, 403, 404, 405, 409, 410, 422])('place-call HTTP %i is definite: no call, and sending it again will not help', async (status) => {
-    const { client, pool } = mocked();
-    pool
-      .intercept({ path: '/v1/Accounts/AC1/Calls/connect.json', method: 'POST' })
-      .reply(status, { RestException: { Status: status, Message: 'Nope' } });
-    const error = await failure(client.placeCall(CALL));
-    expect(error).toMatchObject({ kind: 'definite', status, exotelMessage: 'Nope' });
-    expect(error.message).toMatch(/No call was placed\.$/);
-  });
+  it.each([400, 401, 402, 403, 404, 405, 409, 410, 422])(
+    'place-call HTTP %i is definite: no call, and sending it again will not help',
+    async (status) => {
+      const { client, pool } = mocked();
+      pool
+        .intercept({ path: '/v1/Accounts/AC1/Calls/connect.json', method: 'POST' })
+        .reply(status, { RestException: { Status: status, Message: 'Nope' } });
+      const error = await failure(client.placeCall(CALL));
+      expect(error).toMatchObject({ kind: 'definite', status, exotelMessage: 'Nope' });
+      expect(error.message).toMatch(/No call was placed\.$/);
+    },
+  );
 
   it('a fault that refuses before placing (503 from the fake) is still ambiguous to the client, which cannot tell', async () => {
     const { fake, client } = await setup({ fault: () => '503' });
@@ -225,7 +253,9 @@ describe('error classification', () => {
   it('a read answered 429 is retryable with its Retry-After; a read answered 403 is definite', async () => {
     const { client, pool } = mocked();
     pool.intercept({ path: '/v1/Accounts/AC1/Calls/S1.json', method: 'GET' }).reply(429, '', { headers: { 'retry-after': '3' } });
-    pool.intercept({ path: '/v1/Accounts/AC1/Calls/S2.json', method: 'GET' }).reply(403, { RestException: { Status: 403, Message: 'Forbidden' } });
+    pool
+      .intercept({ path: '/v1/Accounts/AC1/Calls/S2.json', method: 'GET' })
+      .reply(403, { RestException: { Status: 403, Message: 'Forbidden' } });
     expect(await failure(client.getCall('S1'))).toMatchObject({ kind: 'retryable', status: 429, retryAfterMs: 3_000 });
     expect(await failure(client.getCall('S2'))).toMatchObject({ kind: 'definite', status: 403 });
   });
@@ -294,7 +324,13 @@ describe('error classification', () => {
       res.write('{"Call":{"Sid":"S1",');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
+    cleanups.push(
+      () =>
+        new Promise((r) => {
+          server.closeAllConnections();
+          server.close(r);
+        }),
+    );
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     // Cut by the peer (a reset), and cut by our own dispatcher going away: both after Exotel answered 200.
     const peerCut = new ExotelClient({ baseUrl: url, accountSid: 'AC1', apiKey: API_KEY, apiToken: API_TOKEN });
@@ -434,7 +470,7 @@ describe('beforeRequest (the account pacer)', () => {
     expect(seen).toEqual([]);
   });
 
-  it('is called before call details, with the caller\'s signal, and before each page of a list', async () => {
+  it("is called before call details, with the caller's signal, and before each page of a list", async () => {
     const { seen, ready } = hooked();
     const { fake, client } = await ready();
     for (let i = 0; i < 7; i++) await client.placeCall({ ...CALL, from: `+91987654321${i}` });
@@ -452,12 +488,15 @@ describe('beforeRequest (the account pacer)', () => {
   });
 
   it('a hook that fails or aborts stops the request before anything is sent', async () => {
-    const { fake, client } = await setup({}, {
-      beforeRequest: async (_op, signal) => {
-        if (signal?.aborted) throw signal.reason;
-        throw new Error('pacer closed');
+    const { fake, client } = await setup(
+      {},
+      {
+        beforeRequest: async (_op, signal) => {
+          if (signal?.aborted) throw signal.reason;
+          throw new Error('pacer closed');
+        },
       },
-    });
+    );
     await expect(client.getCall('S1')).rejects.toThrow('pacer closed');
     await expect(client.listCalls({ createdAfter: new Date() }, AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
     expect(fake.requests).toEqual([]);
@@ -500,7 +539,8 @@ describe('options', () => {
   });
 
   it('refuses credentials inside baseUrl without repeating them', () => {
-    const attempt = () => new ExotelClient({ baseUrl: `https://${API_KEY}:${API_TOKEN}@api.exotel.com`, accountSid: 'AC', apiKey: 'k', apiToken: 't' });
+    const attempt = () =>
+      new ExotelClient({ baseUrl: `https://${API_KEY}:${API_TOKEN}@api.exotel.com`, accountSid: 'AC', apiKey: 'k', apiToken: 't' });
     expect(attempt).toThrow(/without credentials/);
     try {
       attempt();

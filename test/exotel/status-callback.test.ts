@@ -64,10 +64,12 @@ describe('parseStatusCallback', () => {
     const legs = (l: unknown[]) => parseStatusCallback({ CallSid: 'S1', Status: 'completed', Legs: l }).legs;
     expect(legs([{ Status: 'completed', AnsweredBy: 'machine' }])).toEqual([{ status: 'completed', answeredBy: 'machine' }]);
     expect(legs([{ Status: 'completed', AnsweredBy: 'NA' }])).toEqual([{ status: 'completed' }]);
-    expect(legs([{ Status: 'completed', AnsweredBy: 'na' }, { Status: 'completed', AnsweredBy: 'human' }])).toEqual([
-      { status: 'completed' },
-      { status: 'completed', answeredBy: 'human' },
-    ]);
+    expect(
+      legs([
+        { Status: 'completed', AnsweredBy: 'na' },
+        { Status: 'completed', AnsweredBy: 'human' },
+      ]),
+    ).toEqual([{ status: 'completed' }, { status: 'completed', answeredBy: 'human' }]);
     // So the first leg that knows is the one that tells (what the status route reads).
     expect(legs([{ AnsweredBy: 'NA' }, { AnsweredBy: 'human' }])!.find((l) => l.answeredBy)?.answeredBy).toBe('human');
   });
@@ -96,7 +98,11 @@ describe('parseCallbackBody', () => {
 
   it('decodes urlencoded', async () => {
     const raw = Buffer.from('CallSid=S1&Status=completed&CustomField=a%3Bb+c');
-    expect(await parseCallbackBody('application/x-www-form-urlencoded', raw)).toEqual({ CallSid: 'S1', Status: 'completed', CustomField: 'a;b c' });
+    expect(await parseCallbackBody('application/x-www-form-urlencoded', raw)).toEqual({
+      CallSid: 'S1',
+      Status: 'completed',
+      CustomField: 'a;b c',
+    });
   });
 
   it('decodes multipart/form-data and ignores file parts', async () => {
@@ -147,13 +153,28 @@ describe('callbacks from the fake Exotel, end to end', () => {
     const sink = await receiver();
     const fake = await startFakeExotel({ outcome: () => 'completed', callbackDelayMs: [5, 10] });
     const client = new ExotelClient({ baseUrl: fake.url, accountSid: fake.accountSid, apiKey: fake.apiKey, apiToken: fake.apiToken });
-    cleanups.push(() => fake.close(), () => client.close());
-    const call = await client.placeCall({ from: '919876543210', callerId: '08012345678', flowUrl: 'http://flow', statusCallbackUrl: sink.url, customField: 'c-1' });
+    cleanups.push(
+      () => fake.close(),
+      () => client.close(),
+    );
+    const call = await client.placeCall({
+      from: '919876543210',
+      callerId: '08012345678',
+      flowUrl: 'http://flow',
+      statusCallbackUrl: sink.url,
+      customField: 'c-1',
+    });
     await fake.settled();
     expect(sink.received).toHaveLength(1);
     expect(sink.received[0]!.contentType).toBe('application/json');
     const parsed = parseStatusCallback(await parseCallbackBody(sink.received[0]!.contentType, sink.received[0]!.raw));
-    expect(parsed).toMatchObject({ callSid: call.sid, status: 'completed', eventType: 'terminal', customField: 'c-1', from: '09876543210' });
+    expect(parsed).toMatchObject({
+      callSid: call.sid,
+      status: 'completed',
+      eventType: 'terminal',
+      customField: 'c-1',
+      from: '09876543210',
+    });
     expect(parsed.duration).toBe(fake.calls[0]!.duration);
     expect(parsed.endTime!.getTime()).toBe(Math.floor(fake.calls[0]!.endTime!.getTime() / 1000) * 1000);
     expect(fake.callbacks[0]).toMatchObject({ callSid: call.sid, status: 200, attempt: 1 });
@@ -162,10 +183,18 @@ describe('callbacks from the fake Exotel, end to end', () => {
 
   it('carries who answered for a machine, and nothing for an unanswered call', async () => {
     const sink = await receiver();
-    const fake = await startFakeExotel({ outcome: (from) => (from.endsWith('1') ? 'completed' : 'busy'), answeredBy: (c) => (c.outcome === 'completed' ? 'machine' : null), callbackDelayMs: [5, 10] });
+    const fake = await startFakeExotel({
+      outcome: (from) => (from.endsWith('1') ? 'completed' : 'busy'),
+      answeredBy: (c) => (c.outcome === 'completed' ? 'machine' : null),
+      callbackDelayMs: [5, 10],
+    });
     const client = new ExotelClient({ baseUrl: fake.url, accountSid: fake.accountSid, apiKey: fake.apiKey, apiToken: fake.apiToken });
-    cleanups.push(() => fake.close(), () => client.close());
-    for (const from of ['919876543211', '919876543212']) await client.placeCall({ from, callerId: '08012345678', flowUrl: 'http://flow', statusCallbackUrl: sink.url });
+    cleanups.push(
+      () => fake.close(),
+      () => client.close(),
+    );
+    for (const from of ['919876543211', '919876543212'])
+      await client.placeCall({ from, callerId: '08012345678', flowUrl: 'http://flow', statusCallbackUrl: sink.url });
     await fake.settled();
     const parsed = await Promise.all(sink.received.map(async (r) => parseStatusCallback(await parseCallbackBody(r.contentType, r.raw))));
     const bySid = new Map(parsed.map((p) => [p.callSid, p]));
@@ -185,7 +214,12 @@ describe('callbacks from the fake Exotel, end to end', () => {
     await fake.settled();
     expect(sink.received[0]!.contentType).toBe('application/x-www-form-urlencoded');
     const parsed = parseStatusCallback(await parseCallbackBody(sink.received[0]!.contentType, sink.received[0]!.raw));
-    expect(parsed).toMatchObject({ callSid: fake.calls[0]!.sid, status: 'no-answer', duration: 0, legs: [{ status: 'no-answer', onCallDuration: 0 }] });
+    expect(parsed).toMatchObject({
+      callSid: fake.calls[0]!.sid,
+      status: 'no-answer',
+      duration: 0,
+      legs: [{ status: 'no-answer', onCallDuration: 0 }],
+    });
     expect(parsed).not.toHaveProperty('customField');
   });
 });

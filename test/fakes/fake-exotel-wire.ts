@@ -149,9 +149,7 @@ export function exotelEcho(number: string): string {
   const digits = number.replace(/\D/g, '');
   const ten = lastTen(number);
   const indian =
-    digits.length === 10 ||
-    (digits.length === 11 && digits.startsWith('0')) ||
-    (digits.length === 12 && digits.startsWith('91'));
+    digits.length === 10 || (digits.length === 11 && digits.startsWith('0')) || (digits.length === 12 && digits.startsWith('91'));
   return indian ? `0${ten}` : number;
 }
 

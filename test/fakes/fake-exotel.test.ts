@@ -203,7 +203,14 @@ async function receiver(routes: Record<string, Route> = {}) {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://receiver.invalid');
-      hits.push({ method: req.method ?? '', path: url.pathname, query: url.searchParams, rawQuery: url.search, headers: req.headers, body });
+      hits.push({
+        method: req.method ?? '',
+        path: url.pathname,
+        query: url.searchParams,
+        rawQuery: url.search,
+        headers: req.headers,
+        body,
+      });
       const route = routes[url.pathname] ?? {};
       const text = route.body ?? '';
       res.writeHead(route.status ?? 200, { ...route.headers, 'content-length': Buffer.byteLength(text) });
@@ -232,7 +239,11 @@ describe('status callbacks', () => {
     const f = await start({ callbackRetries: 2, callbackRetryDelayMs: 5 });
     await connect(f, { StatusCallback: url, StatusCallbackContentType: 'application/json' });
     await f.settled();
-    expect(f.callbacks.map((c) => [c.attempt, c.status])).toEqual([[1, 500], [2, 503], [3, 200]]);
+    expect(f.callbacks.map((c) => [c.attempt, c.status])).toEqual([
+      [1, 500],
+      [2, 503],
+      [3, 200],
+    ]);
     expect(f.callbacks[2]!.body).toMatchObject({ CallSid: f.calls[0]!.sid, EventType: 'terminal', Status: f.calls[0]!.status });
   });
 
@@ -255,11 +266,20 @@ describe('status callbacks', () => {
     const sink = await receiver();
     const custom = 'campaign:ab c;contact=1&x=%20+ü"q"';
     const f = await start({ outcome: () => 'completed' });
-    await connect(f, { StatusCallback: sink.url, StatusCallbackContentType: 'application/json', CustomField: custom, ...answeredAndTerminal });
+    await connect(f, {
+      StatusCallback: sink.url,
+      StatusCallbackContentType: 'application/json',
+      CustomField: custom,
+      ...answeredAndTerminal,
+    });
     await f.settled();
     const bodies = sink.callbacks().map((h) => JSON.parse(h.body) as Record<string, unknown>);
     expect(bodies.map((b) => b['EventType'])).toEqual(['answered', 'terminal']);
-    expect(bodies[0]).toMatchObject({ CallSid: f.calls[0]!.sid, Status: 'in-progress', Legs: [{ Status: 'in-progress', AnsweredBy: 'human' }] });
+    expect(bodies[0]).toMatchObject({
+      CallSid: f.calls[0]!.sid,
+      Status: 'in-progress',
+      Legs: [{ Status: 'in-progress', AnsweredBy: 'human' }],
+    });
     expect(bodies[0]).not.toHaveProperty('CustomField');
     expect(bodies[1]).toMatchObject({ Status: 'completed', CustomField: custom, Legs: [{ Status: 'completed', AnsweredBy: 'human' }] });
     expect(f.callbacks.map((c) => c.eventType)).toEqual(['answered', 'terminal']);

@@ -379,7 +379,10 @@ export async function startFakeExotel(options: FakeExotelOptions = {}): Promise<
     let sid = '';
     do {
       sid = '';
-      for (let i = 0; i < 4; i++) sid += Math.floor(random() * 2 ** 32).toString(16).padStart(8, '0');
+      for (let i = 0; i < 4; i++)
+        sid += Math.floor(random() * 2 ** 32)
+          .toString(16)
+          .padStart(8, '0');
     } while (bySid.has(sid));
     return sid;
   };
@@ -555,9 +558,7 @@ export async function startFakeExotel(options: FakeExotelOptions = {}): Promise<
 
   async function deliver(call: FakeCall, body: Record<string, unknown>): Promise<void> {
     const payload =
-      call.callbackContentType === 'application/json'
-        ? JSON.stringify(body)
-        : new URLSearchParams(flattenForForm(body)).toString();
+      call.callbackContentType === 'application/json' ? JSON.stringify(body) : new URLSearchParams(flattenForForm(body)).toString();
     for (let attempt = 1; attempt <= 1 + resolved.callbackRetries && !closed; attempt++) {
       const record: FakeCallback = {
         callSid: call.sid,
@@ -850,7 +851,10 @@ function listFilter(q: Record<string, string>): ListFilter | string {
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 function withQuery(url: string, params: Record<string, string>): string {
@@ -862,7 +866,8 @@ function withQuery(url: string, params: Record<string, string>): string {
 function validateOptions(o: ResolvedFakeExotelOptions): void {
   const positive = { secondMs: o.secondMs, windowMs: o.windowMs, perSecond: o.perSecond };
   for (const [name, value] of Object.entries(positive)) {
-    if (typeof value !== 'number' || !(value > 0)) throw new TypeError(`Expected \`${name}\` to be a positive number, got \`${String(value)}\``);
+    if (typeof value !== 'number' || !(value > 0))
+      throw new TypeError(`Expected \`${name}\` to be a positive number, got \`${String(value)}\``);
   }
   const nonNegative = { detailsDelayMs: o.detailsDelayMs, lateCallbackMs: o.lateCallbackMs, callbackRetries: o.callbackRetries };
   for (const [name, value] of Object.entries(nonNegative)) {
@@ -871,7 +876,8 @@ function validateOptions(o: ResolvedFakeExotelOptions): void {
     }
   }
   const [min, max] = o.callbackDelayMs;
-  if (!(min >= 0 && max >= min)) throw new TypeError(`Expected \`callbackDelayMs\` to be [min, max] with 0 <= min <= max, got \`[${min}, ${max}]\``);
+  if (!(min >= 0 && max >= min))
+    throw new TypeError(`Expected \`callbackDelayMs\` to be [min, max] with 0 <= min <= max, got \`[${min}, ${max}]\``);
 }
 
 function pick(r: number): FakeCallOutcome {

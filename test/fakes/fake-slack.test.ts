@@ -41,8 +41,15 @@ describe('scopes', () => {
     const { fake, client } = await start();
     expect([...fake.scopes].sort()).toEqual([...readManifest().botScopes].sort());
     // The manifest does not ask for users:read or usergroups:read (the code does not call those methods).
-    expect(await refusal(client.users.info({ user: 'U0OWNER' }))).toMatchObject({ error: 'missing_scope', needed: 'users:read', provided: [...fake.scopes].join(',') });
-    expect(await refusal(client.usergroups.users.list({ usergroup: 'S0OPS' }))).toMatchObject({ error: 'missing_scope', needed: 'usergroups:read' });
+    expect(await refusal(client.users.info({ user: 'U0OWNER' }))).toMatchObject({
+      error: 'missing_scope',
+      needed: 'users:read',
+      provided: [...fake.scopes].join(','),
+    });
+    expect(await refusal(client.usergroups.users.list({ usergroup: 'S0OPS' }))).toMatchObject({
+      error: 'missing_scope',
+      needed: 'usergroups:read',
+    });
     expect(fake.callsTo('users.info')[0]!.response).toMatchObject({ ok: false, error: 'missing_scope' });
   });
 
@@ -60,7 +67,9 @@ describe('scopes', () => {
 
   it('answers unknown_method for a method its table does not know', async () => {
     const { client } = await start();
-    expect(await refusal(client.apiCall('reactions.add', { channel: 'C0001', name: 'tada', timestamp: '1.2' }))).toMatchObject({ error: 'unknown_method' });
+    expect(await refusal(client.apiCall('reactions.add', { channel: 'C0001', name: 'tada', timestamp: '1.2' }))).toMatchObject({
+      error: 'unknown_method',
+    });
   });
 });
 
@@ -68,7 +77,12 @@ describe('channel membership', () => {
   it('by default C0001 is public with the bot in it', async () => {
     const { client } = await start();
     expect((await client.chat.postMessage({ channel: 'C0001', text: 'hello' })).channel).toBe('C0001');
-    expect((await client.conversations.info({ channel: 'C0001' })).channel).toMatchObject({ id: 'C0001', name: 'collections', is_private: false, is_member: true });
+    expect((await client.conversations.info({ channel: 'C0001' })).channel).toMatchObject({
+      id: 'C0001',
+      name: 'collections',
+      is_private: false,
+      is_member: true,
+    });
   });
 
   it('posts only where the bot may: not_in_channel, channel_not_found, is_archived', async () => {
@@ -86,7 +100,9 @@ describe('channel membership', () => {
     const { client } = await start({ channels: WORKSPACE, scopes: [...readManifest().botScopes, 'chat:write.public'] });
     expect((await client.chat.postMessage({ channel: 'C0OUT', text: 'x' })).ok).toBe(true);
     expect(await refusal(client.chat.postMessage({ channel: 'C0SECRET', text: 'x' }))).toMatchObject({ error: 'channel_not_found' });
-    expect(await refusal(client.files.completeUploadExternal({ files: [{ id: 'F1', title: 't' }], channel_id: 'C0OUT' }))).toMatchObject({ error: 'not_in_channel' });
+    expect(await refusal(client.files.completeUploadExternal({ files: [{ id: 'F1', title: 't' }], channel_id: 'C0OUT' }))).toMatchObject({
+      error: 'not_in_channel',
+    });
     expect((await client.files.completeUploadExternal({ files: [{ id: 'F1', title: 't' }], channel_id: 'C0IN' })).ok).toBe(true);
   });
 
@@ -102,7 +118,9 @@ describe('channel membership', () => {
     expect((await client.chat.postMessage({ channel: 'C0OUT', text: 'x' })).ok).toBe(true);
     expect((await client.conversations.join({ channel: 'C0IN' })).warning).toBe('already_in_channel');
     expect(await refusal(client.conversations.join({ channel: 'C0SECRET' }))).toMatchObject({ error: 'channel_not_found' });
-    expect(await refusal(client.conversations.join({ channel: 'C0PRIVIN' }))).toMatchObject({ error: 'method_not_supported_for_channel_type' });
+    expect(await refusal(client.conversations.join({ channel: 'C0PRIVIN' }))).toMatchObject({
+      error: 'method_not_supported_for_channel_type',
+    });
     expect(await refusal(client.conversations.join({ channel: 'C0OLD' }))).toMatchObject({ error: 'is_archived' });
 
     // Moving the bot out of a channel is how a test makes Slack refuse later.
@@ -132,10 +150,17 @@ describe('people and groups', () => {
   it('users.info tells guests apart; usergroups.users.list answers the group members', async () => {
     const { client } = await start({
       scopes: ['users:read', 'usergroups:read'],
-      users: [{ id: 'U0GUEST', is_restricted: true }, { id: 'U0SINGLE', is_ultra_restricted: true }],
+      users: [
+        { id: 'U0GUEST', is_restricted: true },
+        { id: 'U0SINGLE', is_ultra_restricted: true },
+      ],
       usergroups: { S0OPS: ['U0OWNER', 'U0ADMIN'] },
     });
-    expect((await client.users.info({ user: 'U0GUEST' })).user).toMatchObject({ id: 'U0GUEST', is_restricted: true, is_ultra_restricted: false });
+    expect((await client.users.info({ user: 'U0GUEST' })).user).toMatchObject({
+      id: 'U0GUEST',
+      is_restricted: true,
+      is_ultra_restricted: false,
+    });
     expect((await client.users.info({ user: 'U0SINGLE' })).user).toMatchObject({ is_restricted: false, is_ultra_restricted: true });
     expect((await client.users.info({ user: 'U0OWNER' })).user).toMatchObject({ is_restricted: false, is_ultra_restricted: false });
     expect(await refusal(client.users.info({ user: 'not-a-user' }))).toMatchObject({ error: 'user_not_found' });

@@ -222,7 +222,15 @@ class Workspace {
         const id = String(a.user ?? '');
         if (!/^[UW][A-Z0-9]+$/.test(id)) return refuse('user_not_found');
         const user = this.#users.get(id);
-        return ok({ user: { id, name: user?.name ?? id.toLowerCase(), is_bot: id === FAKE_BOT.user_id, is_restricted: user?.is_restricted ?? false, is_ultra_restricted: user?.is_ultra_restricted ?? false } });
+        return ok({
+          user: {
+            id,
+            name: user?.name ?? id.toLowerCase(),
+            is_bot: id === FAKE_BOT.user_id,
+            is_restricted: user?.is_restricted ?? false,
+            is_ultra_restricted: user?.is_ultra_restricted ?? false,
+          },
+        });
       }
       case 'usergroups.users.list': {
         const members = this.#usergroups[String(a.usergroup ?? '')];
@@ -283,7 +291,16 @@ class Workspace {
   }
 
   #info(c: Required<FakeChannel>) {
-    return { id: c.id, name: c.name, is_channel: true, is_group: false, is_im: false, is_private: c.private, is_archived: c.archived, is_member: this.#isMember(c) };
+    return {
+      id: c.id,
+      name: c.name,
+      is_channel: true,
+      is_group: false,
+      is_im: false,
+      is_private: c.private,
+      is_archived: c.archived,
+      is_member: this.#isMember(c),
+    };
   }
 
   #join(id: string): FakeReply {
@@ -291,7 +308,8 @@ class Workspace {
     if (!channel) return refuse('channel_not_found');
     if (channel.private) return refuse('method_not_supported_for_channel_type');
     if (channel.archived) return refuse('is_archived');
-    if (this.#isMember(channel)) return ok({ channel: this.#info(channel), warning: 'already_in_channel', response_metadata: { warnings: ['already_in_channel'] } });
+    if (this.#isMember(channel))
+      return ok({ channel: this.#info(channel), warning: 'already_in_channel', response_metadata: { warnings: ['already_in_channel'] } });
     channel.members.push(FAKE_BOT.user_id);
     return ok({ channel: this.#info(channel) });
   }
@@ -318,7 +336,15 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const auth = req.headers.authorization ?? '';
       const ok = state.botToken ? auth === `Bearer ${state.botToken}` : /^Bearer xoxb-/.test(auth);
       const file = files.get(url.pathname.slice('/files/'.length));
-      calls.push({ method: 'file_download', path: url.pathname, args: {}, authorization: req.headers.authorization, at: Date.now(), status: ok && file ? 200 : ok ? 404 : 403, response: null });
+      calls.push({
+        method: 'file_download',
+        path: url.pathname,
+        args: {},
+        authorization: req.headers.authorization,
+        at: Date.now(),
+        status: ok && file ? 200 : ok ? 404 : 403,
+        response: null,
+      });
       if (!ok) return void res.writeHead(403).end('forbidden');
       if (!file) return void res.writeHead(404).end('not found');
       res.writeHead(200, { 'content-type': 'text/csv', 'content-length': String(file.length) });
@@ -327,8 +353,16 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (url.pathname.startsWith('/upload/')) {
       const id = url.pathname.slice('/upload/'.length);
       uploads.set(id, Buffer.concat(chunks));
-      calls.push({ method: 'file_upload', path: id, args: {}, authorization: req.headers.authorization, at: Date.now(), status: 200, response: null });
-      return void res.writeHead(200, { 'content-type': 'text/plain' }).end('OK - ' + String(Buffer.concat(chunks).length));
+      calls.push({
+        method: 'file_upload',
+        path: id,
+        args: {},
+        authorization: req.headers.authorization,
+        at: Date.now(),
+        status: 200,
+        response: null,
+      });
+      return void res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${String(Buffer.concat(chunks).length)}`);
     }
     if (url.pathname.startsWith('/api/')) {
       path = url.pathname.slice('/api/'.length);
@@ -403,7 +437,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const found = calls.find(match);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const waiter = { match, resolve: (c: SlackCall) => (clearTimeout(timer), resolve(c)) };
+        const waiter = {
+          match,
+          resolve: (c: SlackCall) => {
+            clearTimeout(timer);
+            resolve(c);
+          },
+        };
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(waiter), 1);
           reject(new Error(`fake Slack: no matching call within ${timeoutMs} ms`));

@@ -118,7 +118,8 @@ function at(root: Yaml, path: string): Yaml {
 export function readManifest(path = MANIFEST_PATH): Manifest {
   const raw = parseManifestYaml(readFileSync(path, 'utf8'));
   const scopes = at(raw, 'oauth_config.scopes.bot');
-  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) throw new Error('manifest.yml: oauth_config.scopes.bot is not a list of scopes');
+  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string'))
+    throw new Error('manifest.yml: oauth_config.scopes.bot is not a list of scopes');
   const commands = at(raw, 'features.slash_commands');
   const campaign = Array.isArray(commands) ? commands.find((c) => (c as Record<string, Yaml>).command === '/campaign') : undefined;
   return {

@@ -25,7 +25,12 @@ export function liveCalls(campaign: CampaignFields): number {
 }
 
 /** Waits until `count` attempts of the campaign have their outcome recorded and none is live; returns the campaign. */
-export async function waitForOutcomes(store: Store, campaignId: Types.ObjectId, count: number, timeoutMs = 60_000): Promise<CampaignFields> {
+export async function waitForOutcomes(
+  store: Store,
+  campaignId: Types.ObjectId,
+  count: number,
+  timeoutMs = 60_000,
+): Promise<CampaignFields> {
   return waitFor(
     async () => {
       const ended = await store.Call.countDocuments({ campaign_id: campaignId, state: { $in: [...OUTCOMES] } });

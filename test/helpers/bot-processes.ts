@@ -43,7 +43,11 @@ export class BotProcesses {
    */
   open(overrides: RuntimeOverrides = {}, beforeStart?: (runtime: Runtime) => void): Runtime {
     this.#count += 1;
-    const runtime = createRuntime(this.config, this.#store, this.#log, { runnerId: `proc-${this.#count}`, ...this.#overrides, ...overrides });
+    const runtime = createRuntime(this.config, this.#store, this.#log, {
+      runnerId: `proc-${this.#count}`,
+      ...this.#overrides,
+      ...overrides,
+    });
     beforeStart?.(runtime);
     runtime.start();
     this.#open.add(runtime);

@@ -57,11 +57,7 @@ export function phoneNumbers(n: number, prefix = '98'): string[] {
 
 let seq = 0;
 /** A draft campaign with these numbers as contacts (sequence-numbered, counted in the campaign view). */
-export async function seedCampaign(
-  store: Store,
-  phones: string[],
-  fields: Partial<CampaignFields> = {},
-): Promise<CampaignFields> {
+export async function seedCampaign(store: Store, phones: string[], fields: Partial<CampaignFields> = {}): Promise<CampaignFields> {
   seq += 1;
   const campaign = await store.Campaign.create({
     team_id: 'T0001',
@@ -73,7 +69,11 @@ export async function seedCampaign(
     retry: NO_RETRIES,
     ...fields,
   });
-  await insertContacts(store, campaign._id, phones.map((phone, i) => ({ phone, name: `Contact ${i}`, description: '' })));
+  await insertContacts(
+    store,
+    campaign._id,
+    phones.map((phone, i) => ({ phone, name: `Contact ${i}`, description: '' })),
+  );
   return (await store.Campaign.findById(campaign._id).lean()) as CampaignFields;
 }
 
@@ -143,7 +143,13 @@ export function outcomeTruth(calls: ReadonlyArray<{ outcome: keyof OutcomeCounts
 
 /** A campaign's outcome counters in the shape of {@link outcomeTruth}. */
 export function outcomeCounters(c: CampaignFields): OutcomeCounts {
-  return { completed: c.counts.completed, busy: c.counts.busy, 'no-answer': c.counts['no-answer'], failed: c.counts.failed, canceled: c.counts.canceled };
+  return {
+    completed: c.counts.completed,
+    busy: c.counts.busy,
+    'no-answer': c.counts['no-answer'],
+    failed: c.counts.failed,
+    canceled: c.counts.canceled,
+  };
 }
 
 /** The connect.json requests the fake received (placed or not), in arrival order. */
@@ -154,7 +160,9 @@ export function connectRequests(fake: FakeExotel): FakeRequest[] {
 /** Call-list requests (Calls.json) whose From filter named this number (91XXXXXXXXXX), in arrival order. */
 export function listRequestsFor(fake: FakeExotel, phone: string): FakeRequest[] {
   const asked = `0${phone.slice(-10)}`;
-  return fake.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/Calls.json') && (r.query['From'] ?? '').split(',').includes(asked));
+  return fake.requests.filter(
+    (r) => r.method === 'GET' && r.path.endsWith('/Calls.json') && (r.query['From'] ?? '').split(',').includes(asked),
+  );
 }
 
 /** Call-details requests (Calls/<sid>.json) for this sid. */
@@ -181,7 +189,14 @@ export async function campaignReport(store: Store, campaignId: Types.ObjectId): 
   if (!c) return `campaign ${String(campaignId)} is gone`;
   const open = await store.Contact.find({ campaign_id: campaignId, call_status: { $in: ['dialing', 'initiated', 'unknown'] } }).lean();
   return JSON.stringify({
-    campaign: { status: c.status, reason: c.status_reason, runner: c.runner_id, epoch: c.lease_epoch, lease: c.lease_expires_at, wait: c.dial_wait },
+    campaign: {
+      status: c.status,
+      reason: c.status_reason,
+      runner: c.runner_id,
+      epoch: c.lease_epoch,
+      lease: c.lease_expires_at,
+      wait: c.dial_wait,
+    },
     view: c.counts,
     truth: await countContacts(store, campaignId),
     open: open.map((o) => ({ id: o._id, status: o.call_status, tries: o.tries, sent_at: o.sent_at, sid: o.call_sid, note: o.call_error })),

@@ -63,7 +63,15 @@ export async function runningCampaign(
   const seeded = await seedCampaign(store, phones, fields);
   await store.Campaign.updateOne(
     { _id: seeded._id },
-    { $set: { status: 'running', mode: 'live', runner_id: runner.runnerId, lease_epoch: runner.epoch, lease_expires_at: new Date(now.getTime() + 60_000) } },
+    {
+      $set: {
+        status: 'running',
+        mode: 'live',
+        runner_id: runner.runnerId,
+        lease_epoch: runner.epoch,
+        lease_expires_at: new Date(now.getTime() + 60_000),
+      },
+    },
   );
   const campaign = (await store.Campaign.findById(seeded._id).lean()) as CampaignFields;
   const ids = phones.map((_, i) => contactId(campaign._id, i + 1));

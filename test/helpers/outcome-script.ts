@@ -6,7 +6,10 @@ import type { FakeCallOutcome } from '../fakes/fake-exotel.js';
  * @param script outcomes per number (any form Exotel accepts; matched on the last ten digits), in call order.
  * @param otherwise the outcome of calls beyond a number's script, and of numbers not in it. Default `completed`.
  */
-export function outcomeScript(script: Record<string, readonly FakeCallOutcome[]>, otherwise: FakeCallOutcome = 'completed'): (from: string) => FakeCallOutcome {
+export function outcomeScript(
+  script: Record<string, readonly FakeCallOutcome[]>,
+  otherwise: FakeCallOutcome = 'completed',
+): (from: string) => FakeCallOutcome {
   const plans = new Map(Object.entries(script).map(([number, outcomes]) => [number.slice(-10), outcomes]));
   const placed = new Map<string, number>();
   return (from) => {

@@ -37,7 +37,11 @@ export class SlackSession {
 
   async command(text: string): Promise<CommandAnswer> {
     const responseUrl = this.app.slack.responseUrl(`cmd-${Math.random().toString(36).slice(2)}`);
-    const res = await postToSlackEndpoint(this.#events, slashCommand(text, { user_id: this.user, channel_id: this.channel, response_url: responseUrl }), this.#secret);
+    const res = await postToSlackEndpoint(
+      this.#events,
+      slashCommand(text, { user_id: this.user, channel_id: this.channel, response_url: responseUrl }),
+      this.#secret,
+    );
     expect(res.status, text).toBe(200);
     const raw = await res.text();
     return { body: raw ? (JSON.parse(raw) as CommandAnswer['body']) : {}, responseUrl };
@@ -52,13 +56,21 @@ export class SlackSession {
   /** Clicks a button whose success answers nothing (Pause, Stop: the progress message shows it); returns the response_url path. */
   async press(actionId: string, value: string): Promise<string> {
     const responseUrl = this.app.slack.responseUrl(`click-${Math.random().toString(36).slice(2)}`);
-    const res = await postPayload(this.#events, buttonClick(actionId, value, { responseUrl, user: this.user, channel: this.channel }), this.#secret);
+    const res = await postPayload(
+      this.#events,
+      buttonClick(actionId, value, { responseUrl, user: this.user, channel: this.channel }),
+      this.#secret,
+    );
     expect(res.status, actionId).toBe(200);
     return responseUrl.split('/respond/')[1]!;
   }
 
   /** Submits a modal; resolves with Bolt's ack body (`{}` when the modal just closes). */
-  async submit(callbackId: string, values: object, privateMetadata: string): Promise<{ response_action?: string; errors?: Record<string, string> }> {
+  async submit(
+    callbackId: string,
+    values: object,
+    privateMetadata: string,
+  ): Promise<{ response_action?: string; errors?: Record<string, string> }> {
     const res = await postPayload(this.#events, viewSubmission(callbackId, values, privateMetadata, this.user), this.#secret);
     expect(res.status, callbackId).toBe(200);
     const raw = await res.text();
@@ -69,7 +81,10 @@ export class SlackSession {
   async openModal(text: string, callbackId: string): Promise<OpenedView> {
     const before = this.app.slack.calls.length;
     await this.command(text);
-    const opened = await this.app.slack.waitFor((c) => c.method === 'views.open' && this.app.slack.calls.indexOf(c) >= before && (c.args.view as OpenedView).callback_id === callbackId);
+    const opened = await this.app.slack.waitFor(
+      (c) =>
+        c.method === 'views.open' && this.app.slack.calls.indexOf(c) >= before && (c.args.view as OpenedView).callback_id === callbackId,
+    );
     return opened.args.view as OpenedView;
   }
 
@@ -89,11 +104,17 @@ export class SlackSession {
     const timestamp = Math.floor(Date.now() / 1000);
     const res = await fetch(this.#events, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': slackSignature(this.#secret, timestamp, body) },
+      headers: {
+        'content-type': 'application/json',
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': slackSignature(this.#secret, timestamp, body),
+      },
       body,
     });
     expect(res.status).toBe(200);
-    const published = await this.app.slack.waitFor((c) => c.method === 'views.publish' && c.args.user_id === this.user && this.app.slack.calls.indexOf(c) >= before);
+    const published = await this.app.slack.waitFor(
+      (c) => c.method === 'views.publish' && c.args.user_id === this.user && this.app.slack.calls.indexOf(c) >= before,
+    );
     return published.args.view as OpenedView;
   }
 }
@@ -106,13 +127,22 @@ export function formValues(view: OpenedView, typed: Record<string, Typed> = {}):
   const values: Record<string, Record<string, unknown>> = {};
   for (const block of view.blocks) {
     if (block.type !== 'input' || !block.block_id || !block.element) continue;
-    const e = block.element as { type: string; action_id: string; initial_value?: string; initial_options?: unknown[]; initial_option?: unknown; options?: Array<{ value: string }> };
+    const e = block.element as {
+      type: string;
+      action_id: string;
+      initial_value?: string;
+      initial_options?: unknown[];
+      initial_option?: unknown;
+      options?: Array<{ value: string }>;
+    };
     const given = typed[block.block_id];
     const has = block.block_id in typed;
     const pick = (wanted: string[]) => (e.options ?? []).filter((o) => wanted.includes(o.value));
     let value: Record<string, unknown>;
-    if (e.type === 'checkboxes') value = { type: e.type, selected_options: has ? pick((given as string[] | null) ?? []) : (e.initial_options ?? []) };
-    else if (e.type === 'static_select') value = { type: e.type, selected_option: has ? (pick([given as string])[0] ?? null) : (e.initial_option ?? null) };
+    if (e.type === 'checkboxes')
+      value = { type: e.type, selected_options: has ? pick((given as string[] | null) ?? []) : (e.initial_options ?? []) };
+    else if (e.type === 'static_select')
+      value = { type: e.type, selected_option: has ? (pick([given as string])[0] ?? null) : (e.initial_option ?? null) };
     else if (e.type === 'file_input') value = { type: e.type, files: [] };
     else value = { type: e.type, value: has ? (given as string | null) : (e.initial_value ?? null) };
     values[block.block_id] = { [e.action_id]: value };

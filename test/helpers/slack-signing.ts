@@ -80,7 +80,14 @@ export function buttonClick(actionId: string, value: string, o: ClickOptions): o
     channel: { id: o.channel ?? 'C0001', name: 'collections' },
     response_url: o.responseUrl,
     actions: [
-      { action_id: actionId, block_id: 'b', text: { type: 'plain_text', text: 'x' }, value, type: 'button', action_ts: `${Date.now() / 1000}` },
+      {
+        action_id: actionId,
+        block_id: 'b',
+        text: { type: 'plain_text', text: 'x' },
+        value,
+        type: 'button',
+        action_ts: `${Date.now() / 1000}`,
+      },
     ],
   };
 }

@@ -32,7 +32,15 @@ async function initiatedContact(): Promise<ContactFields> {
     { $set: { call_status: 'initiated', call_sid: sid, tries: 1, attempts: 1, sent_at: new Date() } },
     { returnDocument: 'after' },
   ).lean()) as ContactFields;
-  await store.Call.create({ _id: attemptKey(contact._id, 1), campaign_id: campaign._id, contact_id: contact._id, try: 1, state: 'placed', sent_at: new Date(), sid });
+  await store.Call.create({
+    _id: attemptKey(contact._id, 1),
+    campaign_id: campaign._id,
+    contact_id: contact._id,
+    try: 1,
+    state: 'placed',
+    sent_at: new Date(),
+    sid,
+  });
   return contact;
 }
 
@@ -50,12 +58,20 @@ function terminal(contact: ContactFields, answeredBy: string | null) {
 }
 
 const postJson = (body: unknown) =>
-  fetch(`${app.url}/exotel/status/${SECRET}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${app.url}/exotel/status/${SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 function postForm(body: ReturnType<typeof terminal>) {
   const { Legs, ...rest } = body;
   const form = new URLSearchParams(Object.entries(rest).map(([k, v]): [string, string] => [k, String(v)]));
-  Legs.forEach((leg, i) => Object.entries(leg).forEach(([k, v]) => form.append(`Legs[${i}][${k}]`, String(v))));
-  return fetch(`${app.url}/exotel/status/${SECRET}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  for (const [i, leg] of Legs.entries()) for (const [k, v] of Object.entries(leg)) form.append(`Legs[${i}][${k}]`, String(v));
+  return fetch(`${app.url}/exotel/status/${SECRET}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
 }
 
 const stats = async () => ((await store.Campaign.findById(campaign._id).lean()) as CampaignFields).stats;

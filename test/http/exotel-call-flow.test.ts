@@ -15,7 +15,9 @@ const SECRET = 'call-flow-test-secret-0123456789';
 const TEMPLATE = 'Namaste {name}, your EMI of Rs {amount} is due on {Due Date}, for the number ending {number}. Press 1 if you have paid.';
 const PHONES = phoneNumbers(12, '83');
 /** What each number presses: most pay, some ask for a call back, one wants no more calls, some press nothing. */
-const PRESSES: Record<string, string | null> = Object.fromEntries(PHONES.map((p, i) => [p, i === 0 ? '9' : i % 4 === 1 ? '2' : i % 4 === 2 ? null : '1']));
+const PRESSES: Record<string, string | null> = Object.fromEntries(
+  PHONES.map((p, i) => [p, i === 0 ? '9' : i % 4 === 1 ? '2' : i % 4 === 2 ? null : '1']),
+);
 let store: Store;
 let fake: FakeExotel;
 let app: TestApp;
@@ -23,7 +25,9 @@ let app: TestApp;
 beforeAll(async () => {
   store = await testStore('exotel_call_flow');
   fake = await startFakeExotel({ secondMs: 1000, callbackDelayMs: [300, 900], outcome: () => 'completed', seed: 11 });
-  app = await startTestApp(store, exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: SECRET }), { runtime: { settings: FAST_SETTINGS } });
+  app = await startTestApp(store, exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: SECRET }), {
+    runtime: { settings: FAST_SETTINGS },
+  });
   fake.options.flow = {
     greetingUrl: `${app.url}/exotel/greeting/${SECRET}`,
     passthruUrl: `${app.url}/exotel/passthru/${SECRET}`,
@@ -45,7 +49,12 @@ describe('a campaign with a message and keys', () => {
     await insertContacts(
       store,
       campaign._id,
-      PHONES.map((phone, i) => ({ phone, name: `Person ${i}`, description: '', fields: { amount: String(1000 + i), due_date: `${i + 1} December` } })),
+      PHONES.map((phone, i) => ({
+        phone,
+        name: `Person ${i}`,
+        description: '',
+        fields: { amount: String(1000 + i), due_date: `${i + 1} December` },
+      })),
     );
     expect((await app.runtime.transitions.apply(campaign._id, 'start', { set: { mode: 'live' } })).ok).toBe(true);
     const done = await waitForStatus(store, campaign._id, 'completed', 60_000);

@@ -36,8 +36,10 @@ afterAll(async () => {
   await app?.stop();
 });
 
-const greetingUrl = (query: Record<string, string>, secret = SECRET) => `${app.url}/exotel/greeting/${secret}?${new URLSearchParams(query)}`;
-const contactBySeq = async (campaignId: Types.ObjectId, seq: number) => (await store.Contact.findOne({ campaign_id: campaignId, seq }).lean()) as ContactFields;
+const greetingUrl = (query: Record<string, string>, secret = SECRET) =>
+  `${app.url}/exotel/greeting/${secret}?${new URLSearchParams(query)}`;
+const contactBySeq = async (campaignId: Types.ObjectId, seq: number) =>
+  (await store.Contact.findOne({ campaign_id: campaignId, seq }).lean()) as ContactFields;
 
 /** The contact's `n`-th attempt, placed: Exotel gave it a CallSid, kept on the contact and its call record. */
 async function placed(contact: ContactFields, opts: { sid?: boolean } = {}): Promise<{ key: string; sid: string; contact: ContactFields }> {
@@ -46,12 +48,28 @@ async function placed(contact: ContactFields, opts: { sid?: boolean } = {}): Pro
   const tries = contact.tries + 1;
   const after = (await store.Contact.findOneAndUpdate(
     { _id: contact._id },
-    { $set: { call_status: opts.sid === false ? 'dialing' : 'initiated', call_sid: opts.sid === false ? null : sid, tries, attempts: tries, sent_at: new Date() } },
+    {
+      $set: {
+        call_status: opts.sid === false ? 'dialing' : 'initiated',
+        call_sid: opts.sid === false ? null : sid,
+        tries,
+        attempts: tries,
+        sent_at: new Date(),
+      },
+    },
     { returnDocument: 'after' },
   ).lean()) as ContactFields;
   const key = attemptKey(contact._id, tries);
   if (opts.sid !== false) {
-    await store.Call.create({ _id: key, campaign_id: contact.campaign_id, contact_id: contact._id, try: tries, state: 'placed', sent_at: new Date(), sid });
+    await store.Call.create({
+      _id: key,
+      campaign_id: contact.campaign_id,
+      contact_id: contact._id,
+      try: tries,
+      state: 'placed',
+      sent_at: new Date(),
+      sid,
+    });
   }
   return { key, sid, contact: after };
 }
@@ -100,7 +118,10 @@ describe('a consistent request', () => {
   it('gives each contact its own text', async () => {
     const ravi = await placed(await contactBySeq(campaign._id, 2));
     const meena = await placed(await contactBySeq(campaign._id, 3));
-    const [r, m] = await Promise.all([get(greetingUrl(exotelQuery(ravi.contact, ravi.sid, ravi.key))), get(greetingUrl(exotelQuery(meena.contact, meena.sid, meena.key)))]);
+    const [r, m] = await Promise.all([
+      get(greetingUrl(exotelQuery(ravi.contact, ravi.sid, ravi.key))),
+      get(greetingUrl(exotelQuery(meena.contact, meena.sid, meena.key))),
+    ]);
     expect(r.body).toBe('Namaste Ravi, your EMI of Rs 12,000 is due on 9 December. Press 1 if you have paid.');
     // Meena's list has no due date: nothing is read in its place.
     expect(m.body).toBe('Namaste Meena, your EMI of Rs 700 is due on. Press 1 if you have paid.');
@@ -113,9 +134,20 @@ describe('a consistent request', () => {
 
   it('finds the attempt by CallSid alone, on the live-call line it holds', async () => {
     const { key, sid, contact } = await placed(await contactBySeq(campaign._id, 2));
-    await store.LiveLine.create({ _id: 'greeting-test:0', account: 'greeting-test', index: 0, holder: key, campaign_id: campaign._id, since: new Date(), sid });
+    await store.LiveLine.create({
+      _id: 'greeting-test:0',
+      account: 'greeting-test',
+      index: 0,
+      holder: key,
+      campaign_id: campaign._id,
+      since: new Date(),
+      sid,
+    });
     try {
-      expect((await get(greetingUrl(exotelQuery(contact, sid, ''))))).toMatchObject({ status: 200, body: expect.stringContaining('Namaste Ravi') });
+      expect(await get(greetingUrl(exotelQuery(contact, sid, '')))).toMatchObject({
+        status: 200,
+        body: expect.stringContaining('Namaste Ravi'),
+      });
     } finally {
       await store.LiveLine.deleteOne({ _id: 'greeting-test:0' });
     }
@@ -139,11 +171,18 @@ describe('anything else gets the neutral text', () => {
     ];
     for (const customField of strangers) {
       const got = await get(greetingUrl({ ...exotelQuery(contact, `unknown-${customField}`, customField) }));
-      expect(got, customField).toEqual({ status: 200, type: 'text/plain', length: String(NEUTRAL_GREETING.length), body: NEUTRAL_GREETING });
+      expect(got, customField).toEqual({
+        status: 200,
+        type: 'text/plain',
+        length: String(NEUTRAL_GREETING.length),
+        body: NEUTRAL_GREETING,
+      });
     }
     expect((await get(greetingUrl({}))).body).toBe(NEUTRAL_GREETING);
     // Sid known, but another contact's attempt key: the sid wins, and it does not match.
-    expect((await get(greetingUrl(exotelQuery(contact, sid, attemptKey((await contactBySeq(campaign._id, 2))._id, 1)))))).toMatchObject({ body: NEUTRAL_GREETING });
+    expect(await get(greetingUrl(exotelQuery(contact, sid, attemptKey((await contactBySeq(campaign._id, 2))._id, 1))))).toMatchObject({
+      body: NEUTRAL_GREETING,
+    });
   });
 
   it('a CallSid that does not match the attempt’s, even with the current try', async () => {
@@ -175,7 +214,12 @@ describe('the secret path', () => {
   it('answers 404 to a wrong or missing secret, for GET and HEAD, and says nothing of the contact', async () => {
     const { key, sid, contact } = await placed(await contactBySeq(campaign._id, 1));
     const query = exotelQuery(contact, sid, key);
-    for (const url of [greetingUrl(query, 'not-the-secret-0123456789'), greetingUrl(query, `${SECRET}x`), greetingUrl(query, SECRET.slice(0, -1)), `${app.url}/exotel/greeting?${new URLSearchParams(query)}`]) {
+    for (const url of [
+      greetingUrl(query, 'not-the-secret-0123456789'),
+      greetingUrl(query, `${SECRET}x`),
+      greetingUrl(query, SECRET.slice(0, -1)),
+      `${app.url}/exotel/greeting?${new URLSearchParams(query)}`,
+    ]) {
       const got = await get(url);
       expect(got.status, url).toBe(404);
       expect(got.body).not.toContain('Asha');

@@ -31,7 +31,8 @@ afterAll(async () => {
   await app?.stop();
 });
 
-const passthruUrl = (query: Record<string, string>, secret = SECRET) => `${app.url}/exotel/passthru/${secret}?${new URLSearchParams(query)}`;
+const passthruUrl = (query: Record<string, string>, secret = SECRET) =>
+  `${app.url}/exotel/passthru/${secret}?${new URLSearchParams(query)}`;
 const loadCampaign = async () => (await store.Campaign.findById(campaign._id).lean()) as CampaignFields;
 const loadContact = async (id: string) => (await store.Contact.findById(id).lean()) as ContactFields;
 const loadCall = async (key: string) => (await store.Call.findById(key).lean()) as CallFields | null;
@@ -50,13 +51,21 @@ async function inCall(target: Types.ObjectId = campaign._id, opts: { record?: bo
     { returnDocument: 'after' },
   ).lean()) as ContactFields;
   const key = attemptKey(contact._id, 1);
-  if (opts.record !== false) await store.Call.create({ _id: key, campaign_id: target, contact_id: contact._id, try: 1, state: 'placed', sent_at: new Date(), sid });
+  if (opts.record !== false)
+    await store.Call.create({ _id: key, campaign_id: target, contact_id: contact._id, try: 1, state: 'placed', sent_at: new Date(), sid });
   return { contact, key, sid };
 }
 
 /** What Exotel's Passthru sends: the call's fields and `digits` in double quotes. */
 const pressed = (call: { contact: ContactFields; key: string; sid: string }, digits: string, extra: Record<string, string> = {}) =>
-  passthruUrl({ CallSid: call.sid, From: `0${call.contact.phone.slice(-10)}`, To: '08047112345', CustomField: call.key, digits: `"${digits}"`, ...extra });
+  passthruUrl({
+    CallSid: call.sid,
+    From: `0${call.contact.phone.slice(-10)}`,
+    To: '08047112345',
+    CustomField: call.key,
+    digits: `"${digits}"`,
+    ...extra,
+  });
 
 async function get(url: string) {
   const res = await fetch(url);
@@ -94,7 +103,15 @@ describe('recording keys', () => {
 
   it('finds the attempt by CallSid alone, on the live-call line it holds', async () => {
     const call = await inCall();
-    await store.LiveLine.create({ _id: 'passthru-test:0', account: 'passthru-test', index: 0, holder: call.key, campaign_id: campaign._id, since: new Date(), sid: call.sid });
+    await store.LiveLine.create({
+      _id: 'passthru-test:0',
+      account: 'passthru-test',
+      index: 0,
+      holder: call.key,
+      campaign_id: campaign._id,
+      since: new Date(),
+      sid: call.sid,
+    });
     try {
       expect((await get(pressed(call, '2', { CustomField: '' }))).status).toBe(200);
       expect((await loadContact(call.contact._id)).digits).toBe('2');
@@ -153,7 +170,11 @@ describe('requests that record nothing', () => {
   it('a wrong or missing secret: 404', async () => {
     const call = await inCall();
     const good = pressed(call, '9');
-    for (const url of [good.replace(SECRET, 'not-the-secret-0123456789'), good.replace(SECRET, `${SECRET}x`), good.replace(`/${SECRET}`, '')]) {
+    for (const url of [
+      good.replace(SECRET, 'not-the-secret-0123456789'),
+      good.replace(SECRET, `${SECRET}x`),
+      good.replace(`/${SECRET}`, ''),
+    ]) {
       expect((await get(url)).status, url).toBe(404);
     }
     expect((await loadContact(call.contact._id)).digits).toBeNull();
@@ -169,7 +190,11 @@ describe('the do-not-call key', () => {
     expect((await get(pressed(call, '9'))).status).toBe(200);
     await waitFor(() => app.runtime.dnc.has(campaign.team_id, phone), 5_000, 'the number on the do-not-call list');
     expect(await store.Dnc.findById(dncId(campaign.team_id, phone)).lean()).toMatchObject({ added_by: 'keypress' });
-    await waitFor(async () => (await store.Contact.findOne({ campaign_id: waiting._id, phone }).lean())?.call_status === 'skipped', 5_000, 'the waiting contact skipped');
+    await waitFor(
+      async () => (await store.Contact.findOne({ campaign_id: waiting._id, phone }).lean())?.call_status === 'skipped',
+      5_000,
+      'the waiting contact skipped',
+    );
     // Repeats change nothing more.
     expect((await get(pressed(call, '9'))).status).toBe(200);
     expect(await store.Dnc.countDocuments({ team_id: campaign.team_id, phone })).toBe(1);

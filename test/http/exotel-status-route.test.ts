@@ -63,7 +63,8 @@ async function placedContact(): Promise<ContactFields> {
 
 const load = async (id: string) => (await store.Contact.findById(id).lean()) as ContactFields;
 const everyContact = async () => store.Contact.find({ campaign_id: campaign._id }).sort({ _id: 1 }).lean();
-const callRecord = async (contact: ContactFields) => (await store.Call.findById(attemptKey(contact._id, contact.tries)).lean()) as CallFields | null;
+const callRecord = async (contact: ContactFields) =>
+  (await store.Call.findById(attemptKey(contact._id, contact.tries)).lean()) as CallFields | null;
 
 /** The campaign view equals a count of its contacts, bucket by bucket. */
 async function expectViewTrue(): Promise<void> {
@@ -107,7 +108,12 @@ describe('the secret path', () => {
   it('answers 404 to a wrong or missing secret and changes nothing', async () => {
     const contact = await placedContact();
     const before = await load(contact._id);
-    for (const url of [statusUrl('not-the-secret-0123456789'), statusUrl(`${SECRET}x`), statusUrl(SECRET.slice(0, -1)), `${app.url}/exotel/status`]) {
+    for (const url of [
+      statusUrl('not-the-secret-0123456789'),
+      statusUrl(`${SECRET}x`),
+      statusUrl(SECRET.slice(0, -1)),
+      `${app.url}/exotel/status`,
+    ]) {
       const res = await postJson(terminal(contact, 'completed'), url);
       expect(res.status, url).toBe(404);
     }
@@ -135,7 +141,9 @@ describe('body encodings', () => {
 
   it('records an urlencoded callback (with Legs flattened)', async () => {
     const contact = await placedContact();
-    const res = await postForm(terminal(contact, 'busy', { 'Legs[0][Status]': 'busy', 'Legs[0][OnCallDuration]': 0, ConversationDuration: 0 }));
+    const res = await postForm(
+      terminal(contact, 'busy', { 'Legs[0][Status]': 'busy', 'Legs[0][OnCallDuration]': 0, ConversationDuration: 0 }),
+    );
     expect(res.status).toBe(200);
     expect(await load(contact._id)).toMatchObject({ call_status: 'busy', last_outcome: 'busy', call_duration: 0 });
   });
@@ -194,13 +202,22 @@ describe('repeats and strangers', () => {
     expect(await load(contact._id)).toEqual(first);
     // The campaign view moved once, with the first delivery, and no more.
     const after = (await store.Campaign.findById(campaign._id).lean()) as CampaignFields;
-    expect([after.counts, after.calls_completed, after.stats.placed, after.stats.talk_seconds]).toEqual([view.counts, view.calls_completed, view.stats.placed, view.stats.talk_seconds]);
+    expect([after.counts, after.calls_completed, after.stats.placed, after.stats.talk_seconds]).toEqual([
+      view.counts,
+      view.calls_completed,
+      view.stats.placed,
+      view.stats.talk_seconds,
+    ]);
     await expectViewTrue();
   });
 
   it('two different outcomes for one attempt at once: exactly one is applied', async () => {
     const contact = await placedContact();
-    const answers = await Promise.all([postJson(terminal(contact, 'completed')), postJson(terminal(contact, 'no-answer')), postForm(terminal(contact, 'busy'))]);
+    const answers = await Promise.all([
+      postJson(terminal(contact, 'completed')),
+      postJson(terminal(contact, 'no-answer')),
+      postForm(terminal(contact, 'busy')),
+    ]);
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(['completed', 'no-answer', 'busy']).toContain((await load(contact._id)).call_status);
     await expectViewTrue();
@@ -270,7 +287,13 @@ describe('clients that break off, lie or send garbage', () => {
     const log = createLogger({ level: 'debug', destination, pretty: false });
     runtime = createRuntime(config, store, log);
     const routes = [exotelStatusRoute(SECRET, runtime.state, log, { bodyTimeoutMs: BODY_TIMEOUT_MS })];
-    bolt = createApp({ config, log, store, identity: { botId: FAKE_BOT.bot_id, botUserId: FAKE_BOT.user_id }, runtime: { ...runtime, routes } });
+    bolt = createApp({
+      config,
+      log,
+      store,
+      identity: { botId: FAKE_BOT.bot_id, botUserId: FAKE_BOT.user_id },
+      runtime: { ...runtime, routes },
+    });
     await bolt.start(port);
   });
   afterAll(async () => {
@@ -314,7 +337,11 @@ describe('clients that break off, lie or send garbage', () => {
   afterEach(async () => {
     // The process is still serving, and nothing escaped as an unhandled rejection or put the secret in a log line.
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
-    const res = await fetch(`http://127.0.0.1:${port}/exotel/status/${SECRET}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`http://127.0.0.1:${port}/exotel/status/${SECRET}`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(rejections).toEqual([]);
     expect(lines.join('\n')).not.toContain(SECRET);
@@ -322,7 +349,9 @@ describe('clients that break off, lie or send garbage', () => {
 
   it('half a body, then the client hangs up: one line, nothing else', async () => {
     const line = await oneLogLine(() => raw(`${headers(500)}{"CallSid": "abc`, 'destroy'));
-    expect(line.msg).toMatch(/^unreadable status callback request: (the client closed the connection before the body was complete|the request broke off \(.+\))$/);
+    expect(line.msg).toMatch(
+      /^unreadable status callback request: (the client closed the connection before the body was complete|the request broke off \(.+\))$/,
+    );
   });
 
   it('a body shorter than its Content-Length, then the client closes its side: 400 if it still listens', async () => {
@@ -372,7 +401,9 @@ describe('clients that break off, lie or send garbage', () => {
       const res = await fetch(`http://127.0.0.1:${port}/exotel/status/${SECRET}`, { method });
       expect(res.status, method).toBe(404);
       await waitFor(async () => lines.length > before, 5_000, `Bolt to log the ${method}`);
-      expect(lines.slice(before).map((l) => JSON.parse(l).msg)).toContain(`Unhandled HTTP request (${method}) made to /exotel/status/[redacted]`);
+      expect(lines.slice(before).map((l) => JSON.parse(l).msg)).toContain(
+        `Unhandled HTTP request (${method}) made to /exotel/status/[redacted]`,
+      );
     }
   });
 });

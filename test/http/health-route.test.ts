@@ -37,19 +37,27 @@ describe('/healthz', () => {
   it('is 200 while the engine ticks, and 503 once its last tick is older than a few tick periods', async () => {
     // Ten ticks of 200 ms, plus 15 requests' turns at 600 a minute for a reconciliation pass.
     expect(staleTickAfterMs({ tickMs: 200, accountRate: 600 }, 5)).toBe(3_500);
-    const healthy = await waitFor(async () => {
-      const r = await get(`${app.url}/healthz`);
-      return r.status === 200 ? r : null;
-    }, 10_000, 'a healthy answer');
+    const healthy = await waitFor(
+      async () => {
+        const r = await get(`${app.url}/healthz`);
+        return r.status === 200 ? r : null;
+      },
+      10_000,
+      'a healthy answer',
+    );
     expect(healthy.body).toMatchObject({ ok: true, database: 'up', engine: { running: true, stalled: false, stale_after_ms: 3_500 } });
     expect((healthy.body.engine as { last_tick_age_ms: number }).last_tick_age_ms).toBeLessThan(3_500);
 
     // The engine stalls: no tick finishes any more.
     await app.runtime.engine.stop();
-    const stalled = await waitFor(async () => {
-      const r = await get(`${app.url}/healthz`);
-      return r.status === 503 ? r : null;
-    }, 30_000, '/healthz to report the stall');
+    const stalled = await waitFor(
+      async () => {
+        const r = await get(`${app.url}/healthz`);
+        return r.status === 503 ? r : null;
+      },
+      30_000,
+      '/healthz to report the stall',
+    );
     expect(stalled.body).toMatchObject({ ok: false, database: 'up', engine: { running: true, stalled: true } });
     expect((stalled.body.engine as { last_tick_age_ms: number }).last_tick_age_ms).toBeGreaterThan(3_500);
     // Still able to take Slack's requests: ready.
@@ -96,7 +104,10 @@ describe('a database that does not answer', () => {
     expect((await get(`${url}/healthz`)).status).toBe(200);
     proxy.cut();
     const started = Date.now();
-    expect(await get(`${url}/healthz`)).toMatchObject({ status: 503, body: { ok: false, database: 'unreachable', engine: { stalled: false } } });
+    expect(await get(`${url}/healthz`)).toMatchObject({
+      status: 503,
+      body: { ok: false, database: 'unreachable', engine: { stalled: false } },
+    });
     expect(await get(`${url}/readyz`)).toEqual({ status: 503, body: { ready: false, reason: 'database unreachable' } });
     // Each answer waits at most the 2 s ping timeout (a supervisor's probe must not hang).
     expect(Date.now() - started).toBeLessThan(15_000);

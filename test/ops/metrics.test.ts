@@ -36,7 +36,16 @@ beforeAll(async () => {
   campaign = await seedCampaign(store, phoneNumbers(CONTACTS, '61'));
   await store.Campaign.updateOne(
     { _id: campaign._id },
-    { $set: { status: 'running', mode: 'live', started_at: new Date(), runner_id: 'dead-host:1:abc', lease_expires_at: new Date(Date.now() - 60_000), lease_epoch: 1 } },
+    {
+      $set: {
+        status: 'running',
+        mode: 'live',
+        started_at: new Date(),
+        runner_id: 'dead-host:1:abc',
+        lease_expires_at: new Date(Date.now() - 60_000),
+        lease_epoch: 1,
+      },
+    },
   );
   app = await startTestApp(store, exotelEnv(fake), {
     runtime: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 600, windowMs: 60_000 } },
@@ -74,10 +83,14 @@ function operationOf(request: FakeRequest): string {
 
 describe('/metrics after a campaign against the fake Exotel', () => {
   it('shows live calls and the queue while the campaign runs', async () => {
-    const during = await waitFor(async () => {
-      const text = await scrape();
-      return value(text, 'campaign_bot_live_calls') > 0 && value(text, 'campaign_bot_running_campaigns') === 1 ? text : null;
-    }, 30_000, 'a scrape with live calls');
+    const during = await waitFor(
+      async () => {
+        const text = await scrape();
+        return value(text, 'campaign_bot_live_calls') > 0 && value(text, 'campaign_bot_running_campaigns') === 1 ? text : null;
+      },
+      30_000,
+      'a scrape with live calls',
+    );
     expect(value(during, 'campaign_bot_queue_depth')).toBeGreaterThan(0);
     expect(value(during, 'campaign_bot_database_up')).toBe(1);
     expect(value(during, 'campaign_bot_engine_tick_age_seconds')).toBeLessThan(30);
@@ -93,14 +106,18 @@ describe('/metrics after a campaign against the fake Exotel', () => {
     expect(fake.calls.length).toBe(CONTACTS);
     expect(value(text, 'campaign_bot_calls_placed_total')).toBe(fake.calls.length);
     const truth = outcomeTruth(fake.calls);
-    for (const [status, n] of Object.entries(truth)) expect({ status, n: value(text, 'campaign_bot_call_outcomes_total', { status }) }).toEqual({ status, n });
+    for (const [status, n] of Object.entries(truth))
+      expect({ status, n: value(text, 'campaign_bot_call_outcomes_total', { status }) }).toEqual({ status, n });
 
     const refused = fake.requests.filter((r) => r.status === 429);
     expect(refused.length).toBeGreaterThan(0);
     for (const operation of ['place-call', 'call-details', 'call-list']) {
       const sent = fake.requests.filter((r) => operationOf(r) === operation);
       expect(sent.length, operation).toBeGreaterThan(0);
-      expect({ operation, requests: value(text, 'campaign_bot_exotel_requests_total', { operation }) }).toEqual({ operation, requests: sent.length });
+      expect({ operation, requests: value(text, 'campaign_bot_exotel_requests_total', { operation }) }).toEqual({
+        operation,
+        requests: sent.length,
+      });
       expect({ operation, limited: value(text, 'campaign_bot_exotel_rate_limited_total', { operation }) }).toEqual({
         operation,
         limited: sent.filter((r) => r.status === 429).length,
@@ -125,7 +142,9 @@ describe('Slack errors', () => {
       slack.override('chat.update', () => ({ status: 429, headers: { 'retry-after': '3' }, body: { ok: false, error: 'ratelimited' } }));
       const metrics = new Metrics();
       const config = loadConfig(testEnv({ SLACK_API_URL: slack.apiUrl }));
-      const client = slackClient(config, createLogger({ level: 'silent', pretty: false }), (method, error) => metrics.slackError(method, error));
+      const client = slackClient(config, createLogger({ level: 'silent', pretty: false }), (method, error) =>
+        metrics.slackError(method, error),
+      );
       await expect(client.chat.postMessage({ channel: 'C0001', text: 'x' })).rejects.toThrow(/not_in_channel/);
       await expect(client.chat.postMessage({ channel: 'C0001', text: 'y' })).rejects.toThrow(/not_in_channel/);
       await expect(client.chat.update({ channel: 'C0001', ts: '1.2', text: 'z' })).rejects.toThrow();

@@ -29,7 +29,19 @@ const STARTED = 'started by <@U0OWNER> <!date^1795581000^{date_short_pretty} {ti
 const ENDED = '<!date^1795585500^{date_short_pretty} {time}|2026-11-25T05:45:00Z>';
 
 /** 100 contacts in every bucket: 30 completed, 20 finally not reached (5 + 10 + 4 + 1), 4 skipped, 46 still to go. */
-const COUNTS: Counts = { pending: 34, retrying: 6, dialing: 2, initiated: 3, unknown: 1, completed: 30, busy: 5, 'no-answer': 10, failed: 4, canceled: 1, skipped: 4 };
+const COUNTS: Counts = {
+  pending: 34,
+  retrying: 6,
+  dialing: 2,
+  initiated: 3,
+  unknown: 1,
+  completed: 30,
+  busy: 5,
+  'no-answer': 10,
+  failed: 4,
+  canceled: 1,
+  skipped: 4,
+};
 /** 50 contacts, all final. */
 const FINISHED: Counts = { ...COUNTS, pending: 0, retrying: 0, dialing: 0, initiated: 0, unknown: 0, skipped: 0 };
 const HOURS = { days: [1, 2, 3, 4, 5, 6, 7], start: '09:00', end: '21:00', tz: 'Asia/Kolkata', skip: [] };
@@ -51,11 +63,28 @@ const CAMPAIGN: ProgressView['campaign'] = {
   scheduled_at: null,
   calling_hours: HOURS,
   keys: {},
-  stats: { placed: 0, talk_seconds: 0, cost: 0, cost_pending: 0, cost_missing: 0, answered_human: 0, answered_machine: 0, keys: {}, hours: {} },
+  stats: {
+    placed: 0,
+    talk_seconds: 0,
+    cost: 0,
+    cost_pending: 0,
+    cost_missing: 0,
+    answered_human: 0,
+    answered_machine: 0,
+    keys: {},
+    hours: {},
+  },
 };
 
 function view(campaign: Partial<ProgressView['campaign']> = {}, rest: Partial<Omit<ProgressView, 'campaign'>> = {}): ProgressView {
-  return { campaign: { ...CAMPAIGN, ...campaign }, callsPerMinute: 20, now: T1, hours: { open: true, changesAt: new Date('2026-11-25T15:30:00Z') }, withActions: true, ...rest };
+  return {
+    campaign: { ...CAMPAIGN, ...campaign },
+    callsPerMinute: 20,
+    now: T1,
+    hours: { open: true, changesAt: new Date('2026-11-25T15:30:00Z') },
+    withActions: true,
+    ...rest,
+  };
 }
 
 function campaignRow(fields: Partial<CampaignFields>): CampaignFields {
@@ -75,7 +104,17 @@ function campaignRow(fields: Partial<CampaignFields>): CampaignFields {
     calls_failed: 0,
     counts: emptyCounts(),
     view_version: 0,
-    stats: { placed: 0, talk_seconds: 0, cost: 0, cost_pending: 0, cost_missing: 0, answered_human: 0, answered_machine: 0, keys: {}, hours: {} },
+    stats: {
+      placed: 0,
+      talk_seconds: 0,
+      cost: 0,
+      cost_pending: 0,
+      cost_missing: 0,
+      answered_human: 0,
+      answered_machine: 0,
+      keys: {},
+      hours: {},
+    },
     started_at: null,
     started_by: null,
     completed_at: null,
@@ -109,13 +148,47 @@ function campaignRow(fields: Partial<CampaignFields>): CampaignFields {
   };
 }
 
-const RUNNING_ROW = campaignRow({ name: 'diwali-offer', title: 'Diwali <offer>', status: 'running', total_contacts: 100, counts: COUNTS, calls_completed: 30, calls_failed: 20 });
-const DRAFT_ROW = campaignRow({ _id: ID2, name: 'renewals', title: 'Renewals', status: 'draft', total_contacts: 12, counts: { ...emptyCounts(), pending: 12 } });
+const RUNNING_ROW = campaignRow({
+  name: 'diwali-offer',
+  title: 'Diwali <offer>',
+  status: 'running',
+  total_contacts: 100,
+  counts: COUNTS,
+  calls_completed: 30,
+  calls_failed: 20,
+});
+const DRAFT_ROW = campaignRow({
+  _id: ID2,
+  name: 'renewals',
+  title: 'Renewals',
+  status: 'draft',
+  total_contacts: 12,
+  counts: { ...emptyCounts(), pending: 12 },
+});
 const SCHEDULED_AT = new Date('2026-11-27T04:30:00.000Z'); // Fri 27 Nov, 10:00 IST
-const SCHEDULED_ROW = campaignRow({ _id: ID3, name: 'promo', title: 'Promo', status: 'scheduled', scheduled_at: SCHEDULED_AT, total_contacts: 5, counts: { ...emptyCounts(), pending: 5 } });
+const SCHEDULED_ROW = campaignRow({
+  _id: ID3,
+  name: 'promo',
+  title: 'Promo',
+  status: 'scheduled',
+  scheduled_at: SCHEDULED_AT,
+  total_contacts: 5,
+  counts: { ...emptyCounts(), pending: 5 },
+});
 
-const PAUSE_BUTTON = { type: 'button', action_id: 'campaign_pause', text: { type: 'plain_text', text: 'Pause' }, value: '64b000000000000000000001' };
-const RESUME_BUTTON = { type: 'button', action_id: 'campaign_resume', text: { type: 'plain_text', text: 'Resume' }, style: 'primary', value: '64b000000000000000000001' };
+const PAUSE_BUTTON = {
+  type: 'button',
+  action_id: 'campaign_pause',
+  text: { type: 'plain_text', text: 'Pause' },
+  value: '64b000000000000000000001',
+};
+const RESUME_BUTTON = {
+  type: 'button',
+  action_id: 'campaign_resume',
+  text: { type: 'plain_text', text: 'Resume' },
+  style: 'primary',
+  value: '64b000000000000000000001',
+};
 const STOP_BUTTON = {
   type: 'button',
   action_id: 'campaign_stop',
@@ -154,7 +227,15 @@ const COUNTS_FIELDS = {
 const COUNTS_LINE = { type: 'section', text: { type: 'mrkdwn', text: '*30/100 (20 failed)*\n`███████████░░░░░░░░░` 54% finished' } };
 const FINISHED_FIELDS = {
   type: 'section',
-  fields: [field('Completed', 30), field('Busy', 5), field('No answer', 10), field('Could not connect', 5), field('In progress', 0), field('Waiting', 0), field('Retrying', 0)],
+  fields: [
+    field('Completed', 30),
+    field('Busy', 5),
+    field('No answer', 10),
+    field('Could not connect', 5),
+    field('In progress', 0),
+    field('Waiting', 0),
+    field('Retrying', 0),
+  ],
 };
 
 describe('progressNumbers and progressLine', () => {
@@ -164,7 +245,12 @@ describe('progressNumbers and progressLine', () => {
     // A contact waiting for a retry, or being checked with Exotel, is neither completed nor failed yet.
     expect(progressLine({ ...emptyCounts(), retrying: 3, unknown: 2, busy: 1 })).toBe('0/6 (1 failed)');
     // Skipped contacts count in the total and as finished, never as completed or failed.
-    expect(progressNumbers({ ...emptyCounts(), skipped: 4, completed: 1 })).toMatchObject({ total: 5, completed: 1, failed: 0, finished: 5 });
+    expect(progressNumbers({ ...emptyCounts(), skipped: 4, completed: 1 })).toMatchObject({
+      total: 5,
+      completed: 1,
+      failed: 0,
+      finished: 5,
+    });
     expect(progressLine(emptyCounts())).toBe('0/0 (0 failed)');
   });
 });
@@ -189,7 +275,11 @@ describe('progressMessage', () => {
 
   it('paused: who paused it and when, its reason escaped, no time left, Resume and Stop', () => {
     const message = progressMessage(
-      view({ status: 'paused', status_reason: 'Exotel answered <401> & refused the account', last_action: { verb: 'pause', by: 'U0ADMIN', at: T1 } }),
+      view({
+        status: 'paused',
+        status_reason: 'Exotel answered <401> & refused the account',
+        last_action: { verb: 'pause', by: 'U0ADMIN', at: T1 },
+      }),
     );
     expect(message).toEqual({
       text: 'Diwali &lt;offer&gt; &amp; more: Paused, 30/100 (20 failed)',
@@ -213,7 +303,9 @@ describe('progressMessage', () => {
   });
 
   it('completed: the final summary, no pace, no buttons even when asked for', () => {
-    const message = progressMessage(view({ status: 'completed', completed_at: T1, counts: FINISHED, total_contacts: 50 }, { now: new Date('2027-01-01T00:00:00Z') }));
+    const message = progressMessage(
+      view({ status: 'completed', completed_at: T1, counts: FINISHED, total_contacts: 50 }, { now: new Date('2027-01-01T00:00:00Z') }),
+    );
     expect(message).toEqual({
       text: 'Diwali &lt;offer&gt; &amp; more: Completed, 30/50 (20 failed)',
       blocks: [
@@ -223,7 +315,10 @@ describe('progressMessage', () => {
         FINISHED_FIELDS,
         {
           type: 'section',
-          text: { type: 'mrkdwn', text: `*Finished* ${ENDED} after 1 h 15 min: 30 completed, 5 busy, 10 not answered, 5 could not connect.` },
+          text: {
+            type: 'mrkdwn',
+            text: `*Finished* ${ENDED} after 1 h 15 min: 30 completed, 5 busy, 10 not answered, 5 could not connect.`,
+          },
         },
         FOOTER,
       ],
@@ -232,7 +327,12 @@ describe('progressMessage', () => {
 
   it('stopped early: who stopped it, and how many were skipped and not called', () => {
     const message = progressMessage(
-      view({ status: 'stopped', completed_at: T1, counts: { ...FINISHED, pending: 7, skipped: 2 }, last_action: { verb: 'stop', by: 'U0ADMIN', at: T1 } }),
+      view({
+        status: 'stopped',
+        completed_at: T1,
+        counts: { ...FINISHED, pending: 7, skipped: 2 },
+        last_action: { verb: 'stop', by: 'U0ADMIN', at: T1 },
+      }),
     );
     expect(message.blocks[1]).toEqual({
       type: 'section',
@@ -243,13 +343,16 @@ describe('progressMessage', () => {
     });
     expect(message.blocks.at(-2)).toEqual({
       type: 'section',
-      text: { type: 'mrkdwn', text: `*Stopped* ${ENDED} after 1 h 15 min: 30 completed, 5 busy, 10 not answered, 5 could not connect, 2 skipped, 7 not called.` },
+      text: {
+        type: 'mrkdwn',
+        text: `*Stopped* ${ENDED} after 1 h 15 min: 30 completed, 5 busy, 10 not answered, 5 could not connect, 2 skipped, 7 not called.`,
+      },
     });
     expect(message.blocks.some((b) => b.type === 'actions')).toBe(false);
     expect(message.text).toBe('Diwali &lt;offer&gt; &amp; more: Stopped, 30/59 (20 failed)');
   });
 
-  it('running outside the calling hours: says when it resumes, in the campaign\'s zone, and no time-left estimate', () => {
+  it("running outside the calling hours: says when it resumes, in the campaign's zone, and no time-left estimate", () => {
     const message = progressMessage(
       view(
         { started_at: null, started_by: null, counts: { ...FINISHED, pending: 10 } },
@@ -262,7 +365,10 @@ describe('progressMessage', () => {
         HEADER,
         {
           type: 'section',
-          text: { type: 'mrkdwn', text: ':arrow_forward: *Running* · pace 20/min\n:hourglass_flowing_sand: Waiting for calling hours — resumes tomorrow 09:00 IST' },
+          text: {
+            type: 'mrkdwn',
+            text: ':arrow_forward: *Running* · pace 20/min\n:hourglass_flowing_sand: Waiting for calling hours — resumes tomorrow 09:00 IST',
+          },
         },
         { type: 'section', text: { type: 'mrkdwn', text: '*30/60 (20 failed)*\n`█████████████████░░░` 83% finished' } },
         { ...FINISHED_FIELDS, fields: [...FINISHED_FIELDS.fields.slice(0, 5), field('Waiting', 10), field('Retrying', 0)] },
@@ -271,13 +377,18 @@ describe('progressMessage', () => {
     });
   });
 
-  it('keys pressed join the breakdown with their meaning, within Slack\'s 10 fields', () => {
+  it("keys pressed join the breakdown with their meaning, within Slack's 10 fields", () => {
     const stats = { ...CAMPAIGN.stats, keys: { '2': 3, '1': 12, '9': 1 } };
     const keys = { '1': 'paid', '9': `do not call ${'x'.repeat(40)}` };
     const few = progressMessage(view({ status: 'completed', completed_at: T1, counts: FINISHED, keys, stats }));
     expect(few.blocks[3]).toEqual({
       type: 'section',
-      fields: [...FINISHED_FIELDS.fields, field('Pressed 1 · paid', 12), field('Pressed 2', 3), field(`Pressed 9 · do not call ${'x'.repeat(17)}…`, 1)],
+      fields: [
+        ...FINISHED_FIELDS.fields,
+        field('Pressed 1 · paid', 12),
+        field('Pressed 2', 3),
+        field(`Pressed 9 · do not call ${'x'.repeat(17)}…`, 1),
+      ],
     });
     // Nine outcome fields leave room for one key.
     const many = progressMessage(view({ keys, stats }));
@@ -298,7 +409,16 @@ describe('progressMessage', () => {
   });
 
   it('a scheduled campaign says when it starts', () => {
-    const message = progressMessage(view({ status: 'scheduled', started_at: null, started_by: null, last_action: null, scheduled_at: SCHEDULED_AT, counts: { ...emptyCounts(), pending: 5 } }));
+    const message = progressMessage(
+      view({
+        status: 'scheduled',
+        started_at: null,
+        started_by: null,
+        last_action: null,
+        scheduled_at: SCHEDULED_AT,
+        counts: { ...emptyCounts(), pending: 5 },
+      }),
+    );
     expect(message.blocks[1]).toEqual({
       type: 'section',
       text: { type: 'mrkdwn', text: ':calendar: *Scheduled* · pace 20/min\n:hourglass_flowing_sand: Scheduled — starts Fri 10:00 IST' },
@@ -308,7 +428,8 @@ describe('progressMessage', () => {
 });
 
 describe('waitingText: why a campaign is not dialling now', () => {
-  const running = (dial_wait: ProgressView['campaign']['dial_wait'], rest: Partial<Omit<ProgressView, 'campaign'>> = {}) => waitingText(view({ dial_wait }, rest));
+  const running = (dial_wait: ProgressView['campaign']['dial_wait'], rest: Partial<Omit<ProgressView, 'campaign'>> = {}) =>
+    waitingText(view({ dial_wait }, rest));
 
   it('null while it dials', () => {
     expect(running({ reason: null, until: null })).toBeNull();
@@ -327,11 +448,15 @@ describe('waitingText: why a campaign is not dialling now', () => {
     );
   });
 
-  it('the run\'s own reason: live-call cap, rate limit, retries, last calls', () => {
+  it("the run's own reason: live-call cap, rate limit, retries, last calls", () => {
     expect(running({ reason: 'live-cap', until: null })).toBe('At the live-call limit — the next call goes out when one ends');
-    expect(running({ reason: 'rate-held', until: new Date('2026-11-25T05:46:00Z') })).toBe("Held by Exotel's rate limit until today 11:16 IST");
+    expect(running({ reason: 'rate-held', until: new Date('2026-11-25T05:46:00Z') })).toBe(
+      "Held by Exotel's rate limit until today 11:16 IST",
+    );
     expect(running({ reason: 'rate-held', until: null })).toBe("Held by Exotel's rate limit");
-    expect(running({ reason: 'waiting-retries', until: new Date('2026-11-25T06:15:00Z') })).toBe('Waiting for retries — next at today 11:45 IST');
+    expect(running({ reason: 'waiting-retries', until: new Date('2026-11-25T06:15:00Z') })).toBe(
+      'Waiting for retries — next at today 11:45 IST',
+    );
     expect(running({ reason: 'waiting-retries', until: null })).toBe('Waiting for retries');
     expect(running({ reason: 'waiting-outcomes', until: null })).toBe('Waiting for the last calls to end');
   });
@@ -347,7 +472,10 @@ describe('waitingText: why a campaign is not dialling now', () => {
     const message = progressMessage(view({ dial_wait: { reason: 'waiting-retries', until: new Date('2026-11-25T06:15:00Z') } }));
     expect(message.blocks[1]).toEqual({
       type: 'section',
-      text: { type: 'mrkdwn', text: `:arrow_forward: *Running* · pace 20/min · ${STARTED}\n:hourglass_flowing_sand: Waiting for retries — next at today 11:45 IST` },
+      text: {
+        type: 'mrkdwn',
+        text: `:arrow_forward: *Running* · pace 20/min · ${STARTED}\n:hourglass_flowing_sand: Waiting for retries — next at today 11:45 IST`,
+      },
     });
   });
 });
@@ -368,7 +496,13 @@ const START_BUTTONS = {
   type: 'actions',
   block_id: 'start_actions',
   elements: [
-    { type: 'button', action_id: 'campaign_start_confirm', text: { type: 'plain_text', text: 'Confirm' }, style: 'primary', value: '64b000000000000000000001' },
+    {
+      type: 'button',
+      action_id: 'campaign_start_confirm',
+      text: { type: 'plain_text', text: 'Confirm' },
+      style: 'primary',
+      value: '64b000000000000000000001',
+    },
     { type: 'button', action_id: 'campaign_start_cancel', text: { type: 'plain_text', text: 'Cancel' }, value: '64b000000000000000000001' },
   ],
 };
@@ -399,7 +533,12 @@ describe('startSummaryMessage and startModal', () => {
   });
 
   it('a schedule: when it starts, second, the end date, and Schedule / Cancel', () => {
-    const message = startSummaryMessage({ ...SUMMARY, rehearsal: false, startsAt: SCHEDULED_AT, callUntil: new Date('2026-11-30T15:30:00Z') });
+    const message = startSummaryMessage({
+      ...SUMMARY,
+      rehearsal: false,
+      startsAt: SCHEDULED_AT,
+      callUntil: new Date('2026-11-30T15:30:00Z'),
+    });
     expect(message).toEqual({
       text: 'Schedule Diwali? 130 contacts to call.',
       blocks: [
@@ -431,7 +570,12 @@ describe('startSummaryMessage and startModal', () => {
               style: 'primary',
               value: '{"id":"64b000000000000000000001","at":"2026-11-27T04:30:00.000Z"}',
             },
-            { type: 'button', action_id: 'campaign_schedule_cancel', text: { type: 'plain_text', text: 'Cancel' }, value: '64b000000000000000000001' },
+            {
+              type: 'button',
+              action_id: 'campaign_schedule_cancel',
+              text: { type: 'plain_text', text: 'Cancel' },
+              value: '64b000000000000000000001',
+            },
           ],
         },
       ],
@@ -439,7 +583,13 @@ describe('startSummaryMessage and startModal', () => {
   });
 
   it('escapes the title, caller id, hours and rules everywhere they are shown', () => {
-    const message = startSummaryMessage({ ...SUMMARY, campaign: { ...SUMMARY.campaign, title: '<!channel> & co' }, callerId: '<@U1>', hours: 'a<b', retry: 'c>d' });
+    const message = startSummaryMessage({
+      ...SUMMARY,
+      campaign: { ...SUMMARY.campaign, title: '<!channel> & co' },
+      callerId: '<@U1>',
+      hours: 'a<b',
+      retry: 'c>d',
+    });
     const text = (message.blocks[0] as { text: { text: string } }).text.text;
     expect(text).toContain('*Start &lt;!channel&gt; &amp; co?*');
     expect(text).toContain('• *Caller id:* &lt;@U1&gt;');
@@ -526,10 +676,22 @@ describe('startSummaryOf: the summary from the campaign view and the config', ()
     });
   });
 
-  it('falls back to the account\'s caller id and pace; no retries in words; a schedule keeps its start', () => {
-    const campaign = campaignRow({ counts: { ...emptyCounts(), pending: 3 }, retry: { on: [], max_attempts: 1, delays: { busy: 60, 'no-answer': 60, failed: 60 }, exponential: false } });
+  it("falls back to the account's caller id and pace; no retries in words; a schedule keeps its start", () => {
+    const campaign = campaignRow({
+      counts: { ...emptyCounts(), pending: 3 },
+      retry: { on: [], max_attempts: 1, delays: { busy: 60, 'no-answer': 60, failed: 60 }, exponential: false },
+    });
     const summary = startSummaryOf({ config: config(true, '') }, { campaign, counts: campaign.counts, toCall: 3 }, SCHEDULED_AT);
-    expect(summary).toMatchObject({ callerId: 'the rehearsal caller id', callsPerMinute: 60, retry: 'no retries', hours: 'every day 09:00–21:00 IST', startsAt: SCHEDULED_AT, rehearsal: true, pending: 3, failed: 0 });
+    expect(summary).toMatchObject({
+      callerId: 'the rehearsal caller id',
+      callsPerMinute: 60,
+      retry: 'no retries',
+      hours: 'every day 09:00–21:00 IST',
+      startsAt: SCHEDULED_AT,
+      rehearsal: true,
+      pending: 3,
+      failed: 0,
+    });
   });
 });
 
@@ -541,7 +703,7 @@ describe('campaignListMessage', () => {
     });
   });
 
-  it('with campaigns: the progress line from each one\'s counts, and when a scheduled one starts', () => {
+  it("with campaigns: the progress line from each one's counts, and when a scheduled one starts", () => {
     expect(campaignListMessage([RUNNING_ROW, DRAFT_ROW, SCHEDULED_ROW], false)).toEqual({
       text: '3 campaigns',
       blocks: [
@@ -555,7 +717,10 @@ describe('campaignListMessage', () => {
         },
         {
           type: 'section',
-          text: { type: 'mrkdwn', text: ':memo: `renewals` — Renewals · Draft · 0/12 (0 failed) · updated <!date^1795585500^{date_short_pretty}|2026-11-25T05:45:00Z>' },
+          text: {
+            type: 'mrkdwn',
+            text: ':memo: `renewals` — Renewals · Draft · 0/12 (0 failed) · updated <!date^1795585500^{date_short_pretty}|2026-11-25T05:45:00Z>',
+          },
         },
         {
           type: 'section',
@@ -584,7 +749,14 @@ describe('campaignListMessage', () => {
 });
 
 describe('failureReply', () => {
-  const failure = (f: Partial<FailureItem>): FailureItem => ({ phone: '919876543210', name: '', outcome: 'failed', reason: null, try: 1, ...f });
+  const failure = (f: Partial<FailureItem>): FailureItem => ({
+    phone: '919876543210',
+    name: '',
+    outcome: 'failed',
+    reason: null,
+    try: 1,
+    ...f,
+  });
 
   it('one line per number: number, name, reason, Exotel words (escaped) except for busy / no answer, attempt', () => {
     expect(
@@ -607,7 +779,9 @@ describe('failureReply', () => {
   });
 
   it('stops before Slack’s text limit and says how many failures it holds', () => {
-    const many = Array.from({ length: 200 }, (_, i) => failure({ phone: `9198${String(i).padStart(8, '0')}`, name: 'N'.repeat(100), reason: 'E'.repeat(500) }));
+    const many = Array.from({ length: 200 }, (_, i) =>
+      failure({ phone: `9198${String(i).padStart(8, '0')}`, name: 'N'.repeat(100), reason: 'E'.repeat(500) }),
+    );
     const line = failureLine(many[0]!);
     // 60-character name and 200-character reason cuts
     expect(line).toBe(`• +91 98000 00000 · ${'N'.repeat(59)}… · *could not connect* — ${'E'.repeat(199)}… · attempt 1`);
@@ -627,7 +801,10 @@ describe('homeView', () => {
       type: 'home',
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: 'Call campaigns' } },
-        { type: 'context', elements: [{ type: 'mrkdwn', text: 'Type `/campaign help` in any channel for every command. Newest changes first.' }] },
+        {
+          type: 'context',
+          elements: [{ type: 'mrkdwn', text: 'Type `/campaign help` in any channel for every command. Newest changes first.' }],
+        },
         { type: 'section', text: { type: 'mrkdwn', text: 'No campaigns yet.' } },
       ],
     });
@@ -638,23 +815,47 @@ describe('homeView', () => {
       type: 'home',
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: 'Call campaigns' } },
-        { type: 'context', elements: [{ type: 'mrkdwn', text: 'Type `/campaign help` in any channel for every command. Newest changes first.' }] },
+        {
+          type: 'context',
+          elements: [{ type: 'mrkdwn', text: 'Type `/campaign help` in any channel for every command. Newest changes first.' }],
+        },
         {
           type: 'section',
-          text: { type: 'mrkdwn', text: `*Diwali &lt;offer&gt;*  \`diwali-offer\`\n:arrow_forward: Running · 30/100 (20 failed) · updated ${ENDED}` },
+          text: {
+            type: 'mrkdwn',
+            text: `*Diwali &lt;offer&gt;*  \`diwali-offer\`\n:arrow_forward: Running · 30/100 (20 failed) · updated ${ENDED}`,
+          },
         },
         {
           type: 'actions',
           block_id: 'home_64b000000000000000000001',
-          elements: [{ type: 'button', action_id: 'home_campaign_view', text: { type: 'plain_text', text: 'View' }, value: '64b000000000000000000001' }],
+          elements: [
+            {
+              type: 'button',
+              action_id: 'home_campaign_view',
+              text: { type: 'plain_text', text: 'View' },
+              value: '64b000000000000000000001',
+            },
+          ],
         },
         { type: 'section', text: { type: 'mrkdwn', text: `*Renewals*  \`renewals\`\n:memo: Draft · 0/12 (0 failed) · updated ${ENDED}` } },
         {
           type: 'actions',
           block_id: 'home_64b000000000000000000002',
           elements: [
-            { type: 'button', action_id: 'home_campaign_start', text: { type: 'plain_text', text: 'Start' }, style: 'primary', value: '64b000000000000000000002' },
-            { type: 'button', action_id: 'home_campaign_view', text: { type: 'plain_text', text: 'View' }, value: '64b000000000000000000002' },
+            {
+              type: 'button',
+              action_id: 'home_campaign_start',
+              text: { type: 'plain_text', text: 'Start' },
+              style: 'primary',
+              value: '64b000000000000000000002',
+            },
+            {
+              type: 'button',
+              action_id: 'home_campaign_view',
+              text: { type: 'plain_text', text: 'View' },
+              value: '64b000000000000000000002',
+            },
           ],
         },
         {
@@ -668,8 +869,19 @@ describe('homeView', () => {
           type: 'actions',
           block_id: 'home_64b000000000000000000003',
           elements: [
-            { type: 'button', action_id: 'home_campaign_start', text: { type: 'plain_text', text: 'Start' }, style: 'primary', value: '64b000000000000000000003' },
-            { type: 'button', action_id: 'home_campaign_view', text: { type: 'plain_text', text: 'View' }, value: '64b000000000000000000003' },
+            {
+              type: 'button',
+              action_id: 'home_campaign_start',
+              text: { type: 'plain_text', text: 'Start' },
+              style: 'primary',
+              value: '64b000000000000000000003',
+            },
+            {
+              type: 'button',
+              action_id: 'home_campaign_view',
+              text: { type: 'plain_text', text: 'View' },
+              value: '64b000000000000000000003',
+            },
           ],
         },
       ],
@@ -690,9 +902,24 @@ describe('contactsModal', () => {
       { type: 'section', text: { type: 'mrkdwn', text: '+91 98000 00001\n:x: Failed · attempt 1\n_Exotel: &lt;bad&gt; number_' } },
       { type: 'section', text: { type: 'mrkdwn', text: '+91 98000 00002 · Person 2\n:fast_forward: Skipped\n_skipped: duplicate_' } },
     ][i];
-  const shell = { type: 'modal', callback_id: 'campaign_contacts', title: { type: 'plain_text', text: 'Contacts' }, close: { type: 'plain_text', text: 'Close' } };
-  const prev = (page: number) => ({ type: 'button', action_id: 'contacts_page_prev', text: { type: 'plain_text', text: 'Previous' }, value: `{"id":"64b000000000000000000001","page":${page}}` });
-  const next = (page: number) => ({ type: 'button', action_id: 'contacts_page_next', text: { type: 'plain_text', text: 'Next' }, value: `{"id":"64b000000000000000000001","page":${page}}` });
+  const shell = {
+    type: 'modal',
+    callback_id: 'campaign_contacts',
+    title: { type: 'plain_text', text: 'Contacts' },
+    close: { type: 'plain_text', text: 'Close' },
+  };
+  const prev = (page: number) => ({
+    type: 'button',
+    action_id: 'contacts_page_prev',
+    text: { type: 'plain_text', text: 'Previous' },
+    value: `{"id":"64b000000000000000000001","page":${page}}`,
+  });
+  const next = (page: number) => ({
+    type: 'button',
+    action_id: 'contacts_page_next',
+    text: { type: 'plain_text', text: 'Next' },
+    value: `{"id":"64b000000000000000000001","page":${page}}`,
+  });
 
   it('first page: Next only', () => {
     expect(contactsModal({ campaign, contacts: people.slice(0, 1), page: 0, total: 53 })).toEqual({
@@ -745,18 +972,45 @@ describe('contactsModal', () => {
 });
 
 describe('contactLine: one contact in View', () => {
-  const campaign = { _id: ID, name: 'emi', title: 'EMI', total_contacts: 9, keys: { '1': 'paid', '9': 'do not call' }, calling_hours: HOURS };
+  const campaign = {
+    _id: ID,
+    name: 'emi',
+    title: 'EMI',
+    total_contacts: 9,
+    keys: { '1': 'paid', '9': 'do not call' },
+    calling_hours: HOURS,
+  };
   const contact = (c: Partial<ContactFields>) =>
-    ({ phone: '919800000003', name: 'Meena', call_status: 'completed', call_error: null, attempts: 1, skip_reason: null, last_outcome: null, next_attempt_at: T0, digits: null, answered_by: null, fields: {}, ...c }) as ContactFields;
+    ({
+      phone: '919800000003',
+      name: 'Meena',
+      call_status: 'completed',
+      call_error: null,
+      attempts: 1,
+      skip_reason: null,
+      last_outcome: null,
+      next_attempt_at: T0,
+      digits: null,
+      answered_by: null,
+      fields: {},
+      ...c,
+    }) as ContactFields;
 
-  it('a number waiting for a retry: when it is called again (in the reader\'s zone) and how the last call ended', () => {
-    const line = contactLine(contact({ call_status: 'pending', last_outcome: 'no-answer', next_attempt_at: new Date('2026-11-25T09:00:00Z') }), campaign);
-    expect(line).toBe('+91 98000 00003 · Meena\n:repeat: Retrying at <!date^1795597200^{time}|2026-11-25T09:00:00Z> (last: no answer) · attempt 1');
+  it("a number waiting for a retry: when it is called again (in the reader's zone) and how the last call ended", () => {
+    const line = contactLine(
+      contact({ call_status: 'pending', last_outcome: 'no-answer', next_attempt_at: new Date('2026-11-25T09:00:00Z') }),
+      campaign,
+    );
+    expect(line).toBe(
+      '+91 98000 00003 · Meena\n:repeat: Retrying at <!date^1795597200^{time}|2026-11-25T09:00:00Z> (last: no answer) · attempt 1',
+    );
     expect(contactLine(contact({ call_status: 'pending', last_outcome: 'failed', attempts: 2 }), campaign)).toBe(
       '+91 98000 00003 · Meena\n:repeat: Retrying at <!date^1795581000^{time}|2026-11-25T04:30:00Z> (last: could not connect) · attempt 2',
     );
     // Never called yet: a plain Pending badge, no attempt.
-    expect(contactLine(contact({ call_status: 'pending', attempts: 0 }), campaign)).toBe('+91 98000 00003 · Meena\n:hourglass_flowing_sand: Pending');
+    expect(contactLine(contact({ call_status: 'pending', attempts: 0 }), campaign)).toBe(
+      '+91 98000 00003 · Meena\n:hourglass_flowing_sand: Pending',
+    );
   });
 
   it('who answered, the key pressed with its meaning, then the extra columns, escaped', () => {
@@ -764,7 +1018,9 @@ describe('contactLine: one contact in View', () => {
       '+91 98000 00003 · Meena\n:white_check_mark: Completed · attempt 1 · answered by a person · pressed *1* (paid)\namount: 1,200 · due_date: 5 Dec',
     );
     // A machine; a key without a meaning; Exotel's "NA" says nothing about who answered.
-    expect(contactLine(contact({ answered_by: 'Machine', digits: '7' }), campaign)).toBe('+91 98000 00003 · Meena\n:white_check_mark: Completed · attempt 1 · answered by a machine · pressed *7*');
+    expect(contactLine(contact({ answered_by: 'Machine', digits: '7' }), campaign)).toBe(
+      '+91 98000 00003 · Meena\n:white_check_mark: Completed · attempt 1 · answered by a machine · pressed *7*',
+    );
     expect(contactLine(contact({ answered_by: 'NA' }), campaign)).toBe('+91 98000 00003 · Meena\n:white_check_mark: Completed · attempt 1');
     expect(contactLine(contact({ fields: { 'a<b': '<!channel> & co', long: 'x'.repeat(100) } }), campaign)).toBe(
       `+91 98000 00003 · Meena\n:white_check_mark: Completed · attempt 1\na&lt;b: &lt;!channel&gt; &amp; co · long: ${'x'.repeat(59)}…`,
@@ -772,9 +1028,9 @@ describe('contactLine: one contact in View', () => {
   });
 
   it('why it failed comes last, under the columns', () => {
-    expect(contactLine(contact({ name: '', call_status: 'failed', call_error: 'Invalid <number>', fields: { loan_id: 'L-1' } }), campaign)).toBe(
-      '+91 98000 00003\n:x: Failed · attempt 1\nloan_id: L-1\n_Invalid &lt;number&gt;_',
-    );
+    expect(
+      contactLine(contact({ name: '', call_status: 'failed', call_error: 'Invalid <number>', fields: { loan_id: 'L-1' } }), campaign),
+    ).toBe('+91 98000 00003\n:x: Failed · attempt 1\nloan_id: L-1\n_Invalid &lt;number&gt;_');
   });
 });
 
@@ -799,19 +1055,36 @@ const REPORT: CampaignReport = {
   ],
   hours: [],
 };
-const REPORT_CAMPAIGN: FinishReportView['campaign'] = { _id: ID, name: 'diwali-offer', title: 'Diwali <offer> & more', status: 'completed', started_by: 'U0STARTER', owner: 'U0OWNER', total_contacts: 50 };
+const REPORT_CAMPAIGN: FinishReportView['campaign'] = {
+  _id: ID,
+  name: 'diwali-offer',
+  title: 'Diwali <offer> & more',
+  status: 'completed',
+  started_by: 'U0STARTER',
+  owner: 'U0OWNER',
+  total_contacts: 50,
+};
 const textField = (label: string, value: string) => ({ type: 'mrkdwn', text: `*${label}*\n${value}` });
 const EXPORT_ACTIONS = {
   type: 'actions',
   block_id: 'report_actions',
-  elements: [{ type: 'button', action_id: 'campaign_report_export', text: { type: 'plain_text', text: 'Export' }, value: '64b000000000000000000001' }],
+  elements: [
+    {
+      type: 'button',
+      action_id: 'campaign_report_export',
+      text: { type: 'plain_text', text: 'Export' },
+      value: '64b000000000000000000001',
+    },
+  ],
 };
 
 describe('finishReportMessage: the report in the thread when a campaign ends', () => {
   it('rupees and the cost: Indian grouping; "not reported yet" while prices are to come; calls never priced', () => {
     expect(rupees(123456.5)).toBe('Rs 1,23,456.50');
     expect(rupees(0)).toBe('Rs 0.00');
-    expect(costText({ amount: 12.5, pending: 3, missing: 0 })).toBe('cost not reported yet (Exotel reports prices a few minutes after each call; 3 to come)');
+    expect(costText({ amount: 12.5, pending: 3, missing: 0 })).toBe(
+      'cost not reported yet (Exotel reports prices a few minutes after each call; 3 to come)',
+    );
     expect(costText({ amount: 12.5, pending: 0, missing: 0 })).toBe('Rs 12.50');
     expect(costText({ amount: 12.5, pending: 0, missing: 2 })).toBe('Rs 12.50 (2 calls without a reported price)');
   });
@@ -820,7 +1093,13 @@ describe('finishReportMessage: the report in the thread when a campaign ends', (
     expect(finishReportMessage({ campaign: REPORT_CAMPAIGN, report: REPORT })).toEqual({
       text: 'Diwali &lt;offer&gt; &amp; more finished: 30 of 50 calls completed, 20 not reached, cost not reported yet (Exotel reports prices a few minutes after each call; 3 to come).',
       blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: '<@U0STARTER> *Diwali &lt;offer&gt; &amp; more* finished: 30 of 50 calls completed, 20 not reached.' } },
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: '<@U0STARTER> *Diwali &lt;offer&gt; &amp; more* finished: 30 of 50 calls completed, 20 not reached.',
+          },
+        },
         {
           type: 'section',
           fields: [
@@ -859,11 +1138,17 @@ describe('finishReportMessage: the report in the thread when a campaign ends', (
       cost: { amount: 0, pending: 0, missing: 0 },
       keys: [],
     };
-    const message = finishReportMessage({ campaign: { ...REPORT_CAMPAIGN, title: '', status: 'stopped', started_by: null, total_contacts: 9 }, report });
+    const message = finishReportMessage({
+      campaign: { ...REPORT_CAMPAIGN, title: '', status: 'stopped', started_by: null, total_contacts: 9 },
+      report,
+    });
     expect(message).toEqual({
       text: 'diwali-offer was stopped: 0 of 9 calls completed, 0 not reached, Rs 0.00.',
       blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: '<@U0OWNER> *diwali-offer* was stopped: 0 of 9 calls completed, 0 not reached.' } },
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: '<@U0OWNER> *diwali-offer* was stopped: 0 of 9 calls completed, 0 not reached.' },
+        },
         {
           type: 'section',
           fields: [
@@ -879,14 +1164,20 @@ describe('finishReportMessage: the report in the thread when a campaign ends', (
             textField('Skipped', '2'),
           ],
         },
-        { type: 'context', elements: [{ type: 'mrkdwn', text: 'Every number called was reached. Numbers never called are listed just above this report.' }] },
+        {
+          type: 'context',
+          elements: [{ type: 'mrkdwn', text: 'Every number called was reached. Numbers never called are listed just above this report.' }],
+        },
         EXPORT_ACTIONS,
       ],
     });
   });
 
   it('expired, answer rate from completed calls when Exotel did not say who answered', () => {
-    const message = finishReportMessage({ campaign: { ...REPORT_CAMPAIGN, status: 'expired' }, report: { ...REPORT, answerRate: 0.6, answerRateByPerson: false, keys: [] } });
+    const message = finishReportMessage({
+      campaign: { ...REPORT_CAMPAIGN, status: 'expired' },
+      report: { ...REPORT, answerRate: 0.6, answerRateByPerson: false, keys: [] },
+    });
     expect((message.blocks[0] as { text: { text: string } }).text.text).toBe(
       '<@U0STARTER> *Diwali &lt;offer&gt; &amp; more* ended at its end date: 30 of 50 calls completed, 20 not reached.',
     );
@@ -897,9 +1188,15 @@ describe('finishReportMessage: the report in the thread when a campaign ends', (
 
 describe('notice and helpMessage', () => {
   it('notice: one section, cut to 3000 characters', () => {
-    expect(notice('Stopped `x`.')).toEqual({ text: 'Stopped `x`.', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Stopped `x`.' } }] });
+    expect(notice('Stopped `x`.')).toEqual({
+      text: 'Stopped `x`.',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Stopped `x`.' } }],
+    });
     const long = notice('y'.repeat(5000));
-    expect(long).toEqual({ text: `${'y'.repeat(2999)}…`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${'y'.repeat(2999)}…` } }] });
+    expect(long).toEqual({
+      text: `${'y'.repeat(2999)}…`,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${'y'.repeat(2999)}…` } }],
+    });
   });
 
   it('helpMessage: the notice, then one line per subcommand, with <placeholders> escaped', () => {
@@ -911,12 +1208,26 @@ describe('notice and helpMessage', () => {
       text: 'Oops.\n*/campaign* commands:\n`/campaign help` — show these commands\n`/campaign status &lt;name&gt;` — progress',
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text: 'Oops.' } },
-        { type: 'section', text: { type: 'mrkdwn', text: '*/campaign* commands:\n`/campaign help` — show these commands\n`/campaign status &lt;name&gt;` — progress' } },
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: '*/campaign* commands:\n`/campaign help` — show these commands\n`/campaign status &lt;name&gt;` — progress',
+          },
+        },
       ],
     });
     expect(helpMessage(entries)).toEqual({
       text: '*/campaign* commands:\n`/campaign help` — show these commands\n`/campaign status &lt;name&gt;` — progress',
-      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '*/campaign* commands:\n`/campaign help` — show these commands\n`/campaign status &lt;name&gt;` — progress' } }],
+      blocks: [
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: '*/campaign* commands:\n`/campaign help` — show these commands\n`/campaign status &lt;name&gt;` — progress',
+          },
+        },
+      ],
     });
   });
 });
@@ -926,7 +1237,10 @@ describe('notice and helpMessage', () => {
 
 type Json = Record<string, unknown>;
 
-function limitProblems(surface: { blocks: readonly unknown[]; private_metadata?: string; title?: { text: string } }, maxBlocks: number): string[] {
+function limitProblems(
+  surface: { blocks: readonly unknown[]; private_metadata?: string; title?: { text: string } },
+  maxBlocks: number,
+): string[] {
   const problems: string[] = [];
   const check = (ok: boolean, what: string) => {
     if (!ok) problems.push(what);
@@ -966,7 +1280,9 @@ function limitProblems(surface: { blocks: readonly unknown[]; private_metadata?:
           check((e.text as { text: string }).text.length <= 75, 'button text > 75');
           if (e.value !== undefined) check((e.value as string).length <= 2000, 'button value > 2000');
         }
-        const confirm = e.confirm as { title: { text: string }; text: { text: string }; confirm: { text: string }; deny: { text: string } } | undefined;
+        const confirm = e.confirm as
+          | { title: { text: string }; text: { text: string }; confirm: { text: string }; deny: { text: string } }
+          | undefined;
         if (confirm) {
           check(confirm.title.text.length <= 100, `confirm title ${confirm.title.text.length} > 100`);
           check(confirm.text.text.length <= 300, `confirm text ${confirm.text.text.length} > 300`);
@@ -991,7 +1307,11 @@ describe("Slack's limits on big inputs", () => {
   const huge = `<!channel> ${'Ω'.repeat(6000)} & <@U123>`;
 
   it('progress message: a 6000-character title and reason, every state and every wait', () => {
-    const waits: Array<Partial<Omit<ProgressView, 'campaign'>>> = [{}, { hours: { open: false, changesAt: T1 } }, { hours: { open: false, changesAt: null } }];
+    const waits: Array<Partial<Omit<ProgressView, 'campaign'>>> = [
+      {},
+      { hours: { open: false, changesAt: T1 } },
+      { hours: { open: false, changesAt: null } },
+    ];
     for (const status of ['running', 'paused', 'completed', 'stopped', 'expired', 'scheduled', 'draft'] as const) {
       for (const wait of waits) {
         const message = progressMessage(
@@ -1023,7 +1343,16 @@ describe("Slack's limits on big inputs", () => {
   });
 
   it('start summary and start modal: huge title and caller id', () => {
-    const s = { ...SUMMARY, campaign: { ...SUMMARY.campaign, title: huge }, callerId: huge, hours: huge, retry: huge, toCall: 10_000_000, startsAt: T1, callUntil: T1 };
+    const s = {
+      ...SUMMARY,
+      campaign: { ...SUMMARY.campaign, title: huge },
+      callerId: huge,
+      hours: huge,
+      retry: huge,
+      toCall: 10_000_000,
+      startsAt: T1,
+      callUntil: T1,
+    };
     const message = startSummaryMessage(s);
     expect(limitProblems(message, 50)).toEqual([]);
     expect([message.text, ...mrkdwnTexts(message.blocks)].filter((t) => /<!channel>|<@U123>/.test(t))).toEqual([]);
@@ -1031,19 +1360,25 @@ describe("Slack's limits on big inputs", () => {
   });
 
   it('campaign list: 500 campaigns with long titles', () => {
-    const many = Array.from({ length: 500 }, (_, i) => campaignRow({ _id: new Types.ObjectId(), name: `c-${i}`, title: huge, status: 'running', counts: { ...COUNTS, pending: 9_000_000 } }));
+    const many = Array.from({ length: 500 }, (_, i) =>
+      campaignRow({ _id: new Types.ObjectId(), name: `c-${i}`, title: huge, status: 'running', counts: { ...COUNTS, pending: 9_000_000 } }),
+    );
     const message = campaignListMessage(many, true);
     expect(limitProblems(message, 50)).toEqual([]);
   });
 
   it('home tab: 500 campaigns with long titles', () => {
-    const many = Array.from({ length: 500 }, (_, i) => campaignRow({ _id: new Types.ObjectId(), name: `c-${i}`, title: huge, status: i % 2 ? 'draft' : 'running' }));
+    const many = Array.from({ length: 500 }, (_, i) =>
+      campaignRow({ _id: new Types.ObjectId(), name: `c-${i}`, title: huge, status: i % 2 ? 'draft' : 'running' }),
+    );
     const view = homeView(many);
     expect(limitProblems(view, 100)).toEqual([]);
     expect(view.blocks.filter((b) => b.type === 'actions')).toHaveLength(HOME_LIMIT);
     expect(view.blocks.at(-1)).toEqual({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `${500 - HOME_LIMIT} older campaigns are not shown; \`/campaign status &lt;name&gt;\` finds any of them.` }],
+      elements: [
+        { type: 'mrkdwn', text: `${500 - HOME_LIMIT} older campaigns are not shown; \`/campaign status &lt;name&gt;\` finds any of them.` },
+      ],
     });
   });
 
@@ -1060,7 +1395,12 @@ describe("Slack's limits on big inputs", () => {
       fields: Object.fromEntries(Array.from({ length: 30 }, (_, k) => [`column_${k}`, huge])),
     })) as ContactFields[];
     for (const page of [0, 7, 399_999]) {
-      const view = contactsModal({ campaign: { _id: ID, name: 'x', title: huge, total_contacts: 10_000_000, keys: { '1': huge }, calling_hours: HOURS }, contacts, page, total: 10_000_000 });
+      const view = contactsModal({
+        campaign: { _id: ID, name: 'x', title: huge, total_contacts: 10_000_000, keys: { '1': huge }, calling_hours: HOURS },
+        contacts,
+        page,
+        total: 10_000_000,
+      });
       expect(limitProblems(view, 100), `page ${page}`).toEqual([]);
     }
   });
@@ -1080,12 +1420,24 @@ describe("Slack's limits on big inputs", () => {
       expect(limitProblems(message, 50), status).toEqual([]);
       expect(message.text.length).toBeLessThan(40_000);
       expect([message.text, ...mrkdwnTexts(message.blocks)].filter((t) => /<!channel>|<@U123>/.test(t))).toEqual([]);
-      expect(mrkdwnTexts(message.blocks).join('\n').match(/<@\w+>/g)).toEqual(['<@U0STARTER>']);
+      expect(
+        mrkdwnTexts(message.blocks)
+          .join('\n')
+          .match(/<@\w+>/g),
+      ).toEqual(['<@U0STARTER>']);
     }
   });
 
   it('notice and help: long input', () => {
     expect(limitProblems(notice(huge), 50)).toEqual([]);
-    expect(limitProblems(helpMessage(Array.from({ length: 8 }, () => ({ usage: 'x <name>', summary: 'y'.repeat(100) })), 'n'.repeat(200)), 50)).toEqual([]);
+    expect(
+      limitProblems(
+        helpMessage(
+          Array.from({ length: 8 }, () => ({ usage: 'x <name>', summary: 'y'.repeat(100) })),
+          'n'.repeat(200),
+        ),
+        50,
+      ),
+    ).toEqual([]);
   });
 });

@@ -36,23 +36,19 @@ const FAST_PROGRESS = {
 beforeAll(async () => {
   store = await testStore('channel_access');
   fake = await startFakeExotel({ callsPerMinute: 600, windowMs: 10_000, callbackDelayMs: [50, 400], seed: 5, secondMs: 1000 });
-  app = await startTestApp(
-    store,
-    exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'channel-access-webhook-secret-01' }),
-    {
-      runtime: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 60, windowMs: 10_000 }, progress: FAST_PROGRESS },
-      slack: {
-        channels: [
-          ...DEFAULT_CHANNELS,
-          { id: 'C0SECRET', name: 'secret', private: true, members: ['U0OWNER'] },
-          { id: 'C0OPEN', name: 'open' },
-          { id: 'C0OLD', name: 'old', archived: true, members: [bot] },
-          { id: 'C0LATER', name: 'later', private: true, members: ['U0OWNER', bot] },
-          { id: 'C0ROOM', name: 'room', private: true, members: ['U0OWNER', bot] },
-        ],
-      },
+  app = await startTestApp(store, exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'channel-access-webhook-secret-01' }), {
+    runtime: { settings: FAST_SETTINGS, pacing: { callsPerMinute: 60, windowMs: 10_000 }, progress: FAST_PROGRESS },
+    slack: {
+      channels: [
+        ...DEFAULT_CHANNELS,
+        { id: 'C0SECRET', name: 'secret', private: true, members: ['U0OWNER'] },
+        { id: 'C0OPEN', name: 'open' },
+        { id: 'C0OLD', name: 'old', archived: true, members: [bot] },
+        { id: 'C0LATER', name: 'later', private: true, members: ['U0OWNER', bot] },
+        { id: 'C0ROOM', name: 'room', private: true, members: ['U0OWNER', bot] },
+      ],
     },
-  );
+  });
 });
 afterAll(async () => {
   await app?.stop();
@@ -128,7 +124,9 @@ describe('Confirm', () => {
       'Not started, nobody was called: <#C0OLD> is archived, so I cannot post there. Choose another channel (if it is private, type `/invite @campaign-bot` in it first).',
     );
     const unknown = await click(ActionId.startConfirm, String(campaign._id), 'C0GONE');
-    expect(String(unknown.args.text)).toContain(`it is a private channel I am not in (or it no longer exists). To use it, type ${INVITE} in <#C0GONE>`);
+    expect(String(unknown.args.text)).toContain(
+      `it is a private channel I am not in (or it no longer exists). To use it, type ${INVITE} in <#C0GONE>`,
+    );
     await settle();
     expect(dialled(mine)).toEqual([]);
     expect((await store.Campaign.findById(campaign._id).lean())?.status).toBe('draft');
@@ -139,7 +137,9 @@ describe('Confirm', () => {
     app.slack.override('conversations.info', () => ({ status: 500, body: { ok: false, error: 'internal_error' } }));
     try {
       const reply = await click(ActionId.startConfirm, String(campaign._id), 'C0001');
-      expect(String(reply.args.text)).toMatch(/^Not started, nobody was called: I could not check with Slack that I can post in <#C0001> \(.+\)\. Try again in a minute\.$/);
+      expect(String(reply.args.text)).toMatch(
+        /^Not started, nobody was called: I could not check with Slack that I can post in <#C0001> \(.+\)\. Try again in a minute\.$/,
+      );
     } finally {
       app.slack.clearOverrides();
     }
@@ -153,7 +153,11 @@ describe('the Home tab start modal', () => {
   it('a channel the bot cannot post in is answered on the channel field; nothing is dialled', async () => {
     const { campaign, mine } = await newCampaign(2);
     const values = { [BlockId.startChannel]: { [InputId.channel]: { type: 'conversations_select', selected_conversation: 'C0SECRET' } } };
-    const res = await postPayload(`${app.url}/slack/events`, viewSubmission(ViewId.startModal, values, JSON.stringify({ id: String(campaign._id) })), secret());
+    const res = await postPayload(
+      `${app.url}/slack/events`,
+      viewSubmission(ViewId.startModal, values, JSON.stringify({ id: String(campaign._id) })),
+      secret(),
+    );
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       response_action: 'errors',
@@ -173,7 +177,9 @@ describe('the Home tab start modal', () => {
     app.slack.override('conversations.info', () => ({ delayMs: 3_500 }));
     try {
       const values = { [BlockId.startChannel]: { [InputId.channel]: { type: 'conversations_select', selected_conversation: 'C0SECRET' } } };
-      const submission = viewSubmission(ViewId.startModal, values, JSON.stringify({ id: String(campaign._id) })) as { view: { id: string } };
+      const submission = viewSubmission(ViewId.startModal, values, JSON.stringify({ id: String(campaign._id) })) as {
+        view: { id: string };
+      };
       const res = await postPayload(`${app.url}/slack/events`, submission, secret());
       const acked = (await res.json()) as { response_action: string; view: { blocks: Array<{ text: { text: string } }> } };
       expect(acked.response_action).toBe('update');
@@ -216,16 +222,28 @@ describe('a scheduled start', () => {
       `Did not start as scheduled: I cannot post in <#C0LATER>: it is a private channel I am not in (or it no longer exists). To use it, type ${INVITE} in <#C0LATER>, then try again.`,
     );
     expect(held.scheduled_at).toBeNull();
-    const dm = await app.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'U0OWNER' && String(c.args.text).includes(campaign.name));
+    const dm = await app.slack.waitFor(
+      (c) => c.method === 'chat.postMessage' && c.args.channel === 'U0OWNER' && String(c.args.text).includes(campaign.name),
+    );
     expect(dm.response).toMatchObject({ ok: true });
-    expect(String(dm.args.text)).toMatch(new RegExp(`^\`${campaign.name}\` did not start <!date\\^\\d+\\^[^>]+> as scheduled, and nobody was called: I cannot post in <#C0LATER>`));
+    expect(String(dm.args.text)).toMatch(
+      new RegExp(
+        `^\`${campaign.name}\` did not start <!date\\^\\d+\\^[^>]+> as scheduled, and nobody was called: I cannot post in <#C0LATER>`,
+      ),
+    );
     expect(String(dm.args.text)).toContain(INVITE);
     await settle();
     expect(dialled(mine)).toEqual([]);
   });
 
   it('starts when its time comes in a channel the bot can post in', async () => {
-    const { campaign, mine } = await newCampaign(2, { status: 'scheduled', scheduled_at: new Date(Date.now() - 1_000), started_by: 'U0OWNER', progress_channel: 'C0001', mode: 'live' });
+    const { campaign, mine } = await newCampaign(2, {
+      status: 'scheduled',
+      scheduled_at: new Date(Date.now() - 1_000),
+      started_by: 'U0OWNER',
+      progress_channel: 'C0001',
+      mode: 'live',
+    });
     await app.runtime.clockwork.refresh();
     await waitForStatus(store, campaign._id, 'completed', 60_000);
     expect(dialled(mine)).toHaveLength(2);
@@ -244,13 +262,20 @@ describe('a progress message Slack later refuses', () => {
     const removedAt = Date.now();
     app.slack.channels.get('C0ROOM')!.members = ['U0OWNER'];
     const paused = await waitForStatus(store, campaign._id, 'paused', 20_000);
-    expect(paused.status_reason).toBe('Paused: Slack refuses the progress message in <#C0ROOM> (channel_not_found), so nobody could follow the calls.');
+    expect(paused.status_reason).toBe(
+      'Paused: Slack refuses the progress message in <#C0ROOM> (channel_not_found), so nobody could follow the calls.',
+    );
     // Tried again before pausing, over refusalPauseMs.
-    const refused = app.slack.calls.filter((c) => c.method === 'chat.update' && c.args.ts === ts && c.at >= removedAt && (c.response as { ok: boolean }).ok === false);
+    const refused = app.slack.calls.filter(
+      (c) => c.method === 'chat.update' && c.args.ts === ts && c.at >= removedAt && (c.response as { ok: boolean }).ok === false,
+    );
     expect(refused.length).toBeGreaterThanOrEqual(2);
     expect(refused.at(-1)!.at - refused[0]!.at).toBeGreaterThanOrEqual(FAST_PROGRESS.refusalPauseMs - FAST_PROGRESS.refusalRetryMs);
 
-    const dm = await app.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'U0OWNER' && String(c.args.text).includes(`I paused \`${campaign.name}\``));
+    const dm = await app.slack.waitFor(
+      (c) =>
+        c.method === 'chat.postMessage' && c.args.channel === 'U0OWNER' && String(c.args.text).includes(`I paused \`${campaign.name}\``),
+    );
     expect(dm.response).toMatchObject({ ok: true });
     expect(dm.args.text).toBe(
       `I paused \`${campaign.name}\`: Slack refuses its progress message in <#C0ROOM> (channel_not_found), and calls nobody can follow are not made. Type ${INVITE} in <#C0ROOM>, then \`/campaign resume ${campaign.name}\`.`,
@@ -258,7 +283,11 @@ describe('a progress message Slack later refuses', () => {
     // Paused: nothing new is dialled (a request already in flight may still land just after).
     const pausedAt = Date.now();
     await new Promise((r) => setTimeout(r, 1_500));
-    expect(fake.requests.filter((r) => r.path.endsWith('/connect.json') && r.at.getTime() > pausedAt + 300 && r.form.From?.includes(`91${mine}`))).toEqual([]);
+    expect(
+      fake.requests.filter(
+        (r) => r.path.endsWith('/connect.json') && r.at.getTime() > pausedAt + 300 && r.form.From?.includes(`91${mine}`),
+      ),
+    ).toEqual([]);
     expect(dmsTo('U0OWNER', `I paused \`${campaign.name}\``)).toHaveLength(1);
 
     // Resume while the bot is still out: refused, with the /invite line; still paused.
@@ -274,7 +303,10 @@ describe('a progress message Slack later refuses', () => {
     await press(ActionId.resume, String(campaign._id), 'C0ROOM');
     await waitForStatus(store, campaign._id, 'running', 5_000);
     await waitFor(async () => dialled(mine).length > before, 20_000, 'dialling to resume');
-    await app.slack.waitFor((c) => c.method === 'chat.update' && c.args.ts === ts && c.at > resumedAt && (c.response as { ok: boolean }).ok, 10_000);
+    await app.slack.waitFor(
+      (c) => c.method === 'chat.update' && c.args.ts === ts && c.at > resumedAt && (c.response as { ok: boolean }).ok,
+      10_000,
+    );
     await press(ActionId.stop, String(campaign._id), 'C0ROOM');
     await waitForStatus(store, campaign._id, 'stopped', 5_000);
   }, 90_000);

@@ -41,7 +41,18 @@ function upload(content: Buffer | string, name = 'contacts.csv', filetype = 'csv
   const url = app.slack.addFile(id, content);
   return {
     type: 'file_input',
-    files: [{ id, name, title: name, filetype, mimetype: filetype === 'csv' ? 'text/csv' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', size: size ?? Buffer.byteLength(content), url_private: url, url_private_download: url }],
+    files: [
+      {
+        id,
+        name,
+        title: name,
+        filetype,
+        mimetype: filetype === 'csv' ? 'text/csv' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        size: size ?? Buffer.byteLength(content),
+        url_private: url,
+        url_private_download: url,
+      },
+    ],
   };
 }
 
@@ -62,7 +73,10 @@ interface CreateForm {
  * pre-filled with the defaults), then what this test typed (empty optional inputs as null).
  */
 function createValues(form: CreateForm) {
-  const opened = createModal({ channel: null }, { retry: app.config.retry, calling_hours: fieldsOf(app.config.callingHours), calls_per_minute: null });
+  const opened = createModal(
+    { channel: null },
+    { retry: app.config.retry, calling_hours: fieldsOf(app.config.callingHours), calls_per_minute: null },
+  );
   return {
     ...formValues(opened as Parameters<typeof formValues>[0]),
     [BlockId.name]: { [InputId.value]: text(form.name ?? '') },
@@ -92,7 +106,11 @@ async function submit(callbackId: string, values: object, metadata: object, user
 }
 
 async function command(textArg: string, user = 'U0OWNER') {
-  const res = await postToSlackEndpoint(events(), slashCommand(textArg, { user_id: user, response_url: app.slack.responseUrl() }), secret());
+  const res = await postToSlackEndpoint(
+    events(),
+    slashCommand(textArg, { user_id: user, response_url: app.slack.responseUrl() }),
+    secret(),
+  );
   expect(res.status).toBe(200);
   const raw = await res.text();
   return raw ? (JSON.parse(raw) as { text?: string; blocks?: Array<Record<string, unknown>> }) : {};
@@ -108,7 +126,11 @@ async function click(actionId: string, value: string, user = 'U0OWNER') {
 /** The import summary posted for a campaign (the first message mentioning it that starts with "Imported"). */
 function reportFor(name: string, after = 0): Promise<SlackCall> {
   return app.slack.waitFor(
-    (c) => app.slack.calls.indexOf(c) >= after && c.method === 'chat.postMessage' && !c.args.thread_ts && String(c.args.text).includes(`\`${name}\``),
+    (c) =>
+      app.slack.calls.indexOf(c) >= after &&
+      c.method === 'chat.postMessage' &&
+      !c.args.thread_ts &&
+      String(c.args.text).includes(`\`${name}\``),
     15_000,
   );
 }
@@ -129,7 +151,18 @@ describe('create a campaign from the modal', () => {
   it('with a CSV file: downloads it with the bot token, stores the campaign and its contacts, posts the report', async () => {
     const before = app.slack.calls.length;
     const file = upload('Mobile,Name,Notes\n98765 00001,Asha,owes 2\n+91 98765 00002,Ravi,\n098765-00003,"Rao, K.",x\n');
-    const ack = await submit(ViewId.create, createValues({ name: 'EMI-Reminder', title: 'EMI reminder — November', description: 'Nov batch', file, pace: '30', callerId: '080 4711 2345' }), META);
+    const ack = await submit(
+      ViewId.create,
+      createValues({
+        name: 'EMI-Reminder',
+        title: 'EMI reminder — November',
+        description: 'Nov batch',
+        file,
+        pace: '30',
+        callerId: '080 4711 2345',
+      }),
+      META,
+    );
     expect(ack).toEqual({});
     const report = await reportFor('emi-reminder', before);
     expect(report.args.channel).toBe('C0001');
@@ -166,7 +199,9 @@ describe('create a campaign from the modal', () => {
 
   it('with a pasted list', async () => {
     const before = app.slack.calls.length;
-    expect(await submit(ViewId.create, createValues({ name: 'pasted-list', paste: '9876500011, Meena\n9876500012\n9876500011' }), META)).toEqual({});
+    expect(
+      await submit(ViewId.create, createValues({ name: 'pasted-list', paste: '9876500011, Meena\n9876500012\n9876500011' }), META),
+    ).toEqual({});
     const report = await reportFor('pasted-list', before);
     expect(report.args.text).toBe('Imported 2 contacts into `pasted-list`: 1 duplicate, 0 on the do-not-call list, 0 invalid rows.');
     expect(await phonesOf((await campaignNamed('pasted-list'))._id)).toEqual([
@@ -209,7 +244,10 @@ describe('add contacts to an existing campaign', () => {
     let before = app.slack.calls.length;
     expect(await submit(ViewId.addContacts, addValues({ file: upload(csv) }), meta)).toEqual({});
     let report = await reportFor('add-more', before);
-    expect(report.args).toMatchObject({ channel: 'C0002', text: 'Imported 2 contacts into `add-more`: 1 duplicate, 0 on the do-not-call list, 0 invalid rows.' });
+    expect(report.args).toMatchObject({
+      channel: 'C0002',
+      text: 'Imported 2 contacts into `add-more`: 1 duplicate, 0 on the do-not-call list, 0 invalid rows.',
+    });
 
     before = app.slack.calls.length;
     expect(await submit(ViewId.addContacts, addValues({ file: upload(csv) }), meta)).toEqual({});
@@ -259,7 +297,11 @@ describe('the import report names every bad row', () => {
       'Imported 2 contacts into `bad-rows`: 0 duplicates, 0 on the do-not-call list, 8 invalid rows. The invalid rows are listed in the thread.',
     );
     const thread = await app.slack.waitFor(
-      (c) => c.method === 'chat.postMessage' && !!c.args.thread_ts && c.args.channel === 'C0001' && app.slack.calls.indexOf(c) > app.slack.calls.indexOf(report),
+      (c) =>
+        c.method === 'chat.postMessage' &&
+        !!c.args.thread_ts &&
+        c.args.channel === 'C0001' &&
+        app.slack.calls.indexOf(c) > app.slack.calls.indexOf(report),
     );
     const replyLines = String(thread.args.text).split('\n');
     expect(replyLines).toHaveLength(BAD_KINDS.length);
@@ -335,10 +377,41 @@ describe('/campaign export', () => {
     ]);
     // Where the calls left them (a fixture: the engine's transitions are tested elsewhere), then the view recounted.
     const [first, second] = (await store.Contact.find({ campaign_id: campaign._id }).sort({ _id: 1 }).lean()).map((c) => c._id);
-    await store.Contact.updateOne({ _id: first }, { $set: { call_status: 'completed', attempts: 1, tries: 1, call_sid: 'sid1', call_started_at: started, call_ended_at: new Date(started.getTime() + 42_000), call_duration: 42, last_outcome: 'completed' } });
-    await store.Contact.updateOne({ _id: second }, { $set: { call_status: 'pending', attempts: 1, tries: 1, last_outcome: 'busy', call_error: '=bad', next_attempt_at: new Date(started.getTime() + 1_800_000) } });
+    await store.Contact.updateOne(
+      { _id: first },
+      {
+        $set: {
+          call_status: 'completed',
+          attempts: 1,
+          tries: 1,
+          call_sid: 'sid1',
+          call_started_at: started,
+          call_ended_at: new Date(started.getTime() + 42_000),
+          call_duration: 42,
+          last_outcome: 'completed',
+        },
+      },
+    );
+    await store.Contact.updateOne(
+      { _id: second },
+      {
+        $set: {
+          call_status: 'pending',
+          attempts: 1,
+          tries: 1,
+          last_outcome: 'busy',
+          call_error: '=bad',
+          next_attempt_at: new Date(started.getTime() + 1_800_000),
+        },
+      },
+    );
     await recountCampaign(store, campaign._id);
-    expect((await store.Campaign.findById(campaign._id).lean())?.counts).toEqual({ ...emptyCounts(), completed: 1, retrying: 1, skipped: 1 });
+    expect((await store.Campaign.findById(campaign._id).lean())?.counts).toEqual({
+      ...emptyCounts(),
+      completed: 1,
+      retrying: 1,
+      skipped: 1,
+    });
     const uploadsBefore = new Set(app.slack.uploads.keys());
     const reply = await command('export export-me');
     expect(reply.text).toBe('Exported 3 contacts of `export-me` in your direct messages with me.');
@@ -348,7 +421,23 @@ describe('/campaign export', () => {
     const rows = parse(raw, { bom: true }) as string[][];
     expect(rows[0]).toEqual([...EXPORT_COLUMNS]);
     expect(rows.slice(1)).toEqual([
-      ['919876500091', `'=HYPERLINK("http://evil","x")`, "'+1+1", 'completed', '1', 'sid1', 'completed', '', '', '', '2024-05-01T10:00:00.000Z', '2024-05-01T10:00:42.000Z', '42', '', ''],
+      [
+        '919876500091',
+        `'=HYPERLINK("http://evil","x")`,
+        "'+1+1",
+        'completed',
+        '1',
+        'sid1',
+        'completed',
+        '',
+        '',
+        '',
+        '2024-05-01T10:00:00.000Z',
+        '2024-05-01T10:00:42.000Z',
+        '42',
+        '',
+        '',
+      ],
       ['919876500092', "'-2", "'@SUM(A1)", 'retrying', '1', '', 'busy', '', '', '', '', '', '', '2024-05-01T10:30:00.000Z', "'=bad"],
       ['919876500093', 'Plain, "quoted"', 'line\nbreak', 'skipped (dnc)', '0', '', '', '', '', '', '', '', '', '', ''],
     ]);
@@ -399,7 +488,9 @@ describe('/campaign delete', () => {
     await recountCampaign(store, stopped._id);
     expect((await command('delete delete-live')).text).toBe('Delete delete-live?');
     const refused = await click(ActionId.deleteConfirm, String(stopped._id));
-    expect(refused.args.text).toBe('`delete-live` still has a call that may be live at Exotel. Delete it once its calls have ended (a few minutes).');
+    expect(refused.args.text).toBe(
+      '`delete-live` still has a call that may be live at Exotel. Delete it once its calls have ended (a few minutes).',
+    );
     expect(await store.Contact.countDocuments({ campaign_id: stopped._id })).toBe(2);
 
     // Once the call has ended, it can go.

@@ -13,10 +13,27 @@ import { startFakeExotel, type FakeExotel } from '../fakes/fake-exotel.js';
 import type { SlackCall } from '../fakes/fake-slack.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, numberOf, outcomeTruth, phoneNumbers, seedCampaign, waitFor, waitForStatus } from '../helpers/engine-fixtures.js';
+import {
+  exotelEnv,
+  FAST_SETTINGS,
+  numberOf,
+  outcomeTruth,
+  phoneNumbers,
+  seedCampaign,
+  waitFor,
+  waitForStatus,
+} from '../helpers/engine-fixtures.js';
 import { SlackSession } from '../helpers/slack-session.js';
 
-const FAST_PROGRESS = { updatesPerMinute: 600, minIntervalMs: 200, loopMs: 100, failureIntervalMs: 300, failureMaxWaitMs: 1_000, refreshMs: 500, staleMs: 1_000 };
+const FAST_PROGRESS = {
+  updatesPerMinute: 600,
+  minIntervalMs: 200,
+  loopMs: 100,
+  failureIntervalMs: 300,
+  failureMaxWaitMs: 1_000,
+  refreshMs: 500,
+  staleMs: 1_000,
+};
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** The person who starts the campaigns: an admin, not their owner, so a mention of the owner would be wrong. */
 const STARTER = 'U0ASHA';
@@ -31,14 +48,25 @@ beforeAll(async () => {
   // Prices (and durations) show in call details 6 s after each call ends: the report goes out before them. Calls
   // last at least 300 ms: a status callback that overtakes the recording of Exotel's answer to the request leaves the
   // call uncounted in stats.placed and cost_pending (a known bug of ContactState.placed, reported; not this test's subject).
-  fake = await startFakeExotel({ callsPerMinute: 600, windowMs: 10_000, callbackDelayMs: [300, 800], seed: 23, secondMs: 1000, detailsDelayMs: 6_000 });
-  app = await startTestApp(store, exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'finish-report-webhook-secret-01', CAMPAIGN_ADMINS: STARTER }), {
-    runtime: {
-      settings: { ...FAST_SETTINGS, reconciler: { ...FAST_SETTINGS.reconciler, priceEveryMs: 1_000, priceTries: 60 } },
-      pacing: { callsPerMinute: 300, windowMs: 10_000 },
-      progress: FAST_PROGRESS,
-    },
+  fake = await startFakeExotel({
+    callsPerMinute: 600,
+    windowMs: 10_000,
+    callbackDelayMs: [300, 800],
+    seed: 23,
+    secondMs: 1000,
+    detailsDelayMs: 6_000,
   });
+  app = await startTestApp(
+    store,
+    exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'finish-report-webhook-secret-01', CAMPAIGN_ADMINS: STARTER }),
+    {
+      runtime: {
+        settings: { ...FAST_SETTINGS, reconciler: { ...FAST_SETTINGS.reconciler, priceEveryMs: 1_000, priceTries: 60 } },
+        pacing: { callsPerMinute: 300, windowMs: 10_000 },
+        progress: FAST_PROGRESS,
+      },
+    },
+  );
   asha = new SlackSession(app, STARTER);
 });
 afterAll(async () => {
@@ -63,13 +91,15 @@ function uploaded(complete: SlackCall): Buffer {
 
 function fields(message: SlackCall): Record<string, string> {
   const blocks = message.args.blocks as Array<{ fields?: Array<{ text: string }> }>;
-  return Object.fromEntries((blocks.find((b) => b.fields)?.fields ?? []).map((f) => {
-    const [label, ...value] = f.text.split('\n');
-    return [label!.replace(/\*/g, ''), value.join('\n')];
-  }));
+  return Object.fromEntries(
+    (blocks.find((b) => b.fields)?.fields ?? []).map((f) => {
+      const [label, ...value] = f.text.split('\n');
+      return [label!.replace(/\*/g, ''), value.join('\n')];
+    }),
+  );
 }
 
-const firstText = (message: SlackCall) => ((message.args.blocks as Array<{ text?: { text: string } }>)[0]?.text?.text) ?? '';
+const firstText = (message: SlackCall) => (message.args.blocks as Array<{ text?: { text: string } }>)[0]?.text?.text ?? '';
 
 async function startAndFinish(campaign: CampaignFields): Promise<CampaignFields> {
   const { body } = await asha.command(`start ${campaign.name}`);
@@ -77,10 +107,14 @@ async function startAndFinish(campaign: CampaignFields): Promise<CampaignFields>
   const started = await asha.click(ActionId.startConfirm, String(campaign._id));
   expect(started.args.text).toBe(`Started \`${campaign.name}\`. Progress is posted in this channel.`);
   await waitForStatus(store, campaign._id, 'completed', 60_000);
-  return waitFor(async () => {
-    const c = (await store.Campaign.findById(campaign._id).lean()) as CampaignFields;
-    return c.progress_final && c.report_ts && c.chart_posted ? c : null;
-  }, 30_000, 'the finish report and chart');
+  return waitFor(
+    async () => {
+      const c = (await store.Campaign.findById(campaign._id).lean()) as CampaignFields;
+      return c.progress_final && c.report_ts && c.chart_posted ? c : null;
+    },
+    30_000,
+    'the finish report and chart',
+  );
 }
 
 describe('a campaign that completes', () => {
@@ -96,7 +130,10 @@ describe('a campaign that completes', () => {
     expect(calls).toHaveLength(30);
     expect(truth.completed).toBeGreaterThan(0);
     expect(failed).toBeGreaterThan(0);
-    const final = app.slack.callsTo('chat.update').filter((c) => c.args.ts === done.progress_ts).at(-1)!;
+    const final = app.slack
+      .callsTo('chat.update')
+      .filter((c) => c.args.ts === done.progress_ts)
+      .at(-1)!;
     expect(final.args.text).toBe(`Finish &lt;report&gt;: Completed, ${truth.completed}/30 (${failed} failed)`);
     expect(JSON.stringify(final.args.blocks)).toContain(`*${truth.completed}/30 (${failed} failed)*`);
     expect(JSON.stringify(final.args.blocks)).toContain(`started by <@${STARTER}>`);
@@ -106,10 +143,14 @@ describe('a campaign that completes', () => {
     const calls = fake.calls.filter((c) => numberOf(c).startsWith('9161'));
     const truth = outcomeTruth(calls);
     const failed = 30 - truth.completed;
-    report = app.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts === done.progress_ts && c.args.text && String(c.args.text).includes(' finished: '))!;
+    report = app.slack
+      .callsTo('chat.postMessage')
+      .find((c) => c.args.thread_ts === done.progress_ts && c.args.text && String(c.args.text).includes(' finished: '))!;
     expect(report).toBeDefined();
     expect(report.args.channel).toBe('C0001');
-    expect(firstText(report)).toBe(`<@${STARTER}> *Finish &lt;report&gt;* finished: ${truth.completed} of 30 calls completed, ${failed} not reached.`);
+    expect(firstText(report)).toBe(
+      `<@${STARTER}> *Finish &lt;report&gt;* finished: ${truth.completed} of 30 calls completed, ${failed} not reached.`,
+    );
     const f = fields(report);
     expect(f).toMatchObject({
       Completed: String(truth.completed),
@@ -125,7 +166,9 @@ describe('a campaign that completes', () => {
     expect(f['Ran for']).toBe('under a minute');
     expect(f.Cost).toMatch(/^cost not reported yet \(Exotel reports prices a few minutes after each call; \d+ to come\)$/);
     expect(report.args.text).toMatch(/^Finish &lt;report&gt; finished: \d+ of 30 calls completed, \d+ not reached, cost not reported yet/);
-    const exportButton = (report.args.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!.elements![0]!;
+    const exportButton = (report.args.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find(
+      (b) => b.type === 'actions',
+    )!.elements![0]!;
     expect(exportButton).toMatchObject({ action_id: ActionId.reportExport, value: String(done._id) });
     // The numbers not reached came before it, in the same thread.
     const replies = app.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === done.progress_ts);
@@ -135,7 +178,8 @@ describe('a campaign that completes', () => {
 
   it('is edited with the final cost once Exotel has reported every price', async () => {
     const priced = await waitFor(
-      async () => app.slack.callsTo('chat.update').find((c) => c.args.ts === done.report_ts && !String(c.args.text).includes('not reported yet')),
+      async () =>
+        app.slack.callsTo('chat.update').find((c) => c.args.ts === done.report_ts && !String(c.args.text).includes('not reported yet')),
       60_000,
       'the report edited with the cost',
     );
@@ -147,10 +191,14 @@ describe('a campaign that completes', () => {
     expect(String(priced.args.text).endsWith(`, ${rupees}.`)).toBe(true);
     expect(priced.args.channel).toBe('C0001');
     expect(firstText(priced)).toBe(firstText(report));
-    const after = await waitFor(async () => {
-      const c = (await store.Campaign.findById(done._id).lean()) as CampaignFields;
-      return c.report_cost_final ? c : null;
-    }, 10_000, 'the report marked as showing the final cost');
+    const after = await waitFor(
+      async () => {
+        const c = (await store.Campaign.findById(done._id).lean()) as CampaignFields;
+        return c.report_cost_final ? c : null;
+      },
+      10_000,
+      'the report marked as showing the final cost',
+    );
     expect([after.stats.cost, after.stats.cost_pending]).toEqual([cost, 0]);
   }, 90_000);
 
@@ -165,7 +213,9 @@ describe('a campaign that completes', () => {
     expect(height).toBeGreaterThanOrEqual(200);
     expect(height).toBeLessThanOrEqual(4000);
     expect(png.length).toBeGreaterThan(2_000);
-    const asked = app.slack.callsTo('files.getUploadURLExternal').find((c) => String(c.args.filename) === 'finish-report-calls-per-hour.png')!;
+    const asked = app.slack
+      .callsTo('files.getUploadURLExternal')
+      .find((c) => String(c.args.filename) === 'finish-report-calls-per-hour.png')!;
     expect(Number(asked.args.length)).toBe(png.length);
     expect((complete.args.files as Array<{ title: string }>)[0]!.title).toBe('Finish <report> — calls per hour');
   });
@@ -183,7 +233,11 @@ describe('a campaign that completes', () => {
   it('Export on the report uploads every contact as CSV into the thread', async () => {
     const before = app.slack.calls.length;
     const answer = await asha.click(ActionId.reportExport, String(done._id));
-    expect(answer.args).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: 'Exported 30 contacts of `finish-report` in the thread of its progress message.' });
+    expect(answer.args).toMatchObject({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: 'Exported 30 contacts of `finish-report` in the thread of its progress message.',
+    });
     const complete = app.slack.callsTo('files.completeUploadExternal').find((c) => app.slack.calls.indexOf(c) >= before)!;
     expect([complete.args.channel_id, complete.args.thread_ts]).toEqual(['C0001', done.progress_ts]);
     const rows = parse(uploaded(complete), { bom: true }) as string[][];
@@ -197,16 +251,24 @@ describe('a campaign that completes', () => {
 describe('a campaign that is stopped before everyone was called', () => {
   it('lists the numbers never called just above its report, which says so', async () => {
     // 30 calls a minute: one every two seconds, so a stop leaves most numbers uncalled.
-    const campaign = await seedCampaign(store, phoneNumbers(20, '62'), { title: 'Stopped early', name: 'stopped-early', calls_per_minute: 30 });
+    const campaign = await seedCampaign(store, phoneNumbers(20, '62'), {
+      title: 'Stopped early',
+      name: 'stopped-early',
+      calls_per_minute: 30,
+    });
     await asha.command(`start ${campaign.name}`);
     await asha.click(ActionId.startConfirm, String(campaign._id));
     await waitFor(async () => fake.calls.filter((c) => numberOf(c).startsWith('9162')).length >= 1, 20_000, 'a first call');
     await asha.press(ActionId.stop, String(campaign._id));
     await waitForStatus(store, campaign._id, 'stopped', 10_000);
-    const ended = await waitFor(async () => {
-      const c = (await store.Campaign.findById(campaign._id).lean()) as CampaignFields;
-      return c.progress_final && c.report_ts ? c : null;
-    }, 30_000, 'the report of the stopped campaign');
+    const ended = await waitFor(
+      async () => {
+        const c = (await store.Campaign.findById(campaign._id).lean()) as CampaignFields;
+        return c.progress_final && c.report_ts ? c : null;
+      },
+      30_000,
+      'the report of the stopped campaign',
+    );
     const placedNumbers = new Set(fake.calls.filter((c) => numberOf(c).startsWith('9162')).map(numberOf));
     const never = phoneNumbers(20, '62').filter((p) => !placedNumbers.has(p));
     expect(never.length).toBeGreaterThan(0);
@@ -216,12 +278,21 @@ describe('a campaign that is stopped before everyone was called', () => {
     const list = replies.find((c) => String(c.args.text).startsWith('*Never called*'))!;
     expect(replies.indexOf(list)).toBeLessThan(replies.indexOf(report));
     // Numbers in the channel are masked unless SHOW_FULL_NUMBERS.
-    expect(String(list.args.text).split('\n').slice(1).map((l) => l.replace(/ · .*$/, ''))).toEqual(never.map((p) => `• +91 ••••• •${p.slice(-4)}`));
+    expect(
+      String(list.args.text)
+        .split('\n')
+        .slice(1)
+        .map((l) => l.replace(/ · .*$/, '')),
+    ).toEqual(never.map((p) => `• +91 ••••• •${p.slice(-4)}`));
     expect(firstText(report)).toMatch(new RegExp(`^<@${STARTER}> \\*Stopped early\\* was stopped: `));
     expect(fields(report)['Never called']).toBe(String(never.length));
     // Calls ringing at the stop finished before the report: it counts how they ended.
     const reached = outcomeTruth(fake.calls.filter((c) => numberOf(c).startsWith('9162')));
-    expect(fields(report)).toMatchObject({ Completed: String(reached.completed), Busy: String(reached.busy), 'No answer': String(reached['no-answer']) });
+    expect(fields(report)).toMatchObject({
+      Completed: String(reached.completed),
+      Busy: String(reached.busy),
+      'No answer': String(reached['no-answer']),
+    });
     expect(ended.counts).toMatchObject({ dialing: 0, initiated: 0, unknown: 0, pending: never.length });
     expect(JSON.stringify(report.args.blocks)).toContain('Numbers never called are listed just above this report.');
   }, 90_000);

@@ -69,7 +69,16 @@ function modalButtonClick(actionId: string, value: string, view: { id: string; h
       state: { values: {} },
       title: { type: 'plain_text', text: 'Contacts' },
     },
-    actions: [{ action_id: actionId, block_id: 'contacts_nav', text: { type: 'plain_text', text: 'x' }, value, type: 'button', action_ts: `${Date.now() / 1000}` }],
+    actions: [
+      {
+        action_id: actionId,
+        block_id: 'contacts_nav',
+        text: { type: 'plain_text', text: 'x' },
+        value,
+        type: 'button',
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
   };
 }
 
@@ -111,7 +120,12 @@ describe('App Home', () => {
     expect(texts).toContain('*Renewals &lt;Q4&gt;*');
     expect(texts).not.toContain('Elsewhere');
     const buttons = view.blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements!);
-    expect(buttons.filter((b) => b.action_id === ActionId.homeView).map((b) => b.value).sort()).toEqual([String(big._id), String(small._id)].sort());
+    expect(
+      buttons
+        .filter((b) => b.action_id === ActionId.homeView)
+        .map((b) => b.value)
+        .sort(),
+    ).toEqual([String(big._id), String(small._id)].sort());
   });
 
   it('an app_home_opened for the Messages tab publishes nothing', async () => {
@@ -126,7 +140,9 @@ describe('App Home', () => {
   });
 
   it('View opens the contacts modal with the trigger id; Next and Previous update it in place', async () => {
-    const click = buttonClick(ActionId.homeView, String(big._id), { responseUrl: app.slack.responseUrl('home-view') }) as { trigger_id: string };
+    const click = buttonClick(ActionId.homeView, String(big._id), { responseUrl: app.slack.responseUrl('home-view') }) as {
+      trigger_id: string;
+    };
     const res = await postPayload(`${app.url}/slack/events`, click, secret());
     expect(res.status).toBe(200);
     const opened = await app.slack.waitFor((c) => c.method === 'views.open');
@@ -141,7 +157,11 @@ describe('App Home', () => {
     expect(nav.map((e) => e.action_id)).toEqual(['contacts_page_next']);
 
     // Next, clicked inside the modal.
-    const next = modalButtonClick(nav[0]!.action_id, nav[0]!.value, { id: 'V0MODAL1', hash: '1700000000.abc', private_metadata: first.private_metadata });
+    const next = modalButtonClick(nav[0]!.action_id, nav[0]!.value, {
+      id: 'V0MODAL1',
+      hash: '1700000000.abc',
+      private_metadata: first.private_metadata,
+    });
     expect((await postPayload(`${app.url}/slack/events`, next, secret())).status).toBe(200);
     const updated = await app.slack.waitFor((c) => c.method === 'views.update');
     expect(updated.args.view_id).toBe('V0MODAL1');
@@ -154,7 +174,11 @@ describe('App Home', () => {
     expect(nav2.map((e) => e.action_id)).toEqual(['contacts_page_prev', 'contacts_page_next']);
 
     // Next again: the last page, 10 contacts, Previous only.
-    const last = modalButtonClick(nav2[1]!.action_id, nav2[1]!.value, { id: 'V0MODAL1', hash: '1700000001.def', private_metadata: second.private_metadata });
+    const last = modalButtonClick(nav2[1]!.action_id, nav2[1]!.value, {
+      id: 'V0MODAL1',
+      hash: '1700000001.def',
+      private_metadata: second.private_metadata,
+    });
     await postPayload(`${app.url}/slack/events`, last, secret());
     const third = await app.slack.waitFor((c) => c.method === 'views.update' && c.args.hash === '1700000001.def');
     const thirdView = third.args.view as { blocks: Block[] };
@@ -163,7 +187,11 @@ describe('App Home', () => {
     expect(thirdView.blocks.find((b) => b.type === 'actions')!.elements!.map((e) => e.action_id)).toEqual(['contacts_page_prev']);
 
     // A stale or forged page number past the end shows the last page, not an empty one.
-    const forged = modalButtonClick('contacts_page_next', JSON.stringify({ id: String(big._id), page: 99 }), { id: 'V0MODAL1', hash: 'h-forged', private_metadata: '' });
+    const forged = modalButtonClick('contacts_page_next', JSON.stringify({ id: String(big._id), page: 99 }), {
+      id: 'V0MODAL1',
+      hash: 'h-forged',
+      private_metadata: '',
+    });
     await postPayload(`${app.url}/slack/events`, forged, secret());
     const clamped = await app.slack.waitFor((c) => c.method === 'views.update' && c.args.hash === 'h-forged');
     expect(sectionTexts((clamped.args.view as { blocks: Block[] }).blocks)[0]).toContain('Contacts 51–60 of 60');
@@ -171,10 +199,16 @@ describe('App Home', () => {
 
   it('Start opens the start summary with a channel picker; Start in it starts the campaign and posts its progress there', async () => {
     const campaign = await seedCampaign(store, phoneNumbers(4, '94'), { title: 'Home start', channel: 'C0HOME' });
-    const click = buttonClick(ActionId.homeStart, String(campaign._id), { responseUrl: app.slack.responseUrl('home-start') }) as { trigger_id: string };
+    const click = buttonClick(ActionId.homeStart, String(campaign._id), { responseUrl: app.slack.responseUrl('home-start') }) as {
+      trigger_id: string;
+    };
     expect((await postPayload(`${app.url}/slack/events`, click, secret())).status).toBe(200);
     const opened = await app.slack.waitFor((c) => c.method === 'views.open' && c.args.trigger_id === click.trigger_id);
-    const modal = opened.args.view as { callback_id: string; private_metadata: string; blocks: Array<Block & { element?: Record<string, unknown> }> };
+    const modal = opened.args.view as {
+      callback_id: string;
+      private_metadata: string;
+      blocks: Array<Block & { element?: Record<string, unknown> }>;
+    };
     expect(modal.callback_id).toBe(ViewId.startModal);
     expect(sectionTexts(modal.blocks)[0]).toBe(
       '*Start Home start?*\n• *Calls:* 4 contacts\n• *Caller id:* the rehearsal caller id\n' +
@@ -197,16 +231,27 @@ describe('App Home', () => {
     expect(app.slack.calls.indexOf(joined[0]!)).toBeLessThan(app.slack.calls.indexOf(posted));
     expect(posted.args.text).toBe('Home start: Running, 0/4 (0 failed)');
     // The message's ts is recorded once Slack has answered the post.
-    const started = await waitFor(async () => {
-      const c = await store.Campaign.findById(campaign._id).lean();
-      return c?.progress_ts ? c : null;
-    }, 5_000, 'the progress message ts');
+    const started = await waitFor(
+      async () => {
+        const c = await store.Campaign.findById(campaign._id).lean();
+        return c?.progress_ts ? c : null;
+      },
+      5_000,
+      'the progress message ts',
+    );
     // The campaign records who started it, where its progress goes and, from this process's dialer, its mode.
-    expect([started.status, started.mode, started.started_by, started.progress_channel]).toEqual(['running', 'rehearsal', 'U0OWNER', 'C0PROGRESS']);
+    expect([started.status, started.mode, started.started_by, started.progress_channel]).toEqual([
+      'running',
+      'rehearsal',
+      'U0OWNER',
+      'C0PROGRESS',
+    ]);
     expect(started.progress_ts).toMatch(/^\d+\.\d{6}$/);
 
     // Start again on the same (now running) campaign: the modal says why not.
-    const again = buttonClick(ActionId.homeStart, String(campaign._id), { responseUrl: app.slack.responseUrl('home-start-2') }) as { trigger_id: string };
+    const again = buttonClick(ActionId.homeStart, String(campaign._id), { responseUrl: app.slack.responseUrl('home-start-2') }) as {
+      trigger_id: string;
+    };
     await postPayload(`${app.url}/slack/events`, again, secret());
     const refused = await app.slack.waitFor((c) => c.method === 'views.open' && c.args.trigger_id === again.trigger_id);
     expect(sectionTexts((refused.args.view as { blocks: Block[] }).blocks)).toEqual([
@@ -215,9 +260,13 @@ describe('App Home', () => {
   });
 
   it('View on a campaign that no longer exists says so in the modal', async () => {
-    const click = buttonClick(ActionId.homeView, '64b0000000000000000000ff', { responseUrl: app.slack.responseUrl('gone') }) as { trigger_id: string };
+    const click = buttonClick(ActionId.homeView, '64b0000000000000000000ff', { responseUrl: app.slack.responseUrl('gone') }) as {
+      trigger_id: string;
+    };
     await postPayload(`${app.url}/slack/events`, click, secret());
     const opened = await app.slack.waitFor((c) => c.method === 'views.open' && c.args.trigger_id === click.trigger_id);
-    expect((opened.args.view as { blocks: Block[] }).blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: 'That campaign no longer exists.' } }]);
+    expect((opened.args.view as { blocks: Block[] }).blocks).toEqual([
+      { type: 'section', text: { type: 'mrkdwn', text: 'That campaign no longer exists.' } },
+    ]);
   });
 });

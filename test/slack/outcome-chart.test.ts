@@ -51,7 +51,8 @@ async function pixels(png: Buffer) {
   const countWhere = (test: (r: number, g: number, b: number) => boolean, box = { x: 0, y: 0, w: image.width, h: image.height }) => {
     let n = 0;
     for (let y = box.y; y < box.y + box.h; y++) {
-      for (let x = box.x, i = (y * image.width + x) * 4; x < box.x + box.w; x++, i += 4) if (test(data[i]!, data[i + 1]!, data[i + 2]!)) n++;
+      for (let x = box.x, i = (y * image.width + x) * 4; x < box.x + box.w; x++, i += 4)
+        if (test(data[i]!, data[i + 1]!, data[i + 2]!)) n++;
     }
     return n;
   };
@@ -146,17 +147,29 @@ describe('renderOutcomeChart: validation', () => {
   it('fails at once on a bad size, time zone, title or count', async () => {
     await expect(chart({ width: 100 })).rejects.toThrow('Expected `width` to be an integer from 320 to 4096, got `100`');
     await expect(chart({ height: 600.5 })).rejects.toThrow('Expected `height` to be an integer from 200 to 4096, got `600.5`');
-    await expect(chart({ timeZone: 'Mars/Olympus' })).rejects.toThrow('Expected `timeZone` to be an IANA time zone such as Asia/Kolkata, got `Mars/Olympus`');
+    await expect(chart({ timeZone: 'Mars/Olympus' })).rejects.toThrow(
+      'Expected `timeZone` to be an IANA time zone such as Asia/Kolkata, got `Mars/Olympus`',
+    );
     await expect(chart({ title: undefined as unknown as string })).rejects.toThrow('Expected `title` to be a string, got `undefined`');
-    await expect(chart({ hours: [hour(0), hour(1, { busy: -1 })] })).rejects.toThrow('Expected `hours[1].busy` to be a non-negative integer, got `-1`');
-    await expect(chart({ hours: [hour(0, { hour: new Date(Number.NaN) })] })).rejects.toThrow('Expected `hours[0].hour` to be a valid Date');
+    await expect(chart({ hours: [hour(0), hour(1, { busy: -1 })] })).rejects.toThrow(
+      'Expected `hours[1].busy` to be a non-negative integer, got `-1`',
+    );
+    await expect(chart({ hours: [hour(0, { hour: new Date(Number.NaN) })] })).rejects.toThrow(
+      'Expected `hours[0].hour` to be a valid Date',
+    );
   });
 
   it('refuses hours off the hourly grid, too many calls answered, and spans too long to draw', async () => {
     const offGrid = { hour: new Date(TEN_IST + HOUR + 60_000) };
-    await expect(chart({ hours: [hour(0), hour(0, offGrid)] })).rejects.toThrow('Expected `hours[1].hour` to be a whole number of hours after the first hour');
-    await expect(chart({ hours: [hour(0, { answeredByPerson: 98 })] })).rejects.toThrow("Expected `hours[0].answeredByPerson` to be at most the hour's 97 calls, got 98");
-    await expect(chart({ hours: [hour(0), hour(MAX_CHART_HOURS)] })).rejects.toThrow(`Expected \`hours\` to span at most ${MAX_CHART_HOURS} hours, got ${MAX_CHART_HOURS + 1}`);
+    await expect(chart({ hours: [hour(0), hour(0, offGrid)] })).rejects.toThrow(
+      'Expected `hours[1].hour` to be a whole number of hours after the first hour',
+    );
+    await expect(chart({ hours: [hour(0, { answeredByPerson: 98 })] })).rejects.toThrow(
+      "Expected `hours[0].answeredByPerson` to be at most the hour's 97 calls, got 98",
+    );
+    await expect(chart({ hours: [hour(0), hour(MAX_CHART_HOURS)] })).rejects.toThrow(
+      `Expected \`hours\` to span at most ${MAX_CHART_HOURS} hours, got ${MAX_CHART_HOURS + 1}`,
+    );
   });
 });
 
@@ -197,7 +210,12 @@ describe('ZonedHours', () => {
     const midnight = Date.parse('2026-11-05T00:00:00+05:30');
     const ticks = zoned.ticks(series(168, midnight), 16);
     const labelled = ticks.flatMap((t, i) => (t ? [[i, ...t]] : []));
-    expect(labelled.slice(0, 4)).toEqual([[0, '00:00', '5 Nov'], [12, '12:00'], [24, '00:00', '6 Nov'], [36, '12:00']]);
+    expect(labelled.slice(0, 4)).toEqual([
+      [0, '00:00', '5 Nov'],
+      [12, '12:00'],
+      [24, '00:00', '6 Nov'],
+      [36, '12:00'],
+    ]);
     expect(labelled).toHaveLength(14);
   });
 

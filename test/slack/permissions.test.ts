@@ -21,20 +21,41 @@ const GROUP_MEMBER = 'U0GRP';
 
 beforeAll(async () => {
   store = await testStore('permissions');
-  fake = await startFakeExotel({ callbackDelayMs: [50, 300], seed: 5, secondMs: 1000, outcome: (from) => (from.endsWith('1') ? 'busy' : 'completed') });
+  fake = await startFakeExotel({
+    callbackDelayMs: [50, 300],
+    seed: 5,
+    secondMs: 1000,
+    outcome: (from) => (from.endsWith('1') ? 'busy' : 'completed'),
+  });
   app = await startTestApp(
     store,
-    exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'permissions-webhook-secret-012345', CAMPAIGN_OPERATORS: `${OPERATOR},S0OPERATORS,${GUEST}` }),
+    exotelEnv(fake, {
+      PUBLIC_URL: 'self',
+      EXOTEL_WEBHOOK_SECRET: 'permissions-webhook-secret-012345',
+      CAMPAIGN_OPERATORS: `${OPERATOR},S0OPERATORS,${GUEST}`,
+    }),
     {
       runtime: {
         settings: FAST_SETTINGS,
         pacing: { callsPerMinute: 300, windowMs: 10_000 },
-        progress: { updatesPerMinute: 600, minIntervalMs: 200, loopMs: 100, failureIntervalMs: 300, failureMaxWaitMs: 500, refreshMs: 500, staleMs: 1_000 },
+        progress: {
+          updatesPerMinute: 600,
+          minIntervalMs: 200,
+          loopMs: 100,
+          failureIntervalMs: 300,
+          failureMaxWaitMs: 500,
+          refreshMs: 500,
+          staleMs: 1_000,
+        },
       },
     },
   );
-  app.slack.override('users.info', (call) => ({ body: { ok: true, user: { id: call.args.user, is_restricted: call.args.user === GUEST } } }));
-  app.slack.override('usergroups.users.list', (call) => ({ body: { ok: true, users: call.args.usergroup === 'S0OPERATORS' ? [GROUP_MEMBER] : [] } }));
+  app.slack.override('users.info', (call) => ({
+    body: { ok: true, user: { id: call.args.user, is_restricted: call.args.user === GUEST } },
+  }));
+  app.slack.override('usergroups.users.list', (call) => ({
+    body: { ok: true, users: call.args.usergroup === 'S0OPERATORS' ? [GROUP_MEMBER] : [] },
+  }));
 });
 afterAll(async () => {
   await app?.stop();
@@ -43,7 +64,11 @@ afterAll(async () => {
 
 async function send(text: string, user: string) {
   const responseUrl = app.slack.responseUrl(`cmd-${Math.random().toString(36).slice(2)}`);
-  const res = await postToSlackEndpoint(`${app.url}/slack/events`, slashCommand(text, { user_id: user, response_url: responseUrl }), app.config.slack.signingSecret!);
+  const res = await postToSlackEndpoint(
+    `${app.url}/slack/events`,
+    slashCommand(text, { user_id: user, response_url: responseUrl }),
+    app.config.slack.signingSecret!,
+  );
   expect(res.status).toBe(200);
   return { raw: await res.text(), responseUrl };
 }
@@ -72,7 +97,9 @@ describe('start', () => {
     const byStranger = await seedCampaign(store, phoneNumbers(2, '72'), { owner: STRANGER });
     const byMember = await seedCampaign(store, phoneNumbers(2, '73'), { owner: GROUP_MEMBER });
     expect((await command(`start ${byGuest.name}`, GUEST)).text).toContain('Guest accounts cannot start campaigns');
-    expect((await command(`start ${byStranger.name}`, STRANGER)).text).toContain('Only campaign operators (CAMPAIGN_OPERATORS) can start campaigns');
+    expect((await command(`start ${byStranger.name}`, STRANGER)).text).toContain(
+      'Only campaign operators (CAMPAIGN_OPERATORS) can start campaigns',
+    );
     expect((await command(`start ${byMember.name}`, GROUP_MEMBER)).text).toContain('contacts to call');
     expect(fake.calls).toHaveLength(0);
   });
@@ -80,7 +107,11 @@ describe('start', () => {
   it('refuses a Confirm clicked by a guest even with a button from someone else', async () => {
     const campaign = await seedCampaign(store, phoneNumbers(2, '74'), { owner: OPERATOR });
     const responseUrl = app.slack.responseUrl('guest-confirm');
-    await postPayload(`${app.url}/slack/events`, buttonClick(ActionId.startConfirm, String(campaign._id), { responseUrl, user: GUEST }), app.config.slack.signingSecret!);
+    await postPayload(
+      `${app.url}/slack/events`,
+      buttonClick(ActionId.startConfirm, String(campaign._id), { responseUrl, user: GUEST }),
+      app.config.slack.signingSecret!,
+    );
     const answer = await app.slack.waitFor((c) => c.method === 'response_url' && c.path === 'guest-confirm');
     expect(String(answer.args.text)).toContain('Guest accounts cannot start campaigns');
     expect((await store.Campaign.findById(campaign._id).lean())?.status).toBe('draft');
@@ -97,7 +128,11 @@ describe('export and the thread', () => {
     await waitForStatus(store, campaign._id, 'completed', 60_000);
     await waitFor(async () => (await store.Campaign.findById(campaign._id).lean())?.progress_final, 30_000, 'the thread and the report');
 
-    const thread = app.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts).map((c) => String(c.args.text)).join('\n');
+    const thread = app.slack
+      .callsTo('chat.postMessage')
+      .filter((c) => c.args.thread_ts)
+      .map((c) => String(c.args.text))
+      .join('\n');
     const busy = phones.filter((p) => p.endsWith('1'));
     expect(busy.length).toBeGreaterThan(0);
     for (const phone of busy) {

@@ -28,7 +28,14 @@ const minutesInput = (block_id: string, label: string, minutes: string) => ({
   type: 'input',
   block_id,
   label: plain(label),
-  element: { type: 'number_input', action_id: 'value', is_decimal_allowed: false, min_value: '1', max_value: '10080', initial_value: minutes },
+  element: {
+    type: 'number_input',
+    action_id: 'value',
+    is_decimal_allowed: false,
+    min_value: '1',
+    max_value: '10080',
+    initial_value: minutes,
+  },
 });
 const textInput = (block_id: string, label: string, hint: string, optional: boolean, max_length: number, initial?: string) => ({
   type: 'input',
@@ -49,7 +56,12 @@ function expectedRules(o: { start: boolean; callUntil?: string; rules?: RulesIni
       block_id: 'rules_retry_on',
       optional: true,
       label: plain('Call again when the call was'),
-      element: { type: 'checkboxes', action_id: 'value', options: [BUSY, NO_ANSWER, COULD_NOT_CONNECT], initial_options: [BUSY, NO_ANSWER] },
+      element: {
+        type: 'checkboxes',
+        action_id: 'value',
+        options: [BUSY, NO_ANSWER, COULD_NOT_CONNECT],
+        initial_options: [BUSY, NO_ANSWER],
+      },
     },
     {
       type: 'input',
@@ -61,19 +73,63 @@ function expectedRules(o: { start: boolean; callUntil?: string; rules?: RulesIni
     minutesInput('rules_delay_busy', 'Wait after busy (minutes)', '30'),
     minutesInput('rules_delay_no_answer', 'Wait after no answer (minutes)', '120'),
     minutesInput('rules_delay_failed', 'Wait after could not connect (minutes)', '30'),
-    { type: 'input', block_id: 'rules_exponential', optional: true, label: plain('Backoff'), element: { type: 'checkboxes', action_id: 'value', options: [DOUBLE] } },
-    textInput('rules_hours', 'Calling days and hours', 'e.g. Mon-Sat 09:00-20:00. Indian rules allow commercial calls 09:00-21:00.', false, 60, 'Mon-Sat 09:00-20:00'),
+    {
+      type: 'input',
+      block_id: 'rules_exponential',
+      optional: true,
+      label: plain('Backoff'),
+      element: { type: 'checkboxes', action_id: 'value', options: [DOUBLE] },
+    },
+    textInput(
+      'rules_hours',
+      'Calling days and hours',
+      'e.g. Mon-Sat 09:00-20:00. Indian rules allow commercial calls 09:00-21:00.',
+      false,
+      60,
+      'Mon-Sat 09:00-20:00',
+    ),
     textInput('rules_time_zone', 'Time zone', 'An IANA zone, e.g. Asia/Kolkata.', false, 60, 'Asia/Kolkata'),
-    textInput('rules_skip_dates', 'Dates to skip', 'Holidays, e.g. 2026-12-25, 2027-01-26 or 24 Dec..26 Dec.', true, 3000, '2026-12-25, 2027-01-26'),
-    ...(o.start ? [textInput('rules_start_at', 'Start at', 'Leave empty to start it yourself later. e.g. tomorrow 10:00, 2026-12-01 09:30.', true, 60)] : []),
-    textInput('rules_call_until', 'Call until', 'Optional end date: after it nobody is called, not even a retry. e.g. 2026-12-05 18:00.', true, 60, o.callUntil),
+    textInput(
+      'rules_skip_dates',
+      'Dates to skip',
+      'Holidays, e.g. 2026-12-25, 2027-01-26 or 24 Dec..26 Dec.',
+      true,
+      3000,
+      '2026-12-25, 2027-01-26',
+    ),
+    ...(o.start
+      ? [
+          textInput(
+            'rules_start_at',
+            'Start at',
+            'Leave empty to start it yourself later. e.g. tomorrow 10:00, 2026-12-01 09:30.',
+            true,
+            60,
+          ),
+        ]
+      : []),
+    textInput(
+      'rules_call_until',
+      'Call until',
+      'Optional end date: after it nobody is called, not even a retry. e.g. 2026-12-05 18:00.',
+      true,
+      60,
+      o.callUntil,
+    ),
     {
       type: 'input',
       block_id: 'campaign_pace',
       optional: true,
       label: plain('Calls per minute, at most'),
       hint: plain('Empty: the account’s pace. Running campaigns share the account’s limit in proportion to these.'),
-      element: { type: 'number_input', action_id: 'value', is_decimal_allowed: false, min_value: '1', max_value: '1000', initial_value: '30' },
+      element: {
+        type: 'number_input',
+        action_id: 'value',
+        is_decimal_allowed: false,
+        min_value: '1',
+        max_value: '1000',
+        initial_value: '30',
+      },
     },
   ];
 }
@@ -82,7 +138,9 @@ const CALLER_ID_HINT = plain('Leave empty to use the account’s EXOTEL_CALLER_I
 const TEMPLATE_HINT = plain(
   'Optional. {name}, {number} (last 4 digits) and your CSV columns, e.g. Namaste {name}, your EMI of Rs {amount} is due on {due_date}. Press 1 if you have paid.',
 );
-const KEYS_HINT = plain('Optional. What each key means, e.g. 1=paid, 2=call me back, 9=do not call (adds the number to the do-not-call list).');
+const KEYS_HINT = plain(
+  'Optional. What each key means, e.g. 1=paid, 2=call me back, 9=do not call (adds the number to the do-not-call list).',
+);
 
 describe('rulesBlocks', () => {
   it('create form: every rule pre-filled, the start time empty', () => {
@@ -124,14 +182,45 @@ describe('rulesBlocks', () => {
     expect((byId.rules_delay_busy as { element: object }).element).toMatchObject({ initial_value: '1' });
     expect((byId.rules_delay_no_answer as { element: object }).element).toMatchObject({ initial_value: '2' });
     expect((byId.rules_delay_failed as { element: object }).element).toMatchObject({ initial_value: '1' });
-    expect((byId.rules_exponential as { element: object }).element).toEqual({ type: 'checkboxes', action_id: 'value', options: [DOUBLE], initial_options: [DOUBLE] });
-    expect(byId.rules_hours).toEqual(textInput('rules_hours', 'Calling days and hours', 'e.g. Mon-Sat 09:00-20:00. Indian rules allow commercial calls 09:00-21:00.', false, 60, 'Mon-Sun 00:00-24:00'));
-    expect(byId.rules_time_zone).toEqual(textInput('rules_time_zone', 'Time zone', 'An IANA zone, e.g. Asia/Kolkata.', false, 60, 'Europe/London'));
-    expect(byId.rules_skip_dates).toEqual(textInput('rules_skip_dates', 'Dates to skip', 'Holidays, e.g. 2026-12-25, 2027-01-26 or 24 Dec..26 Dec.', true, 3000));
-    expect(byId.rules_call_until).toEqual(
-      textInput('rules_call_until', 'Call until', 'Optional end date: after it nobody is called, not even a retry. e.g. 2026-12-05 18:00.', true, 60, '2026-12-05 18:00'),
+    expect((byId.rules_exponential as { element: object }).element).toEqual({
+      type: 'checkboxes',
+      action_id: 'value',
+      options: [DOUBLE],
+      initial_options: [DOUBLE],
+    });
+    expect(byId.rules_hours).toEqual(
+      textInput(
+        'rules_hours',
+        'Calling days and hours',
+        'e.g. Mon-Sat 09:00-20:00. Indian rules allow commercial calls 09:00-21:00.',
+        false,
+        60,
+        'Mon-Sun 00:00-24:00',
+      ),
     );
-    expect((byId.campaign_pace as { element: object }).element).toEqual({ type: 'number_input', action_id: 'value', is_decimal_allowed: false, min_value: '1', max_value: '1000' });
+    expect(byId.rules_time_zone).toEqual(
+      textInput('rules_time_zone', 'Time zone', 'An IANA zone, e.g. Asia/Kolkata.', false, 60, 'Europe/London'),
+    );
+    expect(byId.rules_skip_dates).toEqual(
+      textInput('rules_skip_dates', 'Dates to skip', 'Holidays, e.g. 2026-12-25, 2027-01-26 or 24 Dec..26 Dec.', true, 3000),
+    );
+    expect(byId.rules_call_until).toEqual(
+      textInput(
+        'rules_call_until',
+        'Call until',
+        'Optional end date: after it nobody is called, not even a retry. e.g. 2026-12-05 18:00.',
+        true,
+        60,
+        '2026-12-05 18:00',
+      ),
+    );
+    expect((byId.campaign_pace as { element: object }).element).toEqual({
+      type: 'number_input',
+      action_id: 'value',
+      is_decimal_allowed: false,
+      min_value: '1',
+      max_value: '1000',
+    });
   });
 });
 
@@ -150,7 +239,13 @@ describe('createModal', () => {
           block_id: 'campaign_name',
           label: plain('Name'),
           hint: plain('What people type: /campaign start <name>. Lowercase letters, digits and dashes.'),
-          element: { type: 'plain_text_input', action_id: 'value', max_length: 63, initial_value: 'EMI-Reminder', placeholder: plain('emi-reminder') },
+          element: {
+            type: 'plain_text_input',
+            action_id: 'value',
+            max_length: 63,
+            initial_value: 'EMI-Reminder',
+            placeholder: plain('emi-reminder'),
+          },
         },
         {
           type: 'input',
@@ -189,7 +284,14 @@ describe('createModal', () => {
           hint: TEMPLATE_HINT,
           element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 1000 },
         },
-        { type: 'input', block_id: 'campaign_keys', optional: true, label: plain('Keys'), hint: KEYS_HINT, element: { type: 'plain_text_input', action_id: 'value', max_length: 600 } },
+        {
+          type: 'input',
+          block_id: 'campaign_keys',
+          optional: true,
+          label: plain('Keys'),
+          hint: KEYS_HINT,
+          element: { type: 'plain_text_input', action_id: 'value', max_length: 600 },
+        },
         {
           type: 'input',
           block_id: 'campaign_caller_id',
@@ -234,7 +336,12 @@ describe('editModal', () => {
       private_metadata: '{"id":"64b000000000000000000001"}',
       blocks: [
         { type: 'context', elements: [{ type: 'mrkdwn', text: '`emi-reminder`' }] },
-        { type: 'input', block_id: 'campaign_title', label: plain('Title'), element: { type: 'plain_text_input', action_id: 'value', max_length: 150, initial_value: 'EMI reminder' } },
+        {
+          type: 'input',
+          block_id: 'campaign_title',
+          label: plain('Title'),
+          element: { type: 'plain_text_input', action_id: 'value', max_length: 150, initial_value: 'EMI reminder' },
+        },
         {
           type: 'input',
           block_id: 'campaign_description',
@@ -256,7 +363,13 @@ describe('editModal', () => {
           optional: true,
           label: plain('Message read to each person'),
           hint: TEMPLATE_HINT,
-          element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 1000, initial_value: 'Namaste {name}, pay Rs {amount}.' },
+          element: {
+            type: 'plain_text_input',
+            action_id: 'value',
+            multiline: true,
+            max_length: 1000,
+            initial_value: 'Namaste {name}, pay Rs {amount}.',
+          },
         },
         {
           type: 'input',
@@ -273,7 +386,11 @@ describe('editModal', () => {
 
   it('empty description, caller id, message and keys are left empty, not filled with ""', () => {
     const modal = editModal({ ...campaign, description: '', caller_id: null, message_template: null, keys: {}, callUntilText: '' });
-    const elements = Object.fromEntries(modal.blocks.filter((b) => b.type === 'input').map((b) => [b.block_id, (b as unknown as { element: Record<string, unknown> }).element]));
+    const elements = Object.fromEntries(
+      modal.blocks
+        .filter((b) => b.type === 'input')
+        .map((b) => [b.block_id, (b as unknown as { element: Record<string, unknown> }).element]),
+    );
     for (const id of ['campaign_description', 'campaign_caller_id', 'campaign_template', 'campaign_keys', 'rules_call_until']) {
       expect(elements[id], id).not.toHaveProperty('initial_value');
     }
@@ -299,7 +416,9 @@ describe('what the edit form shows fits its fields, so the form can be saved as 
         expect(element.initial_value.length, (block as { block_id: string }).block_id).toBeLessThanOrEqual(element.max_length);
       }
     }
-    const input = (id: string) => (modal.blocks.find((b) => (b as { block_id?: string }).block_id === id) as unknown as { element: { initial_value: string } }).element.initial_value;
+    const input = (id: string) =>
+      (modal.blocks.find((b) => (b as { block_id?: string }).block_id === id) as unknown as { element: { initial_value: string } }).element
+        .initial_value;
     expect(input('rules_skip_dates')).toBe('2026-12-20..2027-01-31, 2027-03-01');
     expect(parseKeys(input('campaign_keys'))).toEqual({ ok: true, keys });
     const read = readRules(valuesOf(rulesBlocks(rules, { withStart: false })) as never, NOW);
@@ -327,7 +446,10 @@ function valuesOf(blocks: ReturnType<typeof rulesBlocks>) {
 describe('the form read back (readRules)', () => {
   it('left as pre-filled, it reads back the rules it was filled from', () => {
     const read = readRules(valuesOf(rulesBlocks(RULES, { withStart: true })) as never, NOW);
-    expect(read).toEqual({ ok: true, rules: { retry: RULES.retry, calling_hours: RULES.calling_hours, call_until: null, calls_per_minute: 30, startAt: null } });
+    expect(read).toEqual({
+      ok: true,
+      rules: { retry: RULES.retry, calling_hours: RULES.calling_hours, call_until: null, calls_per_minute: 30, startAt: null },
+    });
   });
 
   it('start and end times are read in the campaign zone; each bad value gets its sentence on its own field', () => {
@@ -335,7 +457,10 @@ describe('the form read back (readRules)', () => {
     values.rules_start_at = { value: { type: 'plain_text_input', value: '2026-12-01 09:30' } };
     values.rules_call_until = { value: { type: 'plain_text_input', value: '2026-12-05 18:00' } };
     const read = readRules(values as never, NOW);
-    expect(read.ok && [read.rules.startAt?.toISOString(), read.rules.call_until?.toISOString()]).toEqual(['2026-12-01T04:00:00.000Z', '2026-12-05T12:30:00.000Z']);
+    expect(read.ok && [read.rules.startAt?.toISOString(), read.rules.call_until?.toISOString()]).toEqual([
+      '2026-12-01T04:00:00.000Z',
+      '2026-12-05T12:30:00.000Z',
+    ]);
 
     values.rules_hours = { value: { type: 'plain_text_input', value: 'Mon-Sat 20:00-09:00' } };
     values.rules_time_zone = { value: { type: 'plain_text_input', value: 'Mars/Olympus' } };
@@ -347,9 +472,18 @@ describe('the form read back (readRules)', () => {
     const bad = readRules(values as never, NOW);
     expect(bad.ok).toBe(false);
     const errors = bad.ok ? {} : bad.errors;
-    expect(Object.keys(errors).sort()).toEqual(['campaign_pace', 'rules_call_until', 'rules_delay_busy', 'rules_hours', 'rules_max_attempts', 'rules_skip_dates', 'rules_time_zone']);
+    expect(Object.keys(errors).sort()).toEqual([
+      'campaign_pace',
+      'rules_call_until',
+      'rules_delay_busy',
+      'rules_hours',
+      'rules_max_attempts',
+      'rules_skip_dates',
+      'rules_time_zone',
+    ]);
     expect(errors).toMatchObject({
-      rules_hours: 'Calling hours "20:00-09:00" must end later on the same day than they start (overnight windows are not supported); write them like 09:00-21:00.',
+      rules_hours:
+        'Calling hours "20:00-09:00" must end later on the same day than they start (overnight windows are not supported); write them like 09:00-21:00.',
       rules_time_zone: '"Mars/Olympus" is not a time zone I know. Use an IANA name such as Asia/Kolkata or Asia/Dubai.',
       rules_max_attempts: 'Retries need at least 2 attempts; choose 2 or more, or untick every outcome above.',
       rules_call_until: 'The end date must come after the start.',

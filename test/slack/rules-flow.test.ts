@@ -18,7 +18,15 @@ import { testStore } from '../helpers/database.js';
 import { exotelEnv, FAST_SETTINGS, phoneNumbers, waitFor, waitForStatus } from '../helpers/engine-fixtures.js';
 import { formValues, SlackSession, type OpenedView, type Typed } from '../helpers/slack-session.js';
 
-const FAST_PROGRESS = { updatesPerMinute: 600, minIntervalMs: 200, loopMs: 100, failureIntervalMs: 300, failureMaxWaitMs: 1_000, refreshMs: 500, staleMs: 1_000 };
+const FAST_PROGRESS = {
+  updatesPerMinute: 600,
+  minIntervalMs: 200,
+  loopMs: 100,
+  failureIntervalMs: 300,
+  failureMaxWaitMs: 1_000,
+  refreshMs: 500,
+  staleMs: 1_000,
+};
 
 let store: Store;
 let fake: FakeExotel;
@@ -39,7 +47,14 @@ function outcomeOf(from: string): FakeCallOutcome {
 
 beforeAll(async () => {
   store = await testStore('rules_flow');
-  fake = await startFakeExotel({ callsPerMinute: 600, windowMs: 10_000, callbackDelayMs: [50, 300], seed: 5, secondMs: 1000, outcome: outcomeOf });
+  fake = await startFakeExotel({
+    callsPerMinute: 600,
+    windowMs: 10_000,
+    callbackDelayMs: [50, 300],
+    seed: 5,
+    secondMs: 1000,
+    outcome: outcomeOf,
+  });
   app = await startTestApp(store, exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'rules-flow-webhook-secret-0123' }), {
     runtime: {
       settings: FAST_SETTINGS,
@@ -76,24 +91,31 @@ const RULES: Record<string, Typed> = {
 };
 
 async function campaignNamed(name: string): Promise<CampaignFields> {
-  return waitFor(async () => (await store.Campaign.findOne({ team_id: 'T0001', name }).lean()) as CampaignFields | null, 10_000, `campaign ${name}`);
+  return waitFor(
+    async () => (await store.Campaign.findOne({ team_id: 'T0001', name }).lean()) as CampaignFields | null,
+    10_000,
+    `campaign ${name}`,
+  );
 }
 
 function section(view: { blocks?: Array<Record<string, unknown>> }, i: number): string {
-  return ((view.blocks?.[i] as { text?: { text: string } } | undefined)?.text?.text) ?? '';
+  return (view.blocks?.[i] as { text?: { text: string } } | undefined)?.text?.text ?? '';
 }
 
 /** The breakdown fields of a progress message: label → number. */
 function breakdown(call: SlackCall): Record<string, number> {
   const blocks = call.args.blocks as Array<{ fields?: Array<{ text: string }> }>;
   const fields = blocks.find((b) => b.fields)?.fields ?? [];
-  return Object.fromEntries(fields.map((f) => {
-    const [label, n] = f.text.split('\n');
-    return [label!.replace(/\*/g, ''), Number(n)];
-  }));
+  return Object.fromEntries(
+    fields.map((f) => {
+      const [label, n] = f.text.split('\n');
+      return [label!.replace(/\*/g, ''), Number(n)];
+    }),
+  );
 }
 
-const input = (view: OpenedView, blockId: string) => view.blocks.find((b) => b.block_id === blockId)?.element as Record<string, unknown> | undefined;
+const input = (view: OpenedView, blockId: string) =>
+  view.blocks.find((b) => b.block_id === blockId)?.element as Record<string, unknown> | undefined;
 
 describe('create with rules through the modal', () => {
   it('answers every bad value inline on its field, in a sentence, and creates nothing', async () => {
@@ -106,12 +128,36 @@ describe('create with rules through the modal', () => {
 
     const good: Record<string, Typed> = { ...RULES, [BlockId.title]: 'Rules flow', [BlockId.paste]: PHONES.join('\n') };
     const cases: Array<[Record<string, Typed>, string, RegExp]> = [
-      [{ [BlockId.hours]: 'Mon-Sat 20:00-09:00' }, BlockId.hours, /^Calling hours "20:00-09:00" must end later on the same day than they start .*09:00-21:00\.$/],
-      [{ [BlockId.hours]: 'Mon-Sat' }, BlockId.hours, /^"Mon-Sat" has no calling hours; write them after the days, like Mon-Sat 09:00-20:00\.$/],
-      [{ [BlockId.timeZone]: 'India/Mumbai' }, BlockId.timeZone, /^"India\/Mumbai" is not a time zone I know\. Use an IANA name such as Asia\/Kolkata or Asia\/Dubai\.$/],
-      [{ [BlockId.skipDates]: '2099-12-25, 31 Feb' }, BlockId.skipDates, /^"31 Feb" is not a date or a range of dates; write dates like 2026-12-25, 25 Dec or 2026-12-24\.\.2026-12-26\.$/],
-      [{ [BlockId.maxAttempts]: '1' }, BlockId.maxAttempts, /^Retries need at least 2 attempts; choose 2 or more, or untick every outcome above\.$/],
-      [{ [BlockId.startAt]: `${NEXT_YEAR}-03-02 10:00`, [BlockId.callUntil]: `${NEXT_YEAR}-03-01 18:00` }, BlockId.callUntil, /^The end date must come after the start\.$/],
+      [
+        { [BlockId.hours]: 'Mon-Sat 20:00-09:00' },
+        BlockId.hours,
+        /^Calling hours "20:00-09:00" must end later on the same day than they start .*09:00-21:00\.$/,
+      ],
+      [
+        { [BlockId.hours]: 'Mon-Sat' },
+        BlockId.hours,
+        /^"Mon-Sat" has no calling hours; write them after the days, like Mon-Sat 09:00-20:00\.$/,
+      ],
+      [
+        { [BlockId.timeZone]: 'India/Mumbai' },
+        BlockId.timeZone,
+        /^"India\/Mumbai" is not a time zone I know\. Use an IANA name such as Asia\/Kolkata or Asia\/Dubai\.$/,
+      ],
+      [
+        { [BlockId.skipDates]: '2099-12-25, 31 Feb' },
+        BlockId.skipDates,
+        /^"31 Feb" is not a date or a range of dates; write dates like 2026-12-25, 25 Dec or 2026-12-24\.\.2026-12-26\.$/,
+      ],
+      [
+        { [BlockId.maxAttempts]: '1' },
+        BlockId.maxAttempts,
+        /^Retries need at least 2 attempts; choose 2 or more, or untick every outcome above\.$/,
+      ],
+      [
+        { [BlockId.startAt]: `${NEXT_YEAR}-03-02 10:00`, [BlockId.callUntil]: `${NEXT_YEAR}-03-01 18:00` },
+        BlockId.callUntil,
+        /^The end date must come after the start\.$/,
+      ],
       [{ [BlockId.callUntil]: '2020-01-01 10:00' }, BlockId.callUntil, /^Call until: "2020-01-01 10:00" is in the past .*\.$/],
       [{ [BlockId.delayBusy]: '0' }, BlockId.delayBusy, /^Give a whole number of minutes from 1 to 10080 \(a week\)\.$/],
     ];
@@ -127,14 +173,39 @@ describe('create with rules through the modal', () => {
   it('creates the campaign with the rules typed, and imports its contacts', async () => {
     const before = app.slack.calls.length;
     const view = await me.openModal('create rules-flow', ViewId.create);
-    const ack = await me.submit(ViewId.create, formValues(view, { ...RULES, [BlockId.title]: 'Rules flow', [BlockId.paste]: PHONES.join('\n') }), view.private_metadata);
+    const ack = await me.submit(
+      ViewId.create,
+      formValues(view, { ...RULES, [BlockId.title]: 'Rules flow', [BlockId.paste]: PHONES.join('\n') }),
+      view.private_metadata,
+    );
     expect(ack).toEqual({});
-    const report = await app.slack.waitFor((c) => app.slack.calls.indexOf(c) >= before && c.method === 'chat.postMessage' && String(c.args.text).includes('`rules-flow`'), 15_000);
+    const report = await app.slack.waitFor(
+      (c) => app.slack.calls.indexOf(c) >= before && c.method === 'chat.postMessage' && String(c.args.text).includes('`rules-flow`'),
+      15_000,
+    );
     expect(report.args.text).toBe('Imported 8 contacts into `rules-flow`: 0 duplicates, 0 on the do-not-call list, 0 invalid rows.');
     const c = await campaignNamed('rules-flow');
-    expect([c.status, c.title, c.total_contacts, c.calls_per_minute, c.call_until, c.scheduled_at]).toEqual(['draft', 'Rules flow', 8, 120, null, null]);
-    expect(c.retry).toEqual({ on: ['busy', 'no-answer'], max_attempts: 3, delays: { busy: 60, 'no-answer': 60, failed: 60 }, exponential: false });
-    expect(c.calling_hours).toEqual({ days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '24:00', tz: 'Asia/Kolkata', skip: ['2099-12-25'] });
+    expect([c.status, c.title, c.total_contacts, c.calls_per_minute, c.call_until, c.scheduled_at]).toEqual([
+      'draft',
+      'Rules flow',
+      8,
+      120,
+      null,
+      null,
+    ]);
+    expect(c.retry).toEqual({
+      on: ['busy', 'no-answer'],
+      max_attempts: 3,
+      delays: { busy: 60, 'no-answer': 60, failed: 60 },
+      exponential: false,
+    });
+    expect(c.calling_hours).toEqual({
+      days: [1, 2, 3, 4, 5, 6, 7],
+      start: '00:00',
+      end: '24:00',
+      tz: 'Asia/Kolkata',
+      skip: ['2099-12-25'],
+    });
   });
 });
 
@@ -158,7 +229,11 @@ describe('/campaign edit', () => {
     const before = await campaignNamed('rules-flow');
     const saved = await me.submit(
       ViewId.edit,
-      formValues(view, { [BlockId.title]: 'Rules flow (edited)', [BlockId.exponential]: ['yes'], [BlockId.callUntil]: `${NEXT_YEAR}-12-31 18:00` }),
+      formValues(view, {
+        [BlockId.title]: 'Rules flow (edited)',
+        [BlockId.exponential]: ['yes'],
+        [BlockId.callUntil]: `${NEXT_YEAR}-12-31 18:00`,
+      }),
       view.private_metadata,
     );
     expect(saved).toEqual({});
@@ -207,13 +282,19 @@ describe('/campaign schedule and unschedule', () => {
     expect([c.status, c.scheduled_at, c.progress_channel, c.started_by]).toEqual(['scheduled', at, 'C0001', 'U0OWNER']);
 
     const list = (await me.command('list')).body;
-    expect(JSON.stringify(list.blocks)).toContain(JSON.stringify(`\`rules-flow\` — Rules flow (edited) · Scheduled · 0/8 (0 failed) · starts ${shown} · updated`).slice(1, -1));
+    expect(JSON.stringify(list.blocks)).toContain(
+      JSON.stringify(`\`rules-flow\` — Rules flow (edited) · Scheduled · 0/8 (0 failed) · starts ${shown} · updated`).slice(1, -1),
+    );
 
     const status = (await me.command('status rules-flow')).body;
     expect(status.text).toBe('Rules flow (edited): Scheduled, 0/8 (0 failed)');
-    expect(section(status, 1)).toMatch(/^:calendar: \*Scheduled\* · pace 120\/min\n:hourglass_flowing_sand: Scheduled — starts \w{3} 2 Mar( \d{4})? 10:30 IST$/);
+    expect(section(status, 1)).toMatch(
+      /^:calendar: \*Scheduled\* · pace 120\/min\n:hourglass_flowing_sand: Scheduled — starts \w{3} 2 Mar( \d{4})? 10:30 IST$/,
+    );
     const rulesLine = JSON.stringify(status.blocks!.at(-1));
-    expect(rulesLine).toContain('Calling hours: every day 00:00–24:00 IST, not on 25 Dec 2099 · Retries: retry busy, no answer up to 3 attempts');
+    expect(rulesLine).toContain(
+      'Calling hours: every day 00:00–24:00 IST, not on 25 Dec 2099 · Retries: retry busy, no answer up to 3 attempts',
+    );
     expect(rulesLine).toContain('Calls until <!date^');
 
     const home = await me.openHome();
@@ -224,10 +305,14 @@ describe('/campaign schedule and unschedule', () => {
 
   it('unschedule puts it back to a draft that starts only when asked; list no longer shows a start', async () => {
     const { body } = await me.command('unschedule rules-flow');
-    expect(body.text).toBe('`rules-flow` will not start by itself any more. `/campaign start rules-flow` or `/campaign schedule` it again.');
+    expect(body.text).toBe(
+      '`rules-flow` will not start by itself any more. `/campaign start rules-flow` or `/campaign schedule` it again.',
+    );
     const c = await campaignNamed('rules-flow');
     expect([c.status, c.scheduled_at]).toEqual(['draft', null]);
-    expect(JSON.stringify((await me.command('list')).body.blocks)).toContain('`rules-flow` — Rules flow (edited) · Draft · 0/8 (0 failed) · updated');
+    expect(JSON.stringify((await me.command('list')).body.blocks)).toContain(
+      '`rules-flow` — Rules flow (edited) · Draft · 0/8 (0 failed) · updated',
+    );
     // Unscheduling again is refused with a sentence.
     expect((await me.command('unschedule rules-flow')).body.text).toMatch(/rules-flow/);
     expect((await campaignNamed('rules-flow')).status).toBe('draft');
@@ -237,21 +322,32 @@ describe('/campaign schedule and unschedule', () => {
 describe('a running campaign outside its calling hours', () => {
   it('says on its progress message when it resumes, and dials nobody', async () => {
     // One hour of calling a day that has not begun (or has ended) now, in India.
-    const hourNow = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Kolkata', hour: '2-digit', hourCycle: 'h23' }).format(new Date()));
+    const hourNow = Number(
+      new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Kolkata', hour: '2-digit', hourCycle: 'h23' }).format(new Date()),
+    );
     const opens = (hourNow + 3) % 23;
     const hh = (h: number) => String(h).padStart(2, '0');
     const closed = phoneNumbers(2, '72');
     const view = await me.openModal('create closed-hours', ViewId.create);
     const ack = await me.submit(
       ViewId.create,
-      formValues(view, { ...RULES, [BlockId.title]: 'Closed hours', [BlockId.paste]: closed.join('\n'), [BlockId.hours]: `Mon-Sun ${hh(opens)}:00-${hh(opens + 1)}:00` }),
+      formValues(view, {
+        ...RULES,
+        [BlockId.title]: 'Closed hours',
+        [BlockId.paste]: closed.join('\n'),
+        [BlockId.hours]: `Mon-Sun ${hh(opens)}:00-${hh(opens + 1)}:00`,
+      }),
       view.private_metadata,
     );
     expect(ack).toEqual({});
-    const campaign = await waitFor(async () => {
-      const c = (await store.Campaign.findOne({ name: 'closed-hours' }).lean()) as CampaignFields | null;
-      return c && c.total_contacts === 2 ? c : null;
-    }, 10_000, 'the closed-hours campaign and its contacts');
+    const campaign = await waitFor(
+      async () => {
+        const c = (await store.Campaign.findOne({ name: 'closed-hours' }).lean()) as CampaignFields | null;
+        return c && c.total_contacts === 2 ? c : null;
+      },
+      10_000,
+      'the closed-hours campaign and its contacts',
+    );
 
     const { body } = await me.command('start closed-hours');
     expect(section(body, 0)).toContain(`• *Calling hours:* every day ${hh(opens)}:00–${hh(opens + 1)}:00 IST`);
@@ -259,11 +355,18 @@ describe('a running campaign outside its calling hours', () => {
     expect(started.args.text).toBe('Started `closed-hours`. Progress is posted in this channel.');
     const waiting = new RegExp(`:hourglass_flowing_sand: Waiting for calling hours — resumes (today|tomorrow) ${hh(opens)}:00 IST`);
     const message = await app.slack.waitFor(
-      (c) => ['chat.postMessage', 'chat.update'].includes(c.method) && String(c.args.text).startsWith('Closed hours: Running') && waiting.test(JSON.stringify(c.args.blocks)),
+      (c) =>
+        ['chat.postMessage', 'chat.update'].includes(c.method) &&
+        String(c.args.text).startsWith('Closed hours: Running') &&
+        waiting.test(JSON.stringify(c.args.blocks)),
       10_000,
     );
     expect(JSON.stringify(message.args.blocks)).not.toContain(' left');
-    await waitFor(async () => ((await store.Campaign.findById(campaign._id).lean()) as CampaignFields).dial_wait.reason === 'outside-hours', 10_000, 'the run to say it waits for hours');
+    await waitFor(
+      async () => ((await store.Campaign.findById(campaign._id).lean()) as CampaignFields).dial_wait.reason === 'outside-hours',
+      10_000,
+      'the run to say it waits for hours',
+    );
     expect(fake.calls.filter((c) => closed.some((p) => p.endsWith(c.fromEcho.slice(-10))))).toEqual([]);
 
     await me.press(ActionId.stop, String(campaign._id));
@@ -273,7 +376,7 @@ describe('a running campaign outside its calling hours', () => {
 });
 
 describe('retries', () => {
-  it('numbers busy or not answered show as Retrying, and are called again only after their delay on the campaign\'s clock', async () => {
+  it("numbers busy or not answered show as Retrying, and are called again only after their delay on the campaign's clock", async () => {
     const campaign = await campaignNamed('rules-flow');
     const { body } = await me.command('start rules-flow');
     expect(section(body, 0)).toContain('• *Retries:* retry busy, no answer up to 3 attempts (busy 1 min, no answer 1 min, doubling)');
@@ -281,10 +384,16 @@ describe('retries', () => {
     expect(started.args.text).toBe('Started `rules-flow`. Progress is posted in this channel.');
 
     // Every first call ends: three completed, five waiting for their retry.
-    const waitingView = await waitFor(async () => {
-      const c = (await store.Campaign.findById(campaign._id).lean()) as CampaignFields;
-      return c.counts.completed === 3 && c.counts.retrying === 5 && c.counts.dialing + c.counts.initiated + c.counts.unknown === 0 ? c : null;
-    }, 30_000, 'the first calls to end');
+    const waitingView = await waitFor(
+      async () => {
+        const c = (await store.Campaign.findById(campaign._id).lean()) as CampaignFields;
+        return c.counts.completed === 3 && c.counts.retrying === 5 && c.counts.dialing + c.counts.initiated + c.counts.unknown === 0
+          ? c
+          : null;
+      },
+      30_000,
+      'the first calls to end',
+    );
     expect(waitingView.status).toBe('running');
     const contacts = (await store.Contact.find({ campaign_id: campaign._id }).lean()) as ContactFields[];
     for (const c of contacts.filter((x) => RETRIED.includes(x.phone))) {
@@ -323,7 +432,10 @@ describe('retries', () => {
       expect([first.state, second.state]).toEqual([plans.get(c.phone.slice(-10))![0], 'completed']);
       expect(second.sent_at.getTime() - first.outcome_at!.getTime(), c.phone).toBeGreaterThanOrEqual(60_000);
     }
-    const final = await app.slack.waitFor((c) => c.method === 'chat.update' && c.args.ts === done.progress_ts && String(c.args.text).includes('Completed'), 15_000);
+    const final = await app.slack.waitFor(
+      (c) => c.method === 'chat.update' && c.args.ts === done.progress_ts && String(c.args.text).includes('Completed'),
+      15_000,
+    );
     expect(final.args.text).toBe('Rules flow (edited): Completed, 8/8 (0 failed)');
     expect(breakdown(final)).toMatchObject({ Completed: 8, Retrying: 0 });
   }, 90_000);

@@ -51,7 +51,8 @@ function sourceFiles(dir: string): string[] {
 function scan(): Map<string, string[]> {
   const found = new Map<string, string[]>();
   for (const file of sourceFiles(SRC)) {
-    for (const method of methodsCalledIn(readFileSync(file, 'utf8'))) found.set(method, [...(found.get(method) ?? []), file.slice(SRC.length)]);
+    for (const method of methodsCalledIn(readFileSync(file, 'utf8')))
+      found.set(method, [...(found.get(method) ?? []), file.slice(SRC.length)]);
   }
   return found;
 }
@@ -87,11 +88,17 @@ describe('scopes = calls', () => {
     const found = scan();
     const unlisted = [...found.keys()].filter((m) => !CALLED_METHODS.includes(m)).map((m) => `${m} (${found.get(m)!.join(', ')})`);
     expect(unlisted, 'new Web API calls: add them to CALLED_METHODS, and their scopes to manifest.yml').toEqual([]);
-    expect(CALLED_METHODS.filter((m) => !found.has(m)), 'listed but no longer called').toEqual([]);
+    expect(
+      CALLED_METHODS.filter((m) => !found.has(m)),
+      'listed but no longer called',
+    ).toEqual([]);
   });
 
   it('every method called has its documented scope in the table', () => {
-    expect(CALLED_METHODS.filter((m) => METHOD_SCOPES[m] === undefined), 'add the method and its bot scope to test/fakes/slack-scopes.ts').toEqual([]);
+    expect(
+      CALLED_METHODS.filter((m) => METHOD_SCOPES[m] === undefined),
+      'add the method and its bot scope to test/fakes/slack-scopes.ts',
+    ).toEqual([]);
   });
 
   it('manifest.yml asks for the scope of every method called', () => {
@@ -103,7 +110,10 @@ describe('scopes = calls', () => {
   it('and for nothing else', () => {
     const needed = new Set([...CALLED_METHODS.flatMap((m) => METHOD_SCOPES[m] ?? []), ...Object.keys(NON_METHOD_SCOPES)]);
     const scopes = readManifest().botScopes;
-    expect(scopes.filter((s) => !needed.has(s)), 'scopes no call needs').toEqual([]);
+    expect(
+      scopes.filter((s) => !needed.has(s)),
+      'scopes no call needs',
+    ).toEqual([]);
     expect(new Set(scopes).size).toBe(scopes.length);
   });
 
@@ -117,7 +127,11 @@ describe('what the manifest tells people', () => {
     const deps = { config: loadConfig(testEnv()) } as unknown as SlackDeps;
     const subcommands = campaignSubcommands(deps);
     expect(readManifest().usageHint).toBe(usageHint(subcommands));
-    expect(readManifest().usageHint.split(' | ').map((u) => u.split(' ')[0])).toEqual(subcommands.map((s) => s.name));
+    expect(
+      readManifest()
+        .usageHint.split(' | ')
+        .map((u) => u.split(' ')[0]),
+    ).toEqual(subcommands.map((s) => s.name));
   });
 
   it('/invite names the bot by the display name the manifest gives it', () => {

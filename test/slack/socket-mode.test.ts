@@ -54,7 +54,13 @@ class Peer {
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no matching WebSocket message')), timeoutMs);
-      this.#waiters.push({ match, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+      this.#waiters.push({
+        match,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
     });
   }
 
@@ -108,10 +114,17 @@ async function startWebSocketServer(): Promise<{ server: Server; port: number; p
   server.on('upgrade', (req, socket) => {
     const key = req.headers['sec-websocket-key'];
     const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
     const peer = new Peer(socket);
     peers.push(peer);
-    peer.send({ type: 'hello', num_connections: 1, debug_info: { host: 'fake', approximate_connection_time: 3600 }, connection_info: { app_id: 'A0001' } });
+    peer.send({
+      type: 'hello',
+      num_connections: 1,
+      debug_info: { host: 'fake', approximate_connection_time: 3600 },
+      connection_info: { app_id: 'A0001' },
+    });
     onPeer(peer);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

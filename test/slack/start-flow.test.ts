@@ -27,7 +27,15 @@ let fake: FakeExotel;
 let app: TestApp;
 let prefix = 10;
 
-const FAST_PROGRESS = { updatesPerMinute: 600, minIntervalMs: 200, loopMs: 100, failureIntervalMs: 300, failureMaxWaitMs: 1_000, refreshMs: 500, staleMs: 1_000 };
+const FAST_PROGRESS = {
+  updatesPerMinute: 600,
+  minIntervalMs: 200,
+  loopMs: 100,
+  failureIntervalMs: 300,
+  failureMaxWaitMs: 1_000,
+  refreshMs: 500,
+  staleMs: 1_000,
+};
 
 beforeAll(async () => {
   store = await testStore('start_flow');
@@ -52,7 +60,11 @@ const secret = () => app.config.slack.signingSecret!;
 async function command(text: string, user = 'U0OWNER') {
   const responseUrl = app.slack.responseUrl(`cmd-${Math.random().toString(36).slice(2)}`);
   const started = Date.now();
-  const res = await postToSlackEndpoint(`${app.url}/slack/events`, slashCommand(text, { user_id: user, response_url: responseUrl }), secret());
+  const res = await postToSlackEndpoint(
+    `${app.url}/slack/events`,
+    slashCommand(text, { user_id: user, response_url: responseUrl }),
+    secret(),
+  );
   const ackMs = Date.now() - started;
   expect(res.status).toBe(200);
   const raw = await res.text();
@@ -138,7 +150,9 @@ describe('/campaign start → Confirm → live progress', () => {
     expect(finalBlocks).toContain(`*${truth.completed}/40 (${notReached} failed)*`);
     expect(finalBlocks).toContain('100% finished');
     expect(finalBlocks).toContain('started by <@U0OWNER>');
-    expect(finalBlocks).toContain(`: ${truth.completed} completed, ${truth.busy} busy, ${truth['no-answer']} not answered, ${truth.failed + truth.canceled} could not connect.`);
+    expect(finalBlocks).toContain(
+      `: ${truth.completed} completed, ${truth.busy} busy, ${truth['no-answer']} not answered, ${truth.failed + truth.canceled} could not connect.`,
+    );
 
     // `/campaign status` and `/campaign list` read the same view.
     expect((await command('status emi-reminder')).body.text).toBe(final.args.text);
@@ -182,8 +196,13 @@ describe('start refusals', () => {
   it('already running, nothing to call and not the owner each get their sentence; nothing is dialled', async () => {
     const placed = fake.calls.length;
     const running = await newCampaign(2, { status: 'paused' });
-    expect((await command(`start ${running.name}`)).body.text).toBe(`\`${running.name}\` is paused. \`/campaign resume ${running.name}\` continues it.`);
-    await store.Campaign.updateOne({ _id: running._id }, { $set: { status: 'running', runner_id: 'someone-else', lease_expires_at: new Date(Date.now() + 3_600_000) } });
+    expect((await command(`start ${running.name}`)).body.text).toBe(
+      `\`${running.name}\` is paused. \`/campaign resume ${running.name}\` continues it.`,
+    );
+    await store.Campaign.updateOne(
+      { _id: running._id },
+      { $set: { status: 'running', runner_id: 'someone-else', lease_expires_at: new Date(Date.now() + 3_600_000) } },
+    );
     expect((await command(`start ${running.name}`)).body.text).toBe(
       `\`${running.name}\` is already running. \`/campaign status ${running.name}\` shows its progress.`,
     );
@@ -248,7 +267,10 @@ describe('Pause, Resume and Stop buttons', () => {
       (r) => r.path.endsWith('/connect.json') && r.at.getTime() > pausedAt + 300 && r.form.From?.includes(`${prefix}`),
     );
     expect(sentWhilePaused).toEqual([]);
-    const pausedMessage = await app.slack.waitFor((c) => c.method === 'chat.update' && String(c.args.text).startsWith(`${campaign.title}: Paused`), 10_000);
+    const pausedMessage = await app.slack.waitFor(
+      (c) => c.method === 'chat.update' && String(c.args.text).startsWith(`${campaign.title}: Paused`),
+      10_000,
+    );
     expect(JSON.stringify(pausedMessage.args.blocks)).toContain(ActionId.resume);
     expect(JSON.stringify(pausedMessage.args.blocks)).toContain('paused by <@U0OWNER> at');
 
@@ -267,12 +289,17 @@ describe('Pause, Resume and Stop buttons', () => {
     const stoppedAt = Date.now();
     await new Promise((r) => setTimeout(r, 1_500));
     expect(
-      fake.requests.filter((r) => r.path.endsWith('/connect.json') && r.at.getTime() > stoppedAt + 300 && r.form.From?.includes(`${prefix}`)),
+      fake.requests.filter(
+        (r) => r.path.endsWith('/connect.json') && r.at.getTime() > stoppedAt + 300 && r.form.From?.includes(`${prefix}`),
+      ),
     ).toEqual([]);
     const pending = await store.Contact.countDocuments({ campaign_id: campaign._id, call_status: 'pending' });
     expect(pending).toBeGreaterThan(0);
     expect(await store.Contact.countDocuments({ campaign_id: campaign._id, call_status: 'dialing' })).toBe(0);
-    const stoppedMessage = await app.slack.waitFor((c) => c.method === 'chat.update' && String(c.args.text).startsWith(`${campaign.title}: Stopped`), 10_000);
+    const stoppedMessage = await app.slack.waitFor(
+      (c) => c.method === 'chat.update' && String(c.args.text).startsWith(`${campaign.title}: Stopped`),
+      10_000,
+    );
     const stoppedBlocks = JSON.stringify(stoppedMessage.args.blocks);
     expect(stoppedBlocks).toContain('stopped by <@U0OWNER> at');
     expect(stoppedBlocks).toMatch(/\d+ not called\./);

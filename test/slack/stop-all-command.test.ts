@@ -34,13 +34,19 @@ describe('/campaign stop-all', () => {
 
   it('stops every running, paused and scheduled campaign of the workspace, and leaves the rest and other workspaces alone', async () => {
     const paused = await seedCampaign(store, phoneNumbers(2, '52'), { name: 'a-paused', status: 'paused' });
-    const scheduled = await seedCampaign(store, phoneNumbers(2, '53'), { name: 'b-scheduled', status: 'scheduled', scheduled_at: new Date(Date.now() + 86_400_000) });
+    const scheduled = await seedCampaign(store, phoneNumbers(2, '53'), {
+      name: 'b-scheduled',
+      status: 'scheduled',
+      scheduled_at: new Date(Date.now() + 86_400_000),
+    });
     const draft = await seedCampaign(store, phoneNumbers(2, '54'), { name: 'c-draft' });
     const completed = await seedCampaign(store, phoneNumbers(2, '55'), { name: 'd-completed', status: 'completed' });
     const elsewhere = await seedCampaign(store, phoneNumbers(2, '56'), { name: 'e-elsewhere', status: 'running', team_id: 'T0999' });
 
     const text = await command('stop-all', 'U0ADMIN');
-    expect(text).toMatch(/^Stopped 3 campaigns: `[a-z-]+`, `[a-z-]+`, `[a-z-]+`\. Nobody else will be called; calls already ringing finish\.$/);
+    expect(text).toMatch(
+      /^Stopped 3 campaigns: `[a-z-]+`, `[a-z-]+`, `[a-z-]+`\. Nobody else will be called; calls already ringing finish\.$/,
+    );
     for (const name of ['refused-running', 'a-paused', 'b-scheduled']) expect(text).toContain(`\`${name}\``);
     const status = async (id: unknown) => (await store.Campaign.findById(id).lean())?.status;
     expect(await status(paused._id)).toBe('stopped');
@@ -55,6 +61,8 @@ describe('/campaign stop-all', () => {
   });
 
   it('is listed in the help', async () => {
-    expect(await command('help', 'U0OWNER')).toContain('`/campaign stop-all` — admins: stop every running, paused and scheduled campaign of this workspace');
+    expect(await command('help', 'U0OWNER')).toContain(
+      '`/campaign stop-all` — admins: stop every running, paused and scheduled campaign of this workspace',
+    );
   });
 });

@@ -53,6 +53,8 @@ describe('verifySlackToken', () => {
 
   it('says Slack could not be reached after retrying a server error', async () => {
     nock('https://slack.test').post('/api/auth.test').times(4).reply(503, 'unavailable');
-    await expect(verifySlackToken(TOKEN, API, log)).rejects.toThrow(/^Could not reach Slack at https:\/\/slack\.test\/api\/ to check SLACK_BOT_TOKEN/);
+    await expect(verifySlackToken(TOKEN, API, log)).rejects.toThrow(
+      /^Could not reach Slack at https:\/\/slack\.test\/api\/ to check SLACK_BOT_TOKEN/,
+    );
   }, 20_000);
 });

@@ -123,9 +123,9 @@ describe('results are MongoDB’s', () => {
     const inserted = await contacts.updateOne({ _id: 'slot-1' as never, owner: 'a' }, { $set: { n: 1 } }, { upsert: true });
     expect(inserted.upsertedId).toBe('slot-1');
     expect(await contacts.findOne({ _id: 'slot-1' as never })).toEqual({ _id: 'slot-1', owner: 'a', n: 1 });
-    await expect(
-      contacts.updateOne({ _id: 'slot-1' as never, owner: 'b' }, { $set: { n: 2 } }, { upsert: true }),
-    ).rejects.toMatchObject({ code: 11000 });
+    await expect(contacts.updateOne({ _id: 'slot-1' as never, owner: 'b' }, { $set: { n: 2 } }, { upsert: true })).rejects.toMatchObject({
+      code: 11000,
+    });
     expect(await contacts.findOne({ _id: 'slot-1' as never })).toEqual({ _id: 'slot-1', owner: 'a', n: 1 });
   });
 });
@@ -150,7 +150,10 @@ describe('the store on FerretDB', () => {
       { $group: { _id: '$call_status', n: { $sum: 1 } } },
       { $sort: { _id: 1 } },
     ]);
-    expect(byStatus).toEqual([{ _id: 'completed', n: 1 }, { _id: 'pending', n: 1 }]);
+    expect(byStatus).toEqual([
+      { _id: 'completed', n: 1 },
+      { _id: 'pending', n: 1 },
+    ]);
     expect(await store.Contact.countDocuments({ campaign_id: campaign._id })).toBe(2);
     expect((await store.Campaign.findById(campaign._id).lean())?.calls_completed).toBe(1);
     expect((await store.Contact.deleteMany({ campaign_id: campaign._id })).deletedCount).toBe(2);

@@ -37,10 +37,13 @@ describe('a new data directory', () => {
 describe('data written by mongod', () => {
   for (const [label, setup] of [
     ['recorded in engine.json', () => writeFileSync(join(dataDir, ENGINE_FILE), JSON.stringify({ engine: 'mongod', version: '7.0.14' }))],
-    ['left by an earlier version (no engine.json)', () => {
-      mkdirSync(join(dataDir, 'mongod'), { recursive: true });
-      writeFileSync(join(dataDir, 'mongod', 'WiredTiger'), 'WiredTiger\nWiredTiger 11.2.0: (November 10, 2022)\n');
-    }],
+    [
+      'left by an earlier version (no engine.json)',
+      () => {
+        mkdirSync(join(dataDir, 'mongod'), { recursive: true });
+        writeFileSync(join(dataDir, 'mongod', 'WiredTiger'), 'WiredTiger\nWiredTiger 11.2.0: (November 10, 2022)\n');
+      },
+    ],
   ] as const) {
     it(`is never opened by FerretDB when mongod cannot start: ${label}`, async () => {
       mkdirSync(dataDir, { recursive: true });
@@ -51,7 +54,9 @@ describe('data written by mongod', () => {
       );
       expect(failure).toBeInstanceOf(LocalDataEngineError);
       expect((failure as Error).message).toMatch(
-        new RegExp(`^${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds a database written by mongod( 7\\.0\\.14)?, but mongod cannot start here \\(.+\\); run campaign-bot where mongod can start, or set MONGODB_URI to a MongoDB server, or move .+ aside to start with an empty local database\\.$`),
+        new RegExp(
+          `^${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds a database written by mongod( 7\\.0\\.14)?, but mongod cannot start here \\(.+\\); run campaign-bot where mongod can start, or set MONGODB_URI to a MongoDB server, or move .+ aside to start with an empty local database\\.$`,
+        ),
       );
       expect(existsSync(join(dataDir, 'ferretdb'))).toBe(false);
       expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);

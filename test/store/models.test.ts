@@ -33,16 +33,22 @@ describe('ids', () => {
     expect(contactId(campaign, 42)).toBe('65f000000000000000000abc:0000042');
     expect(contactId(String(campaign), 12_345_678)).toBe('65f000000000000000000abc:12345678');
     expect(parseContactId('65F000000000000000000ABC:0000042')).toEqual({ campaignId: '65f000000000000000000abc', seq: 42 });
-    for (const bad of ['65f000000000000000000abc:42', 'nope:0000042', '65f000000000000000000abc', '']) expect(parseContactId(bad), bad).toBeNull();
+    for (const bad of ['65f000000000000000000abc:42', 'nope:0000042', '65f000000000000000000abc', ''])
+      expect(parseContactId(bad), bad).toBeNull();
     // Sequence order is _id order, which the first-attempt walk and exports rely on.
-    expect([contactId(campaign, 10), contactId(campaign, 9), contactId(campaign, 100)].sort()).toEqual([contactId(campaign, 9), contactId(campaign, 10), contactId(campaign, 100)]);
+    expect([contactId(campaign, 10), contactId(campaign, 9), contactId(campaign, 100)].sort()).toEqual([
+      contactId(campaign, 9),
+      contactId(campaign, 10),
+      contactId(campaign, 100),
+    ]);
   });
 
   it('an attempt key is the contact id and the try: the CustomField sent to Exotel and the call record’s _id', () => {
     const contact = contactId(new Types.ObjectId('65f000000000000000000abc'), 7);
     expect(attemptKey(contact, 3)).toBe('65f000000000000000000abc:0000007:3');
     expect(parseAttemptKey(attemptKey(contact, 3))).toEqual({ contactId: contact, try: 3 });
-    for (const bad of [contact, `${contact}:`, `${contact}:x`, 'anything', '', null, undefined]) expect(parseAttemptKey(bad), String(bad)).toBeNull();
+    for (const bad of [contact, `${contact}:`, `${contact}:x`, 'anything', '', null, undefined])
+      expect(parseAttemptKey(bad), String(bad)).toBeNull();
   });
 
   it('retry buckets and do-not-call entries are named by what they are looked up by', () => {
@@ -98,7 +104,10 @@ describe('campaign', () => {
 
   it('keeps per-hour stats and the view’s counters as they are incremented', async () => {
     const c = await newCampaign('stats');
-    await store.Campaign.updateOne({ _id: c._id }, { $inc: { 'stats.hours.29000000.completed': 2, 'stats.keys.1': 1, 'counts.pending': 3, view_version: 1 } });
+    await store.Campaign.updateOne(
+      { _id: c._id },
+      { $inc: { 'stats.hours.29000000.completed': 2, 'stats.keys.1': 1, 'counts.pending': 3, view_version: 1 } },
+    );
     const after = (await store.Campaign.findById(c._id).lean())!;
     expect(after.stats.hours).toEqual({ '29000000': { completed: 2 } });
     expect(after.stats.keys).toEqual({ '1': 1 });
@@ -175,26 +184,55 @@ describe('the small collections', () => {
     const now = new Date();
     await store.Call.create({ _id: key, campaign_id: c._id, contact_id: contact, try: 1, state: 'placed', sent_at: now, sid: 'sid-1' });
     expect(await store.Call.findById(key).lean()).toMatchObject({ state: 'placed', sid: 'sid-1', price: null, outcome_at: null });
-    await expect(store.Call.create({ _id: `${key}x`, campaign_id: c._id, contact_id: contact, try: 1, state: 'ringing' as never, sent_at: now })).rejects.toThrow(/state/);
+    await expect(
+      store.Call.create({ _id: `${key}x`, campaign_id: c._id, contact_id: contact, try: 1, state: 'ringing' as never, sent_at: now }),
+    ).rejects.toThrow(/state/);
 
     await store.LiveLine.create({ _id: 'ACfake:0', account: 'ACfake', index: 0 });
-    expect(await store.LiveLine.findById('ACfake:0').lean()).toMatchObject({ holder: null, campaign_id: null, sid: null, check_after: null });
+    expect(await store.LiveLine.findById('ACfake:0').lean()).toMatchObject({
+      holder: null,
+      campaign_id: null,
+      sid: null,
+      check_after: null,
+    });
 
     const bucket = retryBucketId(c._id, 29_000_000);
     await store.RetryBucket.create({ _id: bucket, campaign_id: c._id, slot: 174_000_000, contacts: [contact] });
     expect((await store.RetryBucket.findById(bucket).lean())?.contacts).toEqual([contact]);
 
-    await store.Failure.create({ _id: key, campaign_id: c._id, contact_id: contact, try: 1, phone: '919800000001', outcome: 'busy', at: now });
+    await store.Failure.create({
+      _id: key,
+      campaign_id: c._id,
+      contact_id: contact,
+      try: 1,
+      phone: '919800000001',
+      outcome: 'busy',
+      at: now,
+    });
     expect(await store.Failure.findById(key).lean()).toMatchObject({ name: '', reason: null, outcome: 'busy' });
-    await expect(store.Failure.create({ _id: `${key}y`, campaign_id: c._id, contact_id: contact, try: 1, phone: '9198', outcome: 'pending' as never, at: now })).rejects.toThrow(/outcome/);
+    await expect(
+      store.Failure.create({
+        _id: `${key}y`,
+        campaign_id: c._id,
+        contact_id: contact,
+        try: 1,
+        phone: '9198',
+        outcome: 'pending' as never,
+        at: now,
+      }),
+    ).rejects.toThrow(/outcome/);
 
     await store.PacerState.create({ _id: 'ACfake', next_at: now, held_until: now, rate: 200 });
-    await expect(store.PacerState.create({ _id: 'ACfake', next_at: now, held_until: now, rate: 200 })).rejects.toMatchObject({ code: 11000 });
+    await expect(store.PacerState.create({ _id: 'ACfake', next_at: now, held_until: now, rate: 200 })).rejects.toMatchObject({
+      code: 11000,
+    });
     await store.JobLease.create({ _id: 'reconcile:ACfake', holder: 'p1', until: now });
     await expect(store.JobLease.create({ _id: 'reconcile:ACfake', holder: 'p2', until: now })).rejects.toMatchObject({ code: 11000 });
 
     await store.Dnc.create({ _id: dncId('T1', '919800000001'), team_id: 'T1', phone: '919800000001', added_by: 'U1' });
-    await expect(store.Dnc.create({ _id: dncId('T1', '919800000001'), team_id: 'T1', phone: '919800000001', added_by: 'U2' })).rejects.toMatchObject({ code: 11000 });
+    await expect(
+      store.Dnc.create({ _id: dncId('T1', '919800000001'), team_id: 'T1', phone: '919800000001', added_by: 'U2' }),
+    ).rejects.toMatchObject({ code: 11000 });
   });
 
   it('have the indexes the outbox, deletes and the list rely on', async () => {

@@ -24,7 +24,17 @@ describe('production settings', () => {
     const store = await openStore(uri, { dbName: 'store_settings' });
     opened.push(store);
     // Model operations take the collection's settings (no model or call overrides them).
-    const models = [store.Campaign, store.Contact, store.Dnc, store.PacerState, store.Call, store.LiveLine, store.RetryBucket, store.Failure, store.JobLease];
+    const models = [
+      store.Campaign,
+      store.Contact,
+      store.Dnc,
+      store.PacerState,
+      store.Call,
+      store.LiveLine,
+      store.RetryBucket,
+      store.Failure,
+      store.JobLease,
+    ];
     for (const model of models) {
       const collection = (model.collection as unknown as { collection: unknown }).collection as {
         writeConcern: { w?: unknown; journal?: boolean; wtimeoutMS?: number };
@@ -42,7 +52,18 @@ describe('production settings', () => {
   it('creates every collection with its indexes at open, and answers a ping until closed', async () => {
     const store = await openStore(mongoUri(), { dbName: `store_open_${process.pid}` });
     const collections = (await store.connection.db!.listCollections().toArray()).map((c) => c.name).sort();
-    expect(collections).toEqual(['calls', 'campaigns', 'contacts', 'dnc', 'failure_outbox', 'job_leases', 'live_lines', 'pacer_state', 'price_checks', 'retry_buckets']);
+    expect(collections).toEqual([
+      'calls',
+      'campaigns',
+      'contacts',
+      'dnc',
+      'failure_outbox',
+      'job_leases',
+      'live_lines',
+      'pacer_state',
+      'price_checks',
+      'retry_buckets',
+    ]);
     expect(await store.ping()).toBe(true);
     await store.connection.dropDatabase();
     await store.close();

@@ -20,7 +20,11 @@ export function campaignControl(deps: SlackDeps, control: 'pause' | 'resume' | '
       if (campaign?.status === 'paused' && deps.service.canManage(campaign, { userId: body.user.id })) {
         const access = await deps.channels.ensure(campaign.progress_channel ?? campaign.channel, body.user.id);
         if (!access.ok) {
-          await respond({ response_type: 'ephemeral', replace_original: false, ...notice(`Not resumed, nobody was called: ${access.problem}`) });
+          await respond({
+            response_type: 'ephemeral',
+            replace_original: false,
+            ...notice(`Not resumed, nobody was called: ${access.problem}`),
+          });
           return;
         }
       }

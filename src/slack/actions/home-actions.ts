@@ -1,4 +1,11 @@
-import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  ViewSubmitAction,
+} from '@slack/bolt';
 import { startSummaryOf } from '../start-summary.js';
 import { contactsModal, CONTACTS_PAGE_SIZE } from '../blocks/contacts-modal-blocks.js';
 import { messageModal, startModal } from '../blocks/start-modal-blocks.js';
@@ -34,10 +41,7 @@ export function homeStart(deps: SlackDeps) {
 }
 
 /** What the start modal's Start came to: a channel the bot cannot post in, a sentence, or a started campaign. */
-type ModalStart =
-  | { kind: 'channel'; problem: string }
-  | { kind: 'sentence'; text: string }
-  | { kind: 'started'; campaign: CampaignFields };
+type ModalStart = { kind: 'channel'; problem: string } | { kind: 'sentence'; text: string } | { kind: 'started'; campaign: CampaignFields };
 
 /** Within this budget the outcome goes back in the ack itself (Slack waits 3 s for it). */
 const MODAL_ACK_BUDGET_MS = 2_000;
@@ -55,22 +59,36 @@ export function startModalSubmit(deps: SlackDeps) {
       await ack({ response_action: 'errors', errors: { [BlockId.startChannel]: 'Choose the channel where progress is posted.' } });
       return;
     }
-    if (!id) return void (await ack({ response_action: 'update', view: messageModal('Start campaign', 'That campaign no longer exists.') }));
+    if (!id)
+      return void (await ack({ response_action: 'update', view: messageModal('Start campaign', 'That campaign no longer exists.') }));
     const outcome = startInChannel(deps, id, channel, body.user.id);
     let timer: NodeJS.Timeout | undefined;
-    const early = await Promise.race([outcome, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), MODAL_ACK_BUDGET_MS)))]);
+    const early = await Promise.race([
+      outcome,
+      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), MODAL_ACK_BUDGET_MS))),
+    ]);
     clearTimeout(timer);
     // Input errors are plain text: Slack would show mrkdwn there as typed.
-    if (early?.kind === 'channel') return void (await ack({ response_action: 'errors', errors: { [BlockId.startChannel]: plainText(early.problem) } }));
-    if (early?.kind === 'sentence') return void (await ack({ response_action: 'update', view: messageModal('Start campaign', early.text) }));
+    if (early?.kind === 'channel')
+      return void (await ack({ response_action: 'errors', errors: { [BlockId.startChannel]: plainText(early.problem) } }));
+    if (early?.kind === 'sentence')
+      return void (await ack({ response_action: 'update', view: messageModal('Start campaign', early.text) }));
     if (early) {
       await ack();
       await deps.progress.post(early.campaign);
       return;
     }
-    await ack({ response_action: 'update', view: messageModal('Start campaign', `Checking that I can post in <#${channel}>, then starting…`) });
+    await ack({
+      response_action: 'update',
+      view: messageModal('Start campaign', `Checking that I can post in <#${channel}>, then starting…`),
+    });
     const late = await outcome;
-    const text = late.kind === 'started' ? `Started \`${late.campaign.name}\`; its progress is posted in <#${channel}>.` : late.kind === 'channel' ? `Not started, nobody was called: ${late.problem}` : late.text;
+    const text =
+      late.kind === 'started'
+        ? `Started \`${late.campaign.name}\`; its progress is posted in <#${channel}>.`
+        : late.kind === 'channel'
+          ? `Not started, nobody was called: ${late.problem}`
+          : late.text;
     await client.views.update({ view_id: view.id, view: messageModal('Start campaign', text) });
     if (late.kind === 'started') await deps.progress.post(late.campaign);
   };
@@ -81,7 +99,9 @@ async function startInChannel(deps: SlackDeps, id: Types.ObjectId, channel: stri
   if ('refusal' in who) return { kind: 'sentence', text: who.refusal };
   const access = await deps.channels.ensure(channel, userId);
   if (!access.ok) {
-    return access.kind === 'refused' ? { kind: 'channel', problem: access.problem } : { kind: 'sentence', text: `Not started, nobody was called: ${access.problem}` };
+    return access.kind === 'refused'
+      ? { kind: 'channel', problem: access.problem }
+      : { kind: 'sentence', text: `Not started, nobody was called: ${access.problem}` };
   }
   const result = await deps.service.start(id, who.actor, { channel, progress_channel: channel });
   return result.ok ? { kind: 'started', campaign: result.campaign } : { kind: 'sentence', text: refusal('start', result) };

@@ -18,7 +18,9 @@ export function reportExport(deps: SlackDeps) {
     else if ('refusal' in who) text = who.refusal;
     else {
       const refused = deps.service.exportRefusal(campaign, who.actor);
-      text = refused ? refusal('export', { ok: false, reason: refused, campaign }) : await exportToSlack(deps, client, campaign, body.user.id);
+      text = refused
+        ? refusal('export', { ok: false, reason: refused, campaign })
+        : await exportToSlack(deps, client, campaign, body.user.id);
     }
     await respond({ response_type: 'ephemeral', replace_original: false, text });
   };

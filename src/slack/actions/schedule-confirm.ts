@@ -24,8 +24,10 @@ export function scheduleConfirm(deps: SlackDeps) {
     }
     const id = campaignIdOf(target.id);
     const at = target.at ? new Date(target.at) : null;
-    if (!id || !at || Number.isNaN(at.getTime())) return void (await respond({ replace_original: true, ...notice('That button is out of date. Run the command again.') }));
-    if (at.getTime() <= Date.now()) return void (await respond({ replace_original: true, ...notice('That time has passed. Run the command again with a time ahead.') }));
+    if (!id || !at || Number.isNaN(at.getTime()))
+      return void (await respond({ replace_original: true, ...notice('That button is out of date. Run the command again.') }));
+    if (at.getTime() <= Date.now())
+      return void (await respond({ replace_original: true, ...notice('That time has passed. Run the command again with a time ahead.') }));
     const channel = body.channel?.id ?? null;
     const who = await actorOf(deps, body.user.id);
     if ('refusal' in who) return void (await respond({ replace_original: true, ...notice(who.refusal) }));
@@ -36,7 +38,9 @@ export function scheduleConfirm(deps: SlackDeps) {
     const name = result.campaign.name;
     await respond({
       replace_original: true,
-      ...notice(`Scheduled \`${name}\` to start ${slackDate(at)}; its progress will be posted in this channel. \`${COMMAND} unschedule ${name}\` cancels it.`),
+      ...notice(
+        `Scheduled \`${name}\` to start ${slackDate(at)}; its progress will be posted in this channel. \`${COMMAND} unschedule ${name}\` cancels it.`,
+      ),
     });
   };
 }

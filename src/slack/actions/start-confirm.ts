@@ -34,7 +34,9 @@ export function startConfirm(deps: SlackDeps) {
       return;
     }
     const ts = await deps.progress.post(result.campaign);
-    const where = ts ? 'Progress is posted in this channel.' : 'I could not post the progress message here yet; I will keep trying, and pause the campaign if Slack keeps refusing.';
+    const where = ts
+      ? 'Progress is posted in this channel.'
+      : 'I could not post the progress message here yet; I will keep trying, and pause the campaign if Slack keeps refusing.';
     await respond({ replace_original: true, ...notice(`Started \`${result.campaign.name}\`. ${where}`) });
   };
 }

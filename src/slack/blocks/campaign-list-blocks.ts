@@ -32,7 +32,10 @@ export function campaignListMessage(campaigns: readonly CampaignFields[], more: 
     });
   }
   if (more || campaigns.length > LIST_LIMIT) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Older campaigns are not shown. \`${COMMAND} status &lt;name&gt;\` finds any campaign.` }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `Older campaigns are not shown. \`${COMMAND} status &lt;name&gt;\` finds any campaign.` }],
+    });
   }
   const shown = Math.min(campaigns.length, LIST_LIMIT);
   return { text: `${shown} ${shown === 1 ? 'campaign' : 'campaigns'}`, blocks };

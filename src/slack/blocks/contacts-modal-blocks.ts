@@ -22,7 +22,20 @@ export const CALL_STATUS_BADGE: Record<CallStatus, string> = {
 export interface ContactsPage {
   campaign: Pick<CampaignFields, '_id' | 'name' | 'title' | 'total_contacts' | 'keys' | 'calling_hours'>;
   contacts: ReadonlyArray<
-    Pick<ContactFields, 'phone' | 'name' | 'call_status' | 'call_error' | 'attempts' | 'skip_reason' | 'last_outcome' | 'next_attempt_at' | 'digits' | 'answered_by' | 'fields'>
+    Pick<
+      ContactFields,
+      | 'phone'
+      | 'name'
+      | 'call_status'
+      | 'call_error'
+      | 'attempts'
+      | 'skip_reason'
+      | 'last_outcome'
+      | 'next_attempt_at'
+      | 'digits'
+      | 'answered_by'
+      | 'fields'
+    >
   >;
   page: number;
   total: number;
@@ -43,9 +56,11 @@ export function contactLine(c: ContactsPage['contacts'][number], campaign: Conta
     : CALL_STATUS_BADGE[c.call_status];
   const why = c.call_error ? `\n_${escapeText(truncate(c.call_error, 300))}_` : c.skip_reason ? `\n_skipped: ${c.skip_reason}_` : '';
   const attempt = c.attempts > 0 ? ` · attempt ${c.attempts}` : '';
-  const meaning = c.digits ? (campaign.keys ?? {})[c.digits] : undefined;
+  const meaning = c.digits ? campaign.keys?.[c.digits] : undefined;
   const key = c.digits ? ` · pressed *${escapeText(c.digits)}*${meaning ? ` (${escapeText(meaning)})` : ''}` : '';
-  const fields = Object.entries(c.fields ?? {}).map(([k, v]) => `${escapeText(k)}: ${escapeText(truncate(v, 60))}`).join(' · ');
+  const fields = Object.entries(c.fields ?? {})
+    .map(([k, v]) => `${escapeText(k)}: ${escapeText(truncate(v, 60))}`)
+    .join(' · ');
   return `${formatPhone(c.phone)}${name}\n${badge}${attempt}${answered(c.answered_by)}${key}${fields ? `\n${fields}` : ''}${why}`;
 }
 
@@ -61,7 +76,10 @@ export function contactsModal(p: ContactsPage): ModalView {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: truncate(`*${escapeText(p.campaign.title)}* \`${p.campaign.name}\`\n${p.total === 0 ? 'No contacts yet.' : `Contacts ${first}–${last} of ${p.total}`}`, 3000),
+        text: truncate(
+          `*${escapeText(p.campaign.title)}* \`${p.campaign.name}\`\n${p.total === 0 ? 'No contacts yet.' : `Contacts ${first}–${last} of ${p.total}`}`,
+          3000,
+        ),
       },
     },
     { type: 'divider' },
@@ -72,10 +90,20 @@ export function contactsModal(p: ContactsPage): ModalView {
   const id = String(p.campaign._id);
   const nav: Button[] = [];
   if (p.page > 0) {
-    nav.push({ type: 'button', action_id: `${ActionId.contactsPage}_prev`, text: { type: 'plain_text', text: 'Previous' }, value: JSON.stringify({ id, page: p.page - 1 }) });
+    nav.push({
+      type: 'button',
+      action_id: `${ActionId.contactsPage}_prev`,
+      text: { type: 'plain_text', text: 'Previous' },
+      value: JSON.stringify({ id, page: p.page - 1 }),
+    });
   }
   if (p.page < pages - 1) {
-    nav.push({ type: 'button', action_id: `${ActionId.contactsPage}_next`, text: { type: 'plain_text', text: 'Next' }, value: JSON.stringify({ id, page: p.page + 1 }) });
+    nav.push({
+      type: 'button',
+      action_id: `${ActionId.contactsPage}_next`,
+      text: { type: 'plain_text', text: 'Next' },
+      value: JSON.stringify({ id, page: p.page + 1 }),
+    });
   }
   if (nav.length > 0) blocks.push({ type: 'actions', block_id: BlockId.contactsNav, elements: nav });
   return {

@@ -11,22 +11,36 @@ export interface ModalContext {
 
 /** What each call says (the Greeting applet reads it) and what its keys mean (the Passthru applet records them). */
 function callContentBlocks(initial: { message_template?: string | null; keys?: Record<string, string> } = {}): KnownBlock[] {
-  const keys = Object.entries(initial.keys ?? {}).map(([k, v]) => `${k}=${v}`).join(', ');
+  const keys = Object.entries(initial.keys ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   return [
     {
       type: 'input',
       block_id: BlockId.template,
       optional: true,
       label: { type: 'plain_text', text: 'Message read to each person' },
-      hint: { type: 'plain_text', text: 'Optional. {name}, {number} (last 4 digits) and your CSV columns, e.g. Namaste {name}, your EMI of Rs {amount} is due on {due_date}. Press 1 if you have paid.' },
-      element: { type: 'plain_text_input', action_id: InputId.value, multiline: true, max_length: 1000, ...(initial.message_template ? { initial_value: initial.message_template } : {}) },
+      hint: {
+        type: 'plain_text',
+        text: 'Optional. {name}, {number} (last 4 digits) and your CSV columns, e.g. Namaste {name}, your EMI of Rs {amount} is due on {due_date}. Press 1 if you have paid.',
+      },
+      element: {
+        type: 'plain_text_input',
+        action_id: InputId.value,
+        multiline: true,
+        max_length: 1000,
+        ...(initial.message_template ? { initial_value: initial.message_template } : {}),
+      },
     },
     {
       type: 'input',
       block_id: BlockId.keys,
       optional: true,
       label: { type: 'plain_text', text: 'Keys' },
-      hint: { type: 'plain_text', text: 'Optional. What each key means, e.g. 1=paid, 2=call me back, 9=do not call (adds the number to the do-not-call list).' },
+      hint: {
+        type: 'plain_text',
+        text: 'Optional. What each key means, e.g. 1=paid, 2=call me back, 9=do not call (adds the number to the do-not-call list).',
+      },
       // Room for the longest keys parseKeys accepts, as they are shown again: 12 × "k=" + 40 characters, ", " between.
       element: { type: 'plain_text_input', action_id: InputId.value, max_length: 600, ...(keys ? { initial_value: keys } : {}) },
     },
@@ -81,7 +95,12 @@ export function createModal(ctx: ModalContext, rules: RulesInitial, name = ''): 
         type: 'input',
         block_id: BlockId.title,
         label: { type: 'plain_text', text: 'Title' },
-        element: { type: 'plain_text_input', action_id: InputId.value, max_length: 150, placeholder: { type: 'plain_text', text: 'EMI reminder — November' } },
+        element: {
+          type: 'plain_text_input',
+          action_id: InputId.value,
+          max_length: 150,
+          placeholder: { type: 'plain_text', text: 'EMI reminder — November' },
+        },
       },
       {
         type: 'input',
@@ -106,7 +125,9 @@ export function createModal(ctx: ModalContext, rules: RulesInitial, name = ''): 
 }
 
 /** `/campaign edit`: the campaign's title, description, caller id and rules, for a campaign that is not running. */
-export function editModal(campaign: Pick<CampaignFields, '_id' | 'name' | 'title' | 'description' | 'caller_id' | 'message_template' | 'keys'> & RulesInitial): ModalView {
+export function editModal(
+  campaign: Pick<CampaignFields, '_id' | 'name' | 'title' | 'description' | 'caller_id' | 'message_template' | 'keys'> & RulesInitial,
+): ModalView {
   return {
     type: 'modal',
     callback_id: ViewId.edit,
@@ -127,7 +148,13 @@ export function editModal(campaign: Pick<CampaignFields, '_id' | 'name' | 'title
         block_id: BlockId.description,
         optional: true,
         label: { type: 'plain_text', text: 'Description' },
-        element: { type: 'plain_text_input', action_id: InputId.value, multiline: true, max_length: 3000, ...(campaign.description ? { initial_value: truncate(campaign.description, 3000) } : {}) },
+        element: {
+          type: 'plain_text_input',
+          action_id: InputId.value,
+          multiline: true,
+          max_length: 3000,
+          ...(campaign.description ? { initial_value: truncate(campaign.description, 3000) } : {}),
+        },
       },
       {
         type: 'input',
@@ -135,7 +162,12 @@ export function editModal(campaign: Pick<CampaignFields, '_id' | 'name' | 'title
         optional: true,
         label: { type: 'plain_text', text: 'Caller id (ExoPhone)' },
         hint: { type: 'plain_text', text: 'Leave empty to use the account’s EXOTEL_CALLER_ID.' },
-        element: { type: 'plain_text_input', action_id: InputId.value, max_length: 20, ...(campaign.caller_id ? { initial_value: campaign.caller_id } : {}) },
+        element: {
+          type: 'plain_text_input',
+          action_id: InputId.value,
+          max_length: 20,
+          ...(campaign.caller_id ? { initial_value: campaign.caller_id } : {}),
+        },
       },
       ...callContentBlocks(campaign),
       ...rulesBlocks(campaign, { withStart: false }),
@@ -152,7 +184,16 @@ export function addContactsModal(ctx: ModalContext, campaign: Pick<CampaignField
     close: { type: 'plain_text', text: 'Cancel' },
     private_metadata: JSON.stringify({ channel: ctx.channel, id: String(campaign._id) }),
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: truncate(`Add contacts to *${escapeText(campaign.title)}* \`${campaign.name}\`. Numbers it already has are skipped as duplicates.`, 3000) } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: truncate(
+            `Add contacts to *${escapeText(campaign.title)}* \`${campaign.name}\`. Numbers it already has are skipped as duplicates.`,
+            3000,
+          ),
+        },
+      },
       ...contactBlocks(),
     ],
   };

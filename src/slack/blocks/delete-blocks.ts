@@ -4,7 +4,10 @@ import { ActionId, BlockId } from '../ids.js';
 import { escapeText, truncate } from './format.js';
 
 /** The question `/campaign delete <name>` asks before anything is removed. */
-export function deleteConfirmMessage(campaign: Pick<CampaignFields, '_id' | 'name' | 'title' | 'total_contacts'>): { text: string; blocks: KnownBlock[] } {
+export function deleteConfirmMessage(campaign: Pick<CampaignFields, '_id' | 'name' | 'title' | 'total_contacts'>): {
+  text: string;
+  blocks: KnownBlock[];
+} {
   const id = String(campaign._id);
   const text = `Delete *${escapeText(campaign.title)}* \`${campaign.name}\` and its ${campaign.total_contacts} contacts? This cannot be undone; \`/campaign export ${campaign.name}\` first if you need the results.`;
   return {

@@ -65,7 +65,9 @@ export function finishReportMessage(v: FinishReportView): { text: string; blocks
     {
       type: 'actions',
       block_id: BlockId.reportActions,
-      elements: [{ type: 'button', action_id: ActionId.reportExport, text: { type: 'plain_text', text: 'Export' }, value: String(campaign._id) }],
+      elements: [
+        { type: 'button', action_id: ActionId.reportExport, text: { type: 'plain_text', text: 'Export' }, value: String(campaign._id) },
+      ],
     },
   );
   // The notification text is mrkdwn too: the title is shown escaped, so a title "<!channel>" pings nobody.

@@ -9,7 +9,6 @@ import { escapeText, slackDate, STATUS_EMOJI, STATUS_LABEL, truncate } from './f
 /** Campaigns shown on the Home tab (two blocks each, within the 100-block limit). */
 export const HOME_LIMIT = 45;
 
-
 /** The App Home tab: the original dashboard's table (title, status, progress, updated) with Start and View. */
 export function homeView(campaigns: readonly CampaignFields[]): HomeView {
   const blocks: KnownBlock[] = [
@@ -37,13 +36,27 @@ export function homeView(campaigns: readonly CampaignFields[]): HomeView {
     });
     const elements: Button[] = [];
     if (STARTABLE_STATUSES.includes(c.status)) {
-      elements.push({ type: 'button', action_id: ActionId.homeStart, text: { type: 'plain_text', text: 'Start' }, style: 'primary', value: id });
+      elements.push({
+        type: 'button',
+        action_id: ActionId.homeStart,
+        text: { type: 'plain_text', text: 'Start' },
+        style: 'primary',
+        value: id,
+      });
     }
     elements.push({ type: 'button', action_id: ActionId.homeView, text: { type: 'plain_text', text: 'View' }, value: id });
     blocks.push({ type: 'actions', block_id: `home_${id}`, elements });
   }
   if (campaigns.length > HOME_LIMIT) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${campaigns.length - HOME_LIMIT} older campaigns are not shown; \`${COMMAND} status &lt;name&gt;\` finds any of them.` }] });
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `${campaigns.length - HOME_LIMIT} older campaigns are not shown; \`${COMMAND} status &lt;name&gt;\` finds any of them.`,
+        },
+      ],
+    });
   }
   return { type: 'home', blocks };
 }

@@ -19,7 +19,12 @@ export function importSummary(campaignName: string, report: ImportReport): strin
   ];
   const head = `Imported ${plural(report.imported, 'contact', 'contacts')} into \`${campaignName}\``;
   if (report.rows === 0) return `${head}: the list had no rows with numbers.`;
-  const tail = report.invalid.length === 0 ? '' : report.invalid.length <= INLINE_INVALID_ROWS ? ' The invalid rows are listed in the thread.' : ' The invalid rows are in the attached file.';
+  const tail =
+    report.invalid.length === 0
+      ? ''
+      : report.invalid.length <= INLINE_INVALID_ROWS
+        ? ' The invalid rows are listed in the thread.'
+        : ' The invalid rows are in the attached file.';
   return `${head}: ${parts.join(', ')}.${tail}`;
 }
 

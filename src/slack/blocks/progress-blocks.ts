@@ -9,7 +9,23 @@ import { aboutDuration, duration, escapeText, percent, progressBar, slackDate, S
 export interface ProgressView {
   campaign: Pick<
     CampaignFields,
-    '_id' | 'name' | 'title' | 'status' | 'status_reason' | 'started_at' | 'started_by' | 'completed_at' | 'last_action' | 'counts' | 'total_contacts' | 'dial_wait' | 'scheduled_at' | 'mode' | 'calling_hours' | 'keys' | 'stats'
+    | '_id'
+    | 'name'
+    | 'title'
+    | 'status'
+    | 'status_reason'
+    | 'started_at'
+    | 'started_by'
+    | 'completed_at'
+    | 'last_action'
+    | 'counts'
+    | 'total_contacts'
+    | 'dial_wait'
+    | 'scheduled_at'
+    | 'mode'
+    | 'calling_hours'
+    | 'keys'
+    | 'stats'
   >;
   /** Calls a minute this campaign gets now. */
   callsPerMinute: number;
@@ -58,7 +74,9 @@ export function waitingText(view: ProgressView): string | null {
   if (c.status === 'scheduled' && c.scheduled_at) return `Scheduled — starts ${describeMoment(c.scheduled_at, tz, now)}`;
   if (c.status !== 'running') return null;
   if (!view.hours.open) {
-    return view.hours.changesAt ? `Waiting for calling hours — resumes ${describeMoment(view.hours.changesAt, tz, now)}` : 'Outside calling hours, with no calling day ahead: edit the calling days';
+    return view.hours.changesAt
+      ? `Waiting for calling hours — resumes ${describeMoment(view.hours.changesAt, tz, now)}`
+      : 'Outside calling hours, with no calling day ahead: edit the calling days';
   }
   const wait = c.dial_wait;
   switch (wait?.reason) {
@@ -90,7 +108,12 @@ function facts(view: ProgressView, n: ProgressNumbers): string {
   const final = ['completed', 'stopped', 'expired'].includes(campaign.status);
   const parts = [`${STATUS_EMOJI[campaign.status] ?? ''} *${STATUS_LABEL[campaign.status] ?? campaign.status}*`.trim()];
   if (!final) parts.push(`pace ${Math.round(view.callsPerMinute)}/min`);
-  if (campaign.started_at) parts.push(campaign.started_by ? `started by <@${campaign.started_by}> ${slackDate(campaign.started_at)}` : `started ${slackDate(campaign.started_at)}`);
+  if (campaign.started_at)
+    parts.push(
+      campaign.started_by
+        ? `started by <@${campaign.started_by}> ${slackDate(campaign.started_at)}`
+        : `started ${slackDate(campaign.started_at)}`,
+    );
   const paused = who(campaign.last_action, { pause: 'paused', stop: 'stopped', resume: 'resumed' });
   if (paused && campaign.status !== 'running') parts.push(paused);
   const waiting = waitingText(view);
@@ -98,7 +121,8 @@ function facts(view: ProgressView, n: ProgressNumbers): string {
   let text = parts.join(' · ');
   if (waiting) text += `\n:hourglass_flowing_sand: ${waiting}`;
   if (campaign.status_reason) text += `\n${escapeText(truncate(campaign.status_reason, 500))}`;
-  if (campaign.mode === 'rehearsal') text += '\n:test_tube: *Rehearsal:* nobody is being called; the calls and their outcomes are simulated.';
+  if (campaign.mode === 'rehearsal')
+    text += '\n:test_tube: *Rehearsal:* nobody is being called; the calls and their outcomes are simulated.';
   return truncate(text, 3000);
 }
 
@@ -122,7 +146,13 @@ function actions(view: ProgressView): KnownBlock | null {
         value: id,
         confirm: {
           title: { type: 'plain_text', text: 'Stop this campaign?' },
-          text: { type: 'mrkdwn', text: truncate(`Nobody else in *${escapeText(campaign.title || campaign.name)}* will be called. Calls already ringing finish. You can start it again later.`, 300) },
+          text: {
+            type: 'mrkdwn',
+            text: truncate(
+              `Nobody else in *${escapeText(campaign.title || campaign.name)}* will be called. Calls already ringing finish. You can start it again later.`,
+              300,
+            ),
+          },
           confirm: { type: 'plain_text', text: 'Stop campaign' },
           deny: { type: 'plain_text', text: 'Keep calling' },
           style: 'danger',
@@ -150,8 +180,10 @@ export function progressMessage(view: ProgressView): { text: string; blocks: Kno
   ];
   if (c.unknown > 0) fields.push(field('Checking with Exotel', c.unknown));
   if (c.skipped > 0) fields.push(field('Skipped', c.skipped));
-  for (const [key, presses] of Object.entries(campaign.stats?.keys ?? {}).sort().slice(0, 10 - fields.length)) {
-    const meaning = (campaign.keys ?? {})[key];
+  for (const [key, presses] of Object.entries(campaign.stats?.keys ?? {})
+    .sort()
+    .slice(0, 10 - fields.length)) {
+    const meaning = campaign.keys?.[key];
     fields.push(field(`Pressed ${key}${meaning ? ` · ${escapeText(truncate(meaning, 30))}` : ''}`, Number(presses)));
   }
 
@@ -160,7 +192,10 @@ export function progressMessage(view: ProgressView): { text: string; blocks: Kno
     { type: 'section', text: { type: 'mrkdwn', text: facts(view, n) } },
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: `*${progressLine(c)}*\n\`${progressBar(n.finished, n.total)}\` ${percent(n.finished, n.total)} finished` },
+      text: {
+        type: 'mrkdwn',
+        text: `*${progressLine(c)}*\n\`${progressBar(n.finished, n.total)}\` ${percent(n.finished, n.total)} finished`,
+      },
     },
     { type: 'section', fields },
   ];

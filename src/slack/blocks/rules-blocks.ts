@@ -35,7 +35,9 @@ export function skipDatesText(skip: readonly string[]): string {
     if (last && Date.parse(date) - Date.parse(last[1]) === DAY_MS) last[1] = date;
     else runs.push([date, date]);
   }
-  return runs.map(([from, to]) => (from === to ? from : Date.parse(to) - Date.parse(from) === DAY_MS ? `${from}, ${to}` : `${from}..${to}`)).join(', ');
+  return runs
+    .map(([from, to]) => (from === to ? from : Date.parse(to) - Date.parse(from) === DAY_MS ? `${from}, ${to}` : `${from}..${to}`))
+    .join(', ');
 }
 
 function text(blockId: string, label: string, initial: string, hint: string, optional = true, maxLength = 200): KnownBlock {
@@ -54,7 +56,14 @@ function minutes(blockId: string, label: string, seconds: number): KnownBlock {
     type: 'input',
     block_id: blockId,
     label: { type: 'plain_text', text: label },
-    element: { type: 'number_input', action_id: InputId.value, is_decimal_allowed: false, min_value: '1', max_value: String(7 * 24 * 60), initial_value: String(Math.max(1, Math.round(seconds / 60))) },
+    element: {
+      type: 'number_input',
+      action_id: InputId.value,
+      is_decimal_allowed: false,
+      min_value: '1',
+      max_value: String(7 * 24 * 60),
+      initial_value: String(Math.max(1, Math.round(seconds / 60))),
+    },
   };
 }
 
@@ -73,14 +82,24 @@ export function rulesBlocks(rules: RulesInitial, options: { withStart: boolean }
       block_id: BlockId.retryOn,
       optional: true,
       label: { type: 'plain_text', text: 'Call again when the call was' },
-      element: { type: 'checkboxes', action_id: InputId.value, options: RETRY_OPTIONS, ...(retryOn.length > 0 ? { initial_options: retryOn as Option[] } : {}) },
+      element: {
+        type: 'checkboxes',
+        action_id: InputId.value,
+        options: RETRY_OPTIONS,
+        ...(retryOn.length > 0 ? { initial_options: retryOn as Option[] } : {}),
+      },
     },
     {
       type: 'input',
       block_id: BlockId.maxAttempts,
       label: { type: 'plain_text', text: 'Attempts per number, at most' },
       hint: { type: 'plain_text', text: 'The first call and every retry, manual ones included.' },
-      element: { type: 'static_select', action_id: InputId.value, options: attempts, initial_option: attempts[Math.max(0, rules.retry.max_attempts - MAX_ATTEMPTS_MIN)]! },
+      element: {
+        type: 'static_select',
+        action_id: InputId.value,
+        options: attempts,
+        initial_option: attempts[Math.max(0, rules.retry.max_attempts - MAX_ATTEMPTS_MIN)]!,
+      },
     },
     minutes(BlockId.delayBusy, 'Wait after busy (minutes)', rules.retry.delays.busy),
     minutes(BlockId.delayNoAnswer, 'Wait after no answer (minutes)', rules.retry.delays['no-answer']),
@@ -90,17 +109,38 @@ export function rulesBlocks(rules: RulesInitial, options: { withStart: boolean }
       block_id: BlockId.exponential,
       optional: true,
       label: { type: 'plain_text', text: 'Backoff' },
-      element: { type: 'checkboxes', action_id: InputId.value, options: [EXPONENTIAL], ...(rules.retry.exponential ? { initial_options: [EXPONENTIAL] as Option[] } : {}) },
+      element: {
+        type: 'checkboxes',
+        action_id: InputId.value,
+        options: [EXPONENTIAL],
+        ...(rules.retry.exponential ? { initial_options: [EXPONENTIAL] as Option[] } : {}),
+      },
     },
-    text(BlockId.hours, 'Calling days and hours', formatDaysAndHours(h), 'e.g. Mon-Sat 09:00-20:00. Indian rules allow commercial calls 09:00-21:00.', false, 60),
+    text(
+      BlockId.hours,
+      'Calling days and hours',
+      formatDaysAndHours(h),
+      'e.g. Mon-Sat 09:00-20:00. Indian rules allow commercial calls 09:00-21:00.',
+      false,
+      60,
+    ),
     text(BlockId.timeZone, 'Time zone', h.tz, 'An IANA zone, e.g. Asia/Kolkata.', false, 60),
     text(BlockId.skipDates, 'Dates to skip', skipDatesText(h.skip), 'Holidays, e.g. 2026-12-25, 2027-01-26 or 24 Dec..26 Dec.', true, 3000),
   ];
   if (options.withStart) {
-    blocks.push(text(BlockId.startAt, 'Start at', '', 'Leave empty to start it yourself later. e.g. tomorrow 10:00, 2026-12-01 09:30.', true, 60));
+    blocks.push(
+      text(BlockId.startAt, 'Start at', '', 'Leave empty to start it yourself later. e.g. tomorrow 10:00, 2026-12-01 09:30.', true, 60),
+    );
   }
   blocks.push(
-    text(BlockId.callUntil, 'Call until', rules.callUntilText ?? '', 'Optional end date: after it nobody is called, not even a retry. e.g. 2026-12-05 18:00.', true, 60),
+    text(
+      BlockId.callUntil,
+      'Call until',
+      rules.callUntilText ?? '',
+      'Optional end date: after it nobody is called, not even a retry. e.g. 2026-12-05 18:00.',
+      true,
+      60,
+    ),
     {
       type: 'input',
       block_id: BlockId.pace,

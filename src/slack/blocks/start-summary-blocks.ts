@@ -50,7 +50,13 @@ export function startSummaryMessage(s: StartSummary): { text: string; blocks: Kn
             type: 'actions',
             block_id: BlockId.scheduleActions,
             elements: [
-              { type: 'button', action_id: ActionId.scheduleConfirm, text: { type: 'plain_text', text: 'Schedule' }, style: 'primary', value: JSON.stringify({ id, at: s.startsAt.toISOString() }) },
+              {
+                type: 'button',
+                action_id: ActionId.scheduleConfirm,
+                text: { type: 'plain_text', text: 'Schedule' },
+                style: 'primary',
+                value: JSON.stringify({ id, at: s.startsAt.toISOString() }),
+              },
               { type: 'button', action_id: ActionId.scheduleCancel, text: { type: 'plain_text', text: 'Cancel' }, value: id },
             ],
           }
@@ -58,7 +64,13 @@ export function startSummaryMessage(s: StartSummary): { text: string; blocks: Kn
             type: 'actions',
             block_id: BlockId.startActions,
             elements: [
-              { type: 'button', action_id: ActionId.startConfirm, text: { type: 'plain_text', text: 'Confirm' }, style: 'primary', value: id },
+              {
+                type: 'button',
+                action_id: ActionId.startConfirm,
+                text: { type: 'plain_text', text: 'Confirm' },
+                style: 'primary',
+                value: id,
+              },
               { type: 'button', action_id: ActionId.startCancel, text: { type: 'plain_text', text: 'Cancel' }, value: id },
             ],
           },

@@ -8,7 +8,10 @@ import { GlobalFonts } from '@napi-rs/canvas';
 export const CHART_FONT_FAMILY = 'Campaign Bot Inter';
 
 /** Inter (SIL Open Font License) as TTF files, shipped in the npm package @expo-google-fonts/inter. */
-const FONT_FILES = ['@expo-google-fonts/inter/400Regular/Inter_400Regular.ttf', '@expo-google-fonts/inter/600SemiBold/Inter_600SemiBold.ttf'];
+const FONT_FILES = [
+  '@expo-google-fonts/inter/400Regular/Inter_400Regular.ttf',
+  '@expo-google-fonts/inter/600SemiBold/Inter_600SemiBold.ttf',
+];
 
 let registered = false;
 

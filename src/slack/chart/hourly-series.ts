@@ -35,7 +35,14 @@ export function hourlySeries(input: readonly HourlyOutcomes[]): HourlySeries {
   if (!Array.isArray(input)) throw new TypeError(`Expected \`hours\` to be an array, got \`${typeof input}\``);
   input.forEach(checkEntry);
   const series: HourlySeries = {
-    hours: [], completed: [], busy: [], noAnswer: [], couldNotConnect: [], answerRate: [], totalCalls: 0, totalAnswered: 0,
+    hours: [],
+    completed: [],
+    busy: [],
+    noAnswer: [],
+    couldNotConnect: [],
+    answerRate: [],
+    totalCalls: 0,
+    totalAnswered: 0,
   };
   if (input.length === 0) return series;
 
@@ -43,17 +50,24 @@ export function hourlySeries(input: readonly HourlyOutcomes[]): HourlySeries {
   const offsets = input.map((entry, i) => {
     const offset = (entry.hour.getTime() - first) / HOUR_MS;
     if (Number.isInteger(offset)) return offset;
-    throw new RangeError(`Expected \`hours[${i}].hour\` to be a whole number of hours after the first hour (${new Date(first).toISOString()}), got ${entry.hour.toISOString()}`);
+    throw new RangeError(
+      `Expected \`hours[${i}].hour\` to be a whole number of hours after the first hour (${new Date(first).toISOString()}), got ${entry.hour.toISOString()}`,
+    );
   });
   const span = offsets.reduce((max, o) => Math.max(max, o), 0) + 1;
   const last = first + (span - 1) * HOUR_MS;
   if (span > MAX_CHART_HOURS) {
-    throw new RangeError(`Expected \`hours\` to span at most ${MAX_CHART_HOURS} hours, got ${span} (from ${new Date(first).toISOString()} to ${new Date(last).toISOString()})`);
+    throw new RangeError(
+      `Expected \`hours\` to span at most ${MAX_CHART_HOURS} hours, got ${span} (from ${new Date(first).toISOString()} to ${new Date(last).toISOString()})`,
+    );
   }
   const answered = new Array<number>(span).fill(0);
   for (let i = 0; i < span; i++) {
     series.hours.push(new Date(first + i * HOUR_MS));
-    series.completed.push(0); series.busy.push(0); series.noAnswer.push(0); series.couldNotConnect.push(0);
+    series.completed.push(0);
+    series.busy.push(0);
+    series.noAnswer.push(0);
+    series.couldNotConnect.push(0);
   }
   input.forEach((entry, i) => {
     const offset = offsets[i]!;
@@ -81,7 +95,9 @@ function checkEntry(entry: HourlyOutcomes, i: number): void {
     checkCount(entry.answeredByPerson, `hours[${i}].answeredByPerson`);
     const calls = OUTCOME_FIELDS.reduce((sum, field) => sum + entry[field], 0);
     if (entry.answeredByPerson > calls) {
-      throw new RangeError(`Expected \`hours[${i}].answeredByPerson\` to be at most the hour's ${calls} calls, got ${entry.answeredByPerson}`);
+      throw new RangeError(
+        `Expected \`hours[${i}].answeredByPerson\` to be at most the hour's ${calls} calls, got ${entry.answeredByPerson}`,
+      );
     }
   }
 }

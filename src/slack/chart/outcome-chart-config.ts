@@ -1,11 +1,4 @@
-import {
-  Chart,
-  type ChartConfiguration,
-  type ChartDataset,
-  type FontSpec,
-  type LegendItem,
-  type Plugin,
-} from 'chart.js';
+import { Chart, type ChartConfiguration, type ChartDataset, type FontSpec, type LegendItem, type Plugin } from 'chart.js';
 import type { HourlySeries } from './hourly-series.js';
 import type { ZonedHours } from './zoned-hours.js';
 
@@ -49,23 +42,45 @@ export function outcomeChartConfig(series: HourlySeries, zoned: ZonedHours, fram
       plugins: {
         ...headings(frame, summary(series, zoned)),
         legend: {
-          display: true, position: 'top',
-          labels: { color: OUTCOME_COLORS.text, font: font.legend, usePointStyle: true, boxHeight: font.legend.size * 0.8, generateLabels: lineAsLine },
+          display: true,
+          position: 'top',
+          labels: {
+            color: OUTCOME_COLORS.text,
+            font: font.legend,
+            usePointStyle: true,
+            boxHeight: font.legend.size * 0.8,
+            generateLabels: lineAsLine,
+          },
         },
       },
       scales: {
         x: {
-          stacked: true, grid: { color: OUTCOME_COLORS.grid, offset: false },
+          stacked: true,
+          grid: { color: OUTCOME_COLORS.grid, offset: false },
           title: { display: true, text: `Hour (${zoned.timeZone})`, color: OUTCOME_COLORS.mutedText, font: font.axis },
-          ticks: { autoSkip: false, maxRotation: 0, color: OUTCOME_COLORS.text, font: font.tick, callback: (_value, index) => ticks[index] ?? null },
+          ticks: {
+            autoSkip: false,
+            maxRotation: 0,
+            color: OUTCOME_COLORS.text,
+            font: font.tick,
+            callback: (_value, index) => ticks[index] ?? null,
+          },
         },
         calls: {
-          type: 'linear', position: 'left', stacked: true, beginAtZero: true, grid: { color: OUTCOME_COLORS.grid },
+          type: 'linear',
+          position: 'left',
+          stacked: true,
+          beginAtZero: true,
+          grid: { color: OUTCOME_COLORS.grid },
           title: { display: true, text: 'Calls', color: OUTCOME_COLORS.mutedText, font: font.axis },
           ticks: { precision: 0, color: OUTCOME_COLORS.text, font: font.tick },
         },
         rate: {
-          type: 'linear', position: 'right', min: 0, max: 100, grid: { drawOnChartArea: false },
+          type: 'linear',
+          position: 'right',
+          min: 0,
+          max: 100,
+          grid: { drawOnChartArea: false },
           title: { display: true, text: 'Answer rate', color: OUTCOME_COLORS.mutedText, font: font.axis },
           ticks: { stepSize: 20, color: OUTCOME_COLORS.text, font: font.tick, callback: (value) => `${value}%` },
         },
@@ -93,14 +108,32 @@ export function emptyChartConfig(zoned: ZonedHours, frame: ChartFrame): OutcomeC
 function datasets(series: HourlySeries, s: number): OutcomeChartConfiguration['data']['datasets'] {
   const dense = series.hours.length > 48; // thin bars: no gaps between them and no points on the line
   const bar = (label: string, data: number[], color: string): ChartDataset<'bar', number[]> => ({
-    type: 'bar', label, data, backgroundColor: color, stack: 'calls', yAxisID: 'calls', order: 1,
-    barPercentage: dense ? 1 : 0.9, categoryPercentage: dense ? 0.85 : 0.8, pointStyle: 'rect',
+    type: 'bar',
+    label,
+    data,
+    backgroundColor: color,
+    stack: 'calls',
+    yAxisID: 'calls',
+    order: 1,
+    barPercentage: dense ? 1 : 0.9,
+    categoryPercentage: dense ? 0.85 : 0.8,
+    pointStyle: 'rect',
   });
   const rateLine: ChartDataset<'line', (number | null)[]> = {
-    type: 'line', label: 'Answer rate', data: series.answerRate, yAxisID: 'rate', order: 0, spanGaps: false,
-    borderColor: OUTCOME_COLORS.answerRate, backgroundColor: OUTCOME_COLORS.answerRate, borderWidth: 2.5 * s,
-    pointRadius: dense ? 0 : 3.5 * s, pointBorderColor: OUTCOME_COLORS.background, pointBorderWidth: 1.5 * s,
-    pointStyle: 'circle', tension: 0,
+    type: 'line',
+    label: 'Answer rate',
+    data: series.answerRate,
+    yAxisID: 'rate',
+    order: 0,
+    spanGaps: false,
+    borderColor: OUTCOME_COLORS.answerRate,
+    backgroundColor: OUTCOME_COLORS.answerRate,
+    borderWidth: 2.5 * s,
+    pointRadius: dense ? 0 : 3.5 * s,
+    pointBorderColor: OUTCOME_COLORS.background,
+    pointBorderWidth: 1.5 * s,
+    pointStyle: 'circle',
+    tension: 0,
   };
   return [
     bar('Completed', series.completed, OUTCOME_COLORS.completed),
@@ -118,7 +151,13 @@ function headings(frame: ChartFrame, subtitle: string) {
   const font = fonts(frame);
   const s = scaleOf(frame);
   const characters = Array.from(frame.title.trim());
-  const title = characters.length > MAX_TITLE_CHARACTERS ? `${characters.slice(0, MAX_TITLE_CHARACTERS - 1).join('').trimEnd()}…` : characters.join('');
+  const title =
+    characters.length > MAX_TITLE_CHARACTERS
+      ? `${characters
+          .slice(0, MAX_TITLE_CHARACTERS - 1)
+          .join('')
+          .trimEnd()}…`
+      : characters.join('');
   return {
     title: { display: true, text: title, color: OUTCOME_COLORS.text, font: font.title, padding: { top: 4 * s, bottom: 2 * s } },
     subtitle: { display: true, text: subtitle, color: OUTCOME_COLORS.mutedText, font: font.subtitle, padding: { bottom: 8 * s } },
@@ -137,7 +176,11 @@ function scaleOf(frame: { width: number; height: number }): number {
 function fonts(frame: ChartFrame) {
   const s = scaleOf(frame);
   const font = (px: number, weight: FontSpec['weight'] = 'normal'): FontSpec => ({
-    family: frame.fontFamily, size: Math.max(10, Math.round(px * s)), weight, style: 'normal', lineHeight: 1.2,
+    family: frame.fontFamily,
+    size: Math.max(10, Math.round(px * s)),
+    weight,
+    style: 'normal',
+    lineHeight: 1.2,
   });
   return { title: font(22, 600), subtitle: font(14), legend: font(14), tick: font(13), axis: font(13), message: font(28, 600) };
 }

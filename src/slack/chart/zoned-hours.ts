@@ -27,7 +27,14 @@ export class ZonedHours {
   constructor(readonly timeZone: string) {
     try {
       this.#format = new Intl.DateTimeFormat('en-IN', {
-        timeZone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+        timeZone,
+        day: 'numeric',
+        month: 'short',
+        year: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+        timeZoneName: 'short',
       });
     } catch {
       throw new RangeError(`Expected \`timeZone\` to be an IANA time zone such as Asia/Kolkata, got \`${timeZone}\``);

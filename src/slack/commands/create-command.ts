@@ -8,7 +8,11 @@ import type { SlackDeps } from '../slack-deps.js';
 import { findCampaign } from './find-campaign.js';
 import type { CommandContext, CommandReply, Subcommand } from './subcommand.js';
 
-async function openModal(ctx: CommandContext, view: Parameters<CommandContext['slack']['client']['views']['open']>[0]['view'], what: string): Promise<CommandReply> {
+async function openModal(
+  ctx: CommandContext,
+  view: Parameters<CommandContext['slack']['client']['views']['open']>[0]['view'],
+  what: string,
+): Promise<CommandReply> {
   try {
     await ctx.slack.client.views.open({ trigger_id: ctx.triggerId, view });
     return { response_type: 'ephemeral', text: '' };
@@ -44,7 +48,8 @@ export function editCommand(deps: SlackDeps): Subcommand {
       const found = await findCampaign(deps, ctx, 'edit', { manage: 'edit' });
       if ('reply' in found) return found.reply;
       const { campaign } = found;
-      if (!EDITABLE_STATUSES.includes(campaign.status)) return { response_type: 'ephemeral', ...notice(refusal('edit', { ok: false, reason: 'wrong-status', campaign })) };
+      if (!EDITABLE_STATUSES.includes(campaign.status))
+        return { response_type: 'ephemeral', ...notice(refusal('edit', { ok: false, reason: 'wrong-status', campaign })) };
       const callUntilText = campaign.call_until ? campaign.call_until.toISOString().replace(/:\d\d\.\d{3}Z$/, 'Z') : '';
       return openModal(ctx, editModal({ ...campaign, callUntilText }), 'edit');
     },
@@ -62,7 +67,10 @@ export function addCommand(deps: SlackDeps): Subcommand {
       if ('reply' in found) return found.reply;
       const { campaign } = found;
       if (campaign.status === 'running') {
-        return { response_type: 'ephemeral', ...notice(`\`${campaign.name}\` is running. \`/campaign pause ${campaign.name}\` first, then add contacts.`) };
+        return {
+          response_type: 'ephemeral',
+          ...notice(`\`${campaign.name}\` is running. \`/campaign pause ${campaign.name}\` first, then add contacts.`),
+        };
       }
       return openModal(ctx, addContactsModal({ channel: ctx.channelId }, campaign), 'add contacts');
     },

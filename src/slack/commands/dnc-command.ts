@@ -29,12 +29,16 @@ export function dncCommand(deps: SlackDeps): Subcommand {
         case 'add':
         case 'remove': {
           if (rest.length === 0 || typed.length === 0) return { response_type: 'ephemeral', ...notice(`Which numbers? ${USAGE}.`) };
-          const change = action.toLowerCase() === 'add' ? await deps.dnc.add(ctx.teamId, typed, ctx.userId) : await deps.dnc.remove(ctx.teamId, typed);
+          const change =
+            action.toLowerCase() === 'add' ? await deps.dnc.add(ctx.teamId, typed, ctx.userId) : await deps.dnc.remove(ctx.teamId, typed);
           const verb = action.toLowerCase() === 'add' ? 'Added to' : 'Removed from';
           const lines = [`${verb} the do-not-call list: ${change.changed.length ? change.changed.map(formatPhone).join(', ') : 'none'}.`];
-          if (change.unchanged.length) lines.push(`Already ${action.toLowerCase() === 'add' ? 'on' : 'off'} it: ${change.unchanged.map(formatPhone).join(', ')}.`);
-          for (const bad of change.invalid) lines.push(`Not a number I can use: \`${bad.value.slice(0, 40).replace(/`/g, "'")}\` — ${bad.reason}`);
-          if (action.toLowerCase() === 'add' && change.changed.length) lines.push('Contacts with these numbers that were waiting to be called are now skipped.');
+          if (change.unchanged.length)
+            lines.push(`Already ${action.toLowerCase() === 'add' ? 'on' : 'off'} it: ${change.unchanged.map(formatPhone).join(', ')}.`);
+          for (const bad of change.invalid)
+            lines.push(`Not a number I can use: \`${bad.value.slice(0, 40).replace(/`/g, "'")}\` — ${bad.reason}`);
+          if (action.toLowerCase() === 'add' && change.changed.length)
+            lines.push('Contacts with these numbers that were waiting to be called are now skipped.');
           return { response_type: 'ephemeral', ...notice(lines.join('\n')) };
         }
         default:

@@ -27,7 +27,9 @@ export async function findCampaign(
   if (!need) return { campaign, actor: { userId: ctx.userId } };
   if ('manage' in need) {
     const actor = { userId: ctx.userId };
-    return deps.service.canManage(campaign, actor) ? { campaign, actor } : reply(refusal(need.manage, { ok: false, reason: 'forbidden', campaign }));
+    return deps.service.canManage(campaign, actor)
+      ? { campaign, actor }
+      : reply(refusal(need.manage, { ok: false, reason: 'forbidden', campaign }));
   }
   const who = await actorOf(deps, ctx.userId);
   if ('refusal' in who) return reply(who.refusal);

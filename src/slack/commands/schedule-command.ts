@@ -20,15 +20,25 @@ export function scheduleCommand(deps: SlackDeps): Subcommand {
       const { campaign } = found;
       const whenText = ctx.args.slice(1).join(' ');
       if (!whenText) {
-        return { response_type: 'ephemeral', ...notice(`When should \`${campaign.name}\` start? e.g. \`${COMMAND} schedule ${campaign.name} tomorrow 10:00\` (times are ${campaign.calling_hours.tz} unless you add a zone).`) };
+        return {
+          response_type: 'ephemeral',
+          ...notice(
+            `When should \`${campaign.name}\` start? e.g. \`${COMMAND} schedule ${campaign.name} tomorrow 10:00\` (times are ${campaign.calling_hours.tz} unless you add a zone).`,
+          ),
+        };
       }
       const when = parseWhen(whenText, new Date(), campaign.calling_hours.tz);
-      if (!when.ok) return { response_type: 'ephemeral', ...notice(`I could not read "${whenText.slice(0, 60).replace(/[`<>&]/g, '')}": ${when.problem}`) };
+      if (!when.ok)
+        return {
+          response_type: 'ephemeral',
+          ...notice(`I could not read "${whenText.slice(0, 60).replace(/[`<>&]/g, '')}": ${when.problem}`),
+        };
       if (campaign.status === 'running' || campaign.status === 'paused') {
         return { response_type: 'ephemeral', ...notice(refusal('schedule', { ok: false, reason: 'wrong-status', campaign })) };
       }
       const summary = deps.service.summary(campaign);
-      if (summary.toCall === 0) return { response_type: 'ephemeral', ...notice(refusal('schedule', { ok: false, reason: 'nothing-to-call', campaign })) };
+      if (summary.toCall === 0)
+        return { response_type: 'ephemeral', ...notice(refusal('schedule', { ok: false, reason: 'nothing-to-call', campaign })) };
       return { response_type: 'ephemeral', ...startSummaryMessage(startSummaryOf(deps, summary, when.value.at)) };
     },
   };
@@ -45,7 +55,12 @@ export function unscheduleCommand(deps: SlackDeps): Subcommand {
       if ('reply' in found) return found.reply;
       const result = await deps.service.unschedule(found.campaign._id, { userId: ctx.userId });
       if (!result.ok) return { response_type: 'ephemeral', ...notice(refusal('unschedule', result)) };
-      return { response_type: 'ephemeral', ...notice(`\`${result.campaign.name}\` will not start by itself any more. \`${COMMAND} start ${result.campaign.name}\` or \`${COMMAND} schedule\` it again.`) };
+      return {
+        response_type: 'ephemeral',
+        ...notice(
+          `\`${result.campaign.name}\` will not start by itself any more. \`${COMMAND} start ${result.campaign.name}\` or \`${COMMAND} schedule\` it again.`,
+        ),
+      };
     },
   };
 }

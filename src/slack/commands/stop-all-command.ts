@@ -16,7 +16,9 @@ export function stopAllCommand(deps: SlackDeps): Subcommand {
       if (!deps.service.isAdmin(ctx.userId)) {
         return {
           response_type: 'ephemeral',
-          ...notice('Only the bot’s admins (`CAMPAIGN_ADMINS`) can stop every campaign at once. Stop your own with `/campaign stop <name>`, or ask an admin.'),
+          ...notice(
+            'Only the bot’s admins (`CAMPAIGN_ADMINS`) can stop every campaign at once. Stop your own with `/campaign stop <name>`, or ask an admin.',
+          ),
         };
       }
       const campaigns = (await deps.service.list(ctx.teamId, SCAN_LIMIT)).filter((c) => STOP_ALL_STATUSES.includes(c.status));

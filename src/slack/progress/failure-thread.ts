@@ -35,7 +35,8 @@ export class FailureThread {
     const key = String(campaign._id);
     const batch = await this.marks.unposted(campaign._id, this.timing.failureBatch);
     if (batch.length === 0) return 0;
-    if (now - (this.#lastPostAt.get(key) ?? 0) < this.timing.failureIntervalMs || this.budget.blocked('chat.postMessage', now)) return batch.length;
+    if (now - (this.#lastPostAt.get(key) ?? 0) < this.timing.failureIntervalMs || this.budget.blocked('chat.postMessage', now))
+      return batch.length;
     const ended = campaign.status !== 'running';
     const oldest = batch[0]!.at.getTime();
     if (batch.length < this.timing.failureBatch && !ended && now - oldest < this.timing.failureMaxWaitMs) return batch.length;

@@ -29,7 +29,11 @@ export function chartHours(hours: readonly HourOutcomes[]): HourlyOutcomes[] {
 
 /** The chart of a campaign's calls per hour, as a PNG. */
 export function campaignChart(campaign: CampaignFields): Promise<Buffer> {
-  return renderOutcomeChart({ title: campaign.title || campaign.name, timeZone: campaign.calling_hours.tz, hours: chartHours(reportOf(campaign).hours) });
+  return renderOutcomeChart({
+    title: campaign.title || campaign.name,
+    timeZone: campaign.calling_hours.tz,
+    hours: chartHours(reportOf(campaign).hours),
+  });
 }
 
 export class FinishReport {
@@ -56,13 +60,17 @@ export class FinishReport {
     }
     if (!campaign.chart_posted && report.placed > 0) {
       const png = await campaignChart(campaign);
-      await uploadFile(this.client, { data: png }, {
-        channel,
-        threadTs: thread,
-        filename: `${campaign.name}-calls-per-hour.png`,
-        title: `${campaign.title || campaign.name} — calls per hour`,
-        comment: 'Calls per hour by outcome, with the answer rate.',
-      });
+      await uploadFile(
+        this.client,
+        { data: png },
+        {
+          channel,
+          threadTs: thread,
+          filename: `${campaign.name}-calls-per-hour.png`,
+          title: `${campaign.title || campaign.name} — calls per hour`,
+          comment: 'Calls per hour by outcome, with the answer rate.',
+        },
+      );
       await this.marks.chartPosted(campaign._id);
     }
   }
@@ -72,7 +80,11 @@ export class FinishReport {
     for (const campaign of await this.marks.reportsAwaitingCost()) {
       if (campaign.stats.cost_pending > 0 || !campaign.progress_channel) continue;
       try {
-        await this.client.chat.update({ channel: campaign.progress_channel, ts: campaign.report_ts!, ...finishReportMessage({ campaign, report: reportOf(campaign) }) });
+        await this.client.chat.update({
+          channel: campaign.progress_channel,
+          ts: campaign.report_ts!,
+          ...finishReportMessage({ campaign, report: reportOf(campaign) }),
+        });
         await this.marks.reportCostFinal(campaign._id);
       } catch (error) {
         this.log.warn({ err: error, campaign: String(campaign._id) }, 'could not add the final cost to the report; will try again');
@@ -85,10 +97,14 @@ export class FinishReport {
     if (contacts.length === 0) return;
     const lines = contacts.map((c) => `• ${this.showPhone(c.phone)}${c.name ? ` · ${escapeText(truncate(c.name, 60))}` : ''}`);
     const more = report(campaign) > contacts.length ? `\n…and ${report(campaign) - contacts.length} more: the export lists them all.` : '';
-    for (let i = 0, part = 1; i < lines.length; i += 50, part++) {
+    for (let i = 0, _part = 1; i < lines.length; i += 50, _part++) {
       const head = i === 0 ? `*Never called* (the campaign ended before their turn):\n` : '';
       const tail = i + 50 >= lines.length ? more : '';
-      await this.client.chat.postMessage({ channel, thread_ts: thread, text: truncate(`${head}${lines.slice(i, i + 50).join('\n')}${tail}`, 3900) });
+      await this.client.chat.postMessage({
+        channel,
+        thread_ts: thread,
+        text: truncate(`${head}${lines.slice(i, i + 50).join('\n')}${tail}`, 3900),
+      });
     }
   }
 }

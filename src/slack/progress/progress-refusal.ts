@@ -37,7 +37,14 @@ export function pauseOnRefusal({ transitions, client, log }: ProgressRefusalDeps
     const paused = await transitions.apply(campaign._id, 'pause', { reason });
     log.warn({ campaign: String(campaign._id), channel, error, paused: paused.ok }, 'Slack refuses the progress message; campaign paused');
     const who = campaign.started_by ?? campaign.owner;
-    const what = paused.ok ? `I paused \`${campaign.name}\`` : `\`${campaign.name}\` is ${paused.campaign?.status ?? 'gone'}, and I could not show its progress`;
-    await directMessage(client, who, `${what}: Slack refuses its progress message in <#${channel}> (${error}), and calls nobody can follow are not made. ${remedy(error, channel, campaign.name)}`, log);
+    const what = paused.ok
+      ? `I paused \`${campaign.name}\``
+      : `\`${campaign.name}\` is ${paused.campaign?.status ?? 'gone'}, and I could not show its progress`;
+    await directMessage(
+      client,
+      who,
+      `${what}: Slack refuses its progress message in <#${channel}> (${error}), and calls nobody can follow are not made. ${remedy(error, channel, campaign.name)}`,
+      log,
+    );
   };
 }

@@ -174,7 +174,15 @@ export class ProgressReporter {
     const key = String(campaignId);
     const tracked = this.#tracked.get(key);
     if (tracked) tracked.dirty = true;
-    else this.#tracked.set(key, { id: campaignId, dirty: true, readAt: 0, shown: { signature: '', status: '', finished: -1, at: 0 }, retryAt: 0, backoffMs: FIRST_BACKOFF_MS });
+    else
+      this.#tracked.set(key, {
+        id: campaignId,
+        dirty: true,
+        readAt: 0,
+        shown: { signature: '', status: '', finished: -1, at: 0 },
+        retryAt: 0,
+        backoffMs: FIRST_BACKOFF_MS,
+      });
   }
 
   #postOnce(campaign: CampaignFields): Promise<string | null> {
@@ -201,7 +209,12 @@ export class ProgressReporter {
       }
       const tracked = this.#tracked.get(String(campaign._id));
       if (tracked) {
-        tracked.shown = { signature: this.#signature(view), status: campaign.status, finished: progressNumbers(campaign.counts).finished, at: Date.now() };
+        tracked.shown = {
+          signature: this.#signature(view),
+          status: campaign.status,
+          finished: progressNumbers(campaign.counts).finished,
+          at: Date.now(),
+        };
         tracked.refused = undefined;
       }
       this.#budget.recordUpdate(Date.now());
@@ -226,7 +239,7 @@ export class ProgressReporter {
     const campaign = await this.marks.view(tracked.id);
     tracked.readAt = now;
     tracked.dirty = false;
-    if (!campaign || !campaign.progress_channel || campaign.progress_final) {
+    if (!campaign?.progress_channel || campaign.progress_final) {
       this.#tracked.delete(key);
       return;
     }
@@ -246,7 +259,13 @@ export class ProgressReporter {
     const final = ENDED_STATUSES.includes(campaign.status);
     const view = this.viewOf(campaign, new Date(now), true);
     const signature = this.#signature(view);
-    const wanted = { signature, status: campaign.status, finished: progressNumbers(campaign.counts).finished, total: campaign.total_contacts, final };
+    const wanted = {
+      signature,
+      status: campaign.status,
+      finished: progressNumbers(campaign.counts).finished,
+      total: campaign.total_contacts,
+      final,
+    };
     if (signature !== tracked.shown.signature) {
       if (!editDue(tracked.shown, wanted, now, this.settings) || !this.#budget.canUpdate(now)) {
         tracked.dirty = true;
@@ -293,7 +312,8 @@ export class ProgressReporter {
     const tracked = this.#tracked.get(String(campaign._id));
     if (!tracked || ENDED_STATUSES.includes(campaign.status)) return this.#giveUp(campaign);
     const now = Date.now();
-    const refused = (tracked.refused ??= { since: now, handed: false });
+    tracked.refused ??= { since: now, handed: false };
+    const refused = tracked.refused;
     tracked.retryAt = now + this.settings.refusalRetryMs;
     tracked.dirty = true;
     if (refused.handed || now - refused.since < this.settings.refusalPauseMs) return;

@@ -5,7 +5,17 @@ import { SlidingWindow } from '../../engine/sliding-window.js';
 import type { Logger } from '../../logger.js';
 
 /** Slack's answers that no retry will change for this message. */
-const GIVE_UP = ['channel_not_found', 'not_in_channel', 'is_archived', 'message_not_found', 'cant_update_message', 'invalid_auth', 'account_inactive', 'missing_scope', 'not_allowed_token_type'];
+const GIVE_UP = [
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'message_not_found',
+  'cant_update_message',
+  'invalid_auth',
+  'account_inactive',
+  'missing_scope',
+  'not_allowed_token_type',
+];
 
 export type SlackVerdict = { kind: 'retry' } | { kind: 'give-up'; error: string };
 

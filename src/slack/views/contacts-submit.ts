@@ -42,7 +42,10 @@ function fileProblem(f: UploadedFile | undefined): string | null {
   if (!f) return null;
   if ((f.size ?? 0) > MAX_IMPORT_BYTES) return 'This file is larger than 10 MB. Split it, then add the parts with /campaign add.';
   const name = (f.name ?? '').toLowerCase();
-  const csvLike = ['csv', 'text', 'txt', 'tsv'].includes((f.filetype ?? '').toLowerCase()) || /\.(csv|txt|tsv)$/.test(name) || (f.mimetype ?? '').startsWith('text/');
+  const csvLike =
+    ['csv', 'text', 'txt', 'tsv'].includes((f.filetype ?? '').toLowerCase()) ||
+    /\.(csv|txt|tsv)$/.test(name) ||
+    (f.mimetype ?? '').startsWith('text/');
   if (!csvLike) return 'This is not a CSV file. Save the sheet as CSV (comma, semicolon or tab separated) and upload that.';
   return null;
 }
@@ -66,12 +69,23 @@ async function runImport(deps: SlackDeps, args: Args, campaign: CampaignFields, 
   if (uploaded) {
     sources.push({
       label: `the file ${uploaded.name ?? ''}`.trim(),
-      open: () => downloadSlackFile(uploaded.url_private_download ?? uploaded.url_private ?? '', deps.config.slack.botToken, deps.config.slack.apiUrl, MAX_IMPORT_BYTES),
+      open: () =>
+        downloadSlackFile(
+          uploaded.url_private_download ?? uploaded.url_private ?? '',
+          deps.config.slack.botToken,
+          deps.config.slack.apiUrl,
+          MAX_IMPORT_BYTES,
+        ),
     });
   }
   if (pasted) sources.push({ label: 'the pasted list', open: async () => pasted });
   if (sources.length === 0) {
-    await postToChannelOrUser(args.client, target, `Created \`${campaign.name}\` with no contacts yet. \`/campaign add ${campaign.name}\` adds them.`, log);
+    await postToChannelOrUser(
+      args.client,
+      target,
+      `Created \`${campaign.name}\` with no contacts yet. \`/campaign add ${campaign.name}\` adds them.`,
+      log,
+    );
     return;
   }
   for (const source of sources) {
@@ -80,11 +94,21 @@ async function runImport(deps: SlackDeps, args: Args, campaign: CampaignFields, 
       report = await deps.contacts.import(campaign, await source.open());
     } catch (error) {
       if (error instanceof ImportError || error instanceof FileDownloadError) {
-        await postToChannelOrUser(args.client, target, `Nothing was imported from ${source.label} into \`${campaign.name}\`: ${error.message}`, log);
+        await postToChannelOrUser(
+          args.client,
+          target,
+          `Nothing was imported from ${source.label} into \`${campaign.name}\`: ${error.message}`,
+          log,
+        );
         continue;
       }
       log.error({ err: error }, 'contact import failed');
-      await postToChannelOrUser(args.client, target, `The import into \`${campaign.name}\` stopped on an unexpected error. Contacts imported before it are kept; run \`/campaign add ${campaign.name}\` again with the same file (duplicates are skipped).`, log);
+      await postToChannelOrUser(
+        args.client,
+        target,
+        `The import into \`${campaign.name}\` stopped on an unexpected error. Contacts imported before it are kept; run \`/campaign add ${campaign.name}\` again with the same file (duplicates are skipped).`,
+        log,
+      );
       continue;
     }
     log.info({ imported: report.imported, duplicates: report.duplicates, invalid: report.invalid.length }, 'contacts imported');
@@ -100,13 +124,17 @@ export function campaignCreateSubmit(deps: SlackDeps) {
     const who = await actorOf(deps, body.user.id);
     const refused = 'refusal' in who ? who.refusal : deps.service.createRefusal(who.actor);
     if (refused) {
-      await ack({ response_action: 'errors', errors: { [BlockId.name]: refused === 'guest' || refused === 'not-operator' ? notAllowed(refused, 'create') : refused } });
+      await ack({
+        response_action: 'errors',
+        errors: { [BlockId.name]: refused === 'guest' || refused === 'not-operator' ? notAllowed(refused, 'create') : refused },
+      });
       return;
     }
     const name = text(values, BlockId.name).toLowerCase();
     const problem = nameProblem(name);
     if (problem) errors[BlockId.name] = problem;
-    else if (await deps.service.findByName(body.team?.id ?? '', name)) errors[BlockId.name] = `A campaign named ${name} already exists. Choose another name.`;
+    else if (await deps.service.findByName(body.team?.id ?? '', name))
+      errors[BlockId.name] = `A campaign named ${name} already exists. Choose another name.`;
     if (!text(values, BlockId.title)) errors[BlockId.title] = 'Give the campaign a title people will recognise.';
     const callerId = callerIdOf(values, errors);
     const content = callContentOf(values, file(values) ? null : [], errors);
@@ -157,10 +185,21 @@ async function scheduleAfterCreate(deps: SlackDeps, args: Args, campaign: Campai
  * The message template and keys typed, checked: against `columns` when they are known (edit), else only their form
  * (create: the columns come with the file, imported after the form closes, and are checked then).
  */
-function callContentOf(values: Values, columns: readonly string[] | null, errors: Record<string, string>): { message_template: string | null; keys: Record<string, string> } {
+function callContentOf(
+  values: Values,
+  columns: readonly string[] | null,
+  errors: Record<string, string>,
+): { message_template: string | null; keys: Record<string, string> } {
   const template = text(values, BlockId.template);
   if (template) {
-    const placeholders = columns ?? [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_'));
+    const placeholders =
+      columns ??
+      [...template.matchAll(/\{([^{}]*)\}/g)].map((m) =>
+        m[1]!
+          .trim()
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, '_'),
+      );
     const check = checkTemplate(template, placeholders);
     if (!check.ok) errors[BlockId.template] = check.problem;
   }
@@ -176,7 +215,12 @@ async function checkTemplateColumns(deps: SlackDeps, args: Args, campaign: Campa
   if (!fresh?.message_template) return;
   const check = checkTemplate(fresh.message_template, fresh.columns);
   if (check.ok) return;
-  await postToChannelOrUser(args.client, { channel, userId: args.body.user.id }, `${check.problem} \`/campaign edit ${campaign.name}\` fixes the message.`, deps.log);
+  await postToChannelOrUser(
+    args.client,
+    { channel, userId: args.body.user.id },
+    `${check.problem} \`/campaign edit ${campaign.name}\` fixes the message.`,
+    deps.log,
+  );
 }
 
 /** The caller id typed, as digits, or null; a sentence in `errors` when it cannot be one. */
@@ -204,7 +248,11 @@ export function campaignEditSubmit(deps: SlackDeps) {
     }
     const { startAt: _ignored, ...set } = rules.rules;
     const result = id
-      ? await deps.service.updateRules(id, { userId: body.user.id }, { ...set, ...content, title: text(values, BlockId.title), description: text(values, BlockId.description), caller_id: callerId })
+      ? await deps.service.updateRules(
+          id,
+          { userId: body.user.id },
+          { ...set, ...content, title: text(values, BlockId.title), description: text(values, BlockId.description), caller_id: callerId },
+        )
       : ({ ok: false, reason: 'not-found', campaign: null } as const);
     if (!result.ok) {
       await ack({ response_action: 'errors', errors: { [BlockId.title]: refusal('edit', result) } });
@@ -222,15 +270,24 @@ export function addContactsSubmit(deps: SlackDeps) {
     const badFile = fileProblem(file(values));
     if (badFile) return void (await ack({ response_action: 'errors', errors: { [BlockId.file]: badFile } }));
     if (!file(values) && !text(values, BlockId.paste)) {
-      return void (await ack({ response_action: 'errors', errors: { [BlockId.paste]: 'Upload a CSV file or paste at least one number.' } }));
+      return void (await ack({
+        response_action: 'errors',
+        errors: { [BlockId.paste]: 'Upload a CSV file or paste at least one number.' },
+      }));
     }
     const campaign = await deps.service.findById(campaignIdOf(meta.id) ?? '');
     if (!campaign) return void (await ack({ response_action: 'errors', errors: { [BlockId.paste]: 'That campaign no longer exists.' } }));
     if (!deps.service.canManage(campaign, { userId: body.user.id })) {
-      return void (await ack({ response_action: 'errors', errors: { [BlockId.paste]: refusal('add', { ok: false, reason: 'forbidden', campaign }) } }));
+      return void (await ack({
+        response_action: 'errors',
+        errors: { [BlockId.paste]: refusal('add', { ok: false, reason: 'forbidden', campaign }) },
+      }));
     }
     if (!EDITABLE_STATUSES.includes(campaign.status)) {
-      return void (await ack({ response_action: 'errors', errors: { [BlockId.paste]: `${campaign.name} is running. Pause it first, then add contacts.` } }));
+      return void (await ack({
+        response_action: 'errors',
+        errors: { [BlockId.paste]: `${campaign.name} is running. Pause it first, then add contacts.` },
+      }));
     }
     await ack();
     await runImport(deps, args, campaign, meta.channel, values);

@@ -26,7 +26,9 @@ function value(values: Values, block: string): string {
 }
 
 function selected(values: Values, block: string): string[] {
-  const input = values[block]?.[InputId.value] as { selected_options?: Array<{ value: string }>; selected_option?: { value: string } } | undefined;
+  const input = values[block]?.[InputId.value] as
+    | { selected_options?: Array<{ value: string }>; selected_option?: { value: string } }
+    | undefined;
   if (input?.selected_options) return input.selected_options.map((o) => o.value);
   return input?.selected_option ? [input.selected_option.value] : [];
 }
@@ -56,10 +58,12 @@ export function readRules(values: Values, now: Date): RulesResult {
     },
     exponential: selected(values, BlockId.exponential).includes('yes'),
   };
-  if (on.length > 0 && retry.max_attempts === 1) errors[BlockId.maxAttempts] = 'Retries need at least 2 attempts; choose 2 or more, or untick every outcome above.';
+  if (on.length > 0 && retry.max_attempts === 1)
+    errors[BlockId.maxAttempts] = 'Retries need at least 2 attempts; choose 2 or more, or untick every outcome above.';
 
   const zone = value(values, BlockId.timeZone) || 'Asia/Kolkata';
-  if (!isTimeZone(zone)) errors[BlockId.timeZone] = `"${zone.slice(0, 40)}" is not a time zone I know. Use an IANA name such as Asia/Kolkata or Asia/Dubai.`;
+  if (!isTimeZone(zone))
+    errors[BlockId.timeZone] = `"${zone.slice(0, 40)}" is not a time zone I know. Use an IANA name such as Asia/Kolkata or Asia/Dubai.`;
   const daysAndHours = parseDaysAndHours(value(values, BlockId.hours));
   if (!daysAndHours.ok) errors[BlockId.hours] = daysAndHours.problem;
   else if (daysAndHours.value.days.size === 0) errors[BlockId.hours] = 'Choose at least one calling day, e.g. Mon-Sat 09:00-20:00.';
@@ -82,7 +86,8 @@ export function readRules(values: Values, now: Date): RulesResult {
 
   const paceText = value(values, BlockId.pace);
   const pace = paceText ? Number(paceText) : null;
-  if (pace !== null && (!Number.isInteger(pace) || pace < 1 || pace > 1000)) errors[BlockId.pace] = 'Use a whole number of calls per minute from 1 to 1000, or leave it empty.';
+  if (pace !== null && (!Number.isInteger(pace) || pace < 1 || pace > 1000))
+    errors[BlockId.pace] = 'Use a whole number of calls per minute from 1 to 1000, or leave it empty.';
 
   if (Object.keys(errors).length > 0 || !daysAndHours.ok || !skip.ok) return { ok: false, errors };
   const hours = fieldsOf({ ...daysAndHours.value, timeZone: zone, skipDates: skip.value });
