@@ -13,6 +13,7 @@ import { ProgressMarks } from './campaigns/progress-marks.js';
 import type { Config } from './config.js';
 import { AccountPacer } from './engine/account-pacer.js';
 import { Clockwork } from './engine/clockwork.js';
+import { cronLogger } from './engine/cron-logger.js';
 import { JobLeases } from './engine/job-lease.js';
 import type { Dialer } from './engine/dialer.js';
 import { DEFAULT_ENGINE_TIMING, Engine, type EngineSettings } from './engine/engine.js';
@@ -245,7 +246,14 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
       clockwork.start();
       progress.start();
       // Prices come minutes after calls end: reports posted before the last one are completed then.
-      costs = cron.schedule('*/30 * * * * *', () => finish.completeCosts(), { name: 'report-costs', noOverlap: true });
+      costs = cron.schedule(
+        '*/30 * * * * *',
+        () =>
+          finish
+            .completeCosts()
+            .catch((error: unknown) => log.warn({ err: error }, 'could not complete the reports’ costs; will try again')),
+        { name: 'report-costs', noOverlap: true, logger: cronLogger(log) },
+      );
     },
     async close() {
       stopping = true;

@@ -14,6 +14,7 @@ import type { CampaignService } from '../campaigns/campaign-service.js';
 import type { Logger } from '../logger.js';
 import type { CampaignFields } from '../store/campaign-model.js';
 import type { Store } from '../store/store.js';
+import { cronLogger } from './cron-logger.js';
 import type { JobLeases } from './job-lease.js';
 
 export interface ClockworkDeps {
@@ -51,6 +52,7 @@ export class Clockwork {
   readonly #log: Logger;
   readonly #tasks = new Map<string, ScheduledTask>();
   readonly #coordinator: RunCoordinator;
+  readonly #cronLog: ReturnType<typeof cronLogger>;
   #minute: ScheduledTask | undefined;
   #refreshing: Promise<void> | undefined;
   #again: Promise<void> | undefined;
@@ -58,12 +60,18 @@ export class Clockwork {
   constructor(deps: ClockworkDeps) {
     this.#deps = deps;
     this.#log = deps.log.child({ component: 'clockwork' });
+    this.#cronLog = cronLogger(deps.log);
     // One lease per moment: the first process to write it runs the moment; the others are told no.
     this.#coordinator = { shouldRun: (key) => deps.jobs.hold(`cron:${key}`, 24 * 3_600_000) };
   }
 
   start(): void {
-    this.#minute = cron.schedule('0 * * * * *', () => this.refresh(), { name: 'clockwork-minute', timezone: 'UTC', noOverlap: true });
+    this.#minute = cron.schedule('0 * * * * *', () => this.refresh(), {
+      name: 'clockwork-minute',
+      timezone: 'UTC',
+      noOverlap: true,
+      logger: this.#cronLog,
+    });
     // A schedule or an end date set in this process gets its moment at once, not at the next minute.
     this.#deps.events.on('status', this.#onStatus);
     void this.refresh();
@@ -134,6 +142,7 @@ export class Clockwork {
       name,
       timezone: 'UTC',
       maxExecutions: 1,
+      logger: this.#cronLog,
       ...(shared ? { distributed: true, runCoordinator: this.#coordinator, distributedLease: 60_000 } : {}),
     });
     task.on('execution:failed', (ctx) => this.#failed(name, ctx.execution?.error));

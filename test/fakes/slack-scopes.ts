@@ -24,6 +24,8 @@ export const METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'views.publish': [],
   'views.update': [],
   'views.push': [],
+  // Not called by the bot: a method whose scope the manifest does not grant, for the fake's own tests.
+  'reactions.add': ['reactions:write'],
 };
 
 /** Methods called with the app-level token (Socket Mode's connection), which bot scopes do not govern. */

@@ -62,7 +62,6 @@ const PIECES = [
   '🇮🇳',
   'ß',
   'İ',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${x} is one of the hostile texts sent
   '\ud800',
   'null',
   'undefined',
@@ -74,6 +73,7 @@ const PIECES = [
   ':tada:',
   '%00',
   '%s',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${x} is one of the hostile texts sent
   '${x}',
   '../',
 ];
