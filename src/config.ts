@@ -169,8 +169,22 @@ export function loadDotEnv(path = '.env'): string | undefined {
   return path;
 }
 
-/** Reads and validates the environment; throws one ConfigError that lists every problem at once. */
-export function loadConfig(env: Env = process.env): Config {
+/** What every part of the config is read with: the values, and the problems and warnings found so far. */
+interface Reader {
+  env: Env;
+  /** Exotel values are required (not a rehearsal). */
+  live: boolean;
+  problems: string[];
+  warnings: string[];
+  /** A variable's trimmed value; undefined when blank or still the example. */
+  get(name: string): string | undefined;
+  /** The same, noting a missing one (when `when`). */
+  required(name: string, when?: boolean): string;
+  /** A whole number in [min, max], or `fallback` when unset. */
+  number(name: string, fallback: number, min: number, max: number): number;
+}
+
+function reader(env: Env): Reader {
   const problems: string[] = [];
   const live = !['true', '1', 'yes'].includes(env.EXOTEL_DRY_RUN?.trim().toLowerCase() ?? '');
   const placeholders = examplePlaceholders(env, live);
@@ -178,132 +192,142 @@ export function loadConfig(env: Env = process.env): Config {
   // A placeholder is reported once, as such, not again as missing or malformed.
   const unedited = new Set(placeholders.map((p) => p.split(' ')[0]));
   const get = (name: string): string | undefined => (blank(env[name]) || unedited.has(name) ? undefined : env[name]!.trim());
-  const required = (name: string, when = true): string => {
-    const v = get(name);
-    if (v === undefined && when && !unedited.has(name)) problems.push(`${name} is missing: ${DESCRIBE[name]}.`);
-    return v ?? '';
+  return {
+    env,
+    live,
+    problems,
+    warnings: [],
+    get,
+    required(name, when = true) {
+      const v = get(name);
+      if (v === undefined && when && !unedited.has(name)) problems.push(`${name} is missing: ${DESCRIBE[name]}.`);
+      return v ?? '';
+    },
+    number(name, fallback, min, max) {
+      const raw = get(name);
+      return raw ? parseInteger(name, raw, min, max, problems) : fallback;
+    },
   };
+}
 
-  const appToken = get('SLACK_APP_TOKEN');
+function readSlack(r: Reader): Config['slack'] {
+  const appToken = r.get('SLACK_APP_TOKEN');
   const socketMode = appToken !== undefined;
   if (appToken !== undefined && !appToken.startsWith('xapp-')) {
-    problems.push('SLACK_APP_TOKEN does not look like an app-level token: it should start with xapp-.');
+    r.problems.push('SLACK_APP_TOKEN does not look like an app-level token: it should start with xapp-.');
   }
-  const botToken = required('SLACK_BOT_TOKEN');
+  const botToken = r.required('SLACK_BOT_TOKEN');
   if (botToken && !botToken.startsWith('xoxb-')) {
-    problems.push('SLACK_BOT_TOKEN does not look like a bot token: it should start with xoxb-.');
+    r.problems.push('SLACK_BOT_TOKEN does not look like a bot token: it should start with xoxb-.');
   }
-  const signingSecret = required('SLACK_SIGNING_SECRET', !socketMode) || undefined;
+  const signingSecret = r.required('SLACK_SIGNING_SECRET', !socketMode) || undefined;
+  let apiUrl = parseUrl('SLACK_API_URL', r.get('SLACK_API_URL') ?? 'https://slack.com/api/', r.problems);
+  if (!apiUrl.endsWith('/')) apiUrl += '/';
+  return { botToken, signingSecret, appToken, apiUrl, socketMode };
+}
 
-  let slackApiUrl = get('SLACK_API_URL') ?? 'https://slack.com/api/';
-  slackApiUrl = parseUrl('SLACK_API_URL', slackApiUrl, problems);
-  if (!slackApiUrl.endsWith('/')) slackApiUrl += '/';
-
-  const dryRun = parseBool('EXOTEL_DRY_RUN', env.EXOTEL_DRY_RUN, problems);
-  const apiKey = required('EXOTEL_AUTH_KEY', live);
-  const apiToken = required('EXOTEL_AUTH_TOKEN', live);
-  const accountSid = required('EXOTEL_ACCOUNT_SID', live);
-  const callerId = required('EXOTEL_CALLER_ID', live);
-  const flowUrlRaw = required('EXOTEL_URL', live);
+function readExotel(r: Reader, webhookSecret: string | undefined): Config['exotel'] {
+  const { problems, live } = r;
+  const dryRun = parseBool('EXOTEL_DRY_RUN', r.env.EXOTEL_DRY_RUN, problems);
+  const apiKey = r.required('EXOTEL_AUTH_KEY', live);
+  const apiToken = r.required('EXOTEL_AUTH_TOKEN', live);
+  const accountSid = r.required('EXOTEL_ACCOUNT_SID', live);
+  const callerId = r.required('EXOTEL_CALLER_ID', live);
+  const flowUrlRaw = r.required('EXOTEL_URL', live);
   const flowUrl = flowUrlRaw ? parseUrl('EXOTEL_URL', flowUrlRaw, problems) : '';
-
-  const subdomain = get('EXOTEL_SUBDOMAIN') ?? 'api.exotel.com';
+  const subdomain = r.get('EXOTEL_SUBDOMAIN') ?? 'api.exotel.com';
   if (!/^[a-z0-9.-]+(:\d+)?$/i.test(subdomain)) {
     problems.push(`EXOTEL_SUBDOMAIN is "${subdomain}": expected a host name such as api.exotel.com or api.in.exotel.com.`);
   }
-  const apiUrlRaw = get('EXOTEL_API_URL');
-  let baseUrl = apiUrlRaw ? parseUrl('EXOTEL_API_URL', apiUrlRaw, problems) : `https://${subdomain}`;
-  baseUrl = baseUrl.replace(/\/+$/, '');
-
-  const warnings: string[] = [];
-  const cpmRaw = get('EXOTEL_CALLS_PER_MINUTE');
-  const callsPerMinute = cpmRaw ? parseInteger('EXOTEL_CALLS_PER_MINUTE', cpmRaw, PACE_MIN, PACE_MAX, problems) : 60;
+  const apiUrlRaw = r.get('EXOTEL_API_URL');
+  const baseUrl = (apiUrlRaw ? parseUrl('EXOTEL_API_URL', apiUrlRaw, problems) : `https://${subdomain}`).replace(/\/+$/, '');
+  const callsPerMinute = r.number('EXOTEL_CALLS_PER_MINUTE', 60, PACE_MIN, PACE_MAX);
   if (callsPerMinute > EXOTEL_DEFAULT_LIMIT) {
-    warnings.push(
+    r.warnings.push(
       `EXOTEL_CALLS_PER_MINUTE is ${callsPerMinute}, above Exotel's standard ${EXOTEL_DEFAULT_LIMIT} a minute: make sure Exotel raised your account's limit, or calls will be refused with 429.`,
     );
   }
-  const number = (name: string, fallback: number, min: number, max: number) => {
-    const raw = get(name);
-    return raw ? parseInteger(name, raw, min, max, problems) : fallback;
+  return {
+    dryRun,
+    apiKey,
+    apiToken,
+    accountSid,
+    baseUrl,
+    callerId,
+    flowUrl,
+    callsPerMinute,
+    webhookSecret,
+    ringSeconds: r.number('EXOTEL_TIMEOUT_SECONDS', 30, 5, 60),
+    maxCallSeconds: r.number('EXOTEL_TIME_LIMIT_SECONDS', 600, 10, 14_400),
+    settleSeconds: r.number('EXOTEL_SETTLE_SECONDS', 300, 30, 3_600),
+    maxLiveCalls: r.number('EXOTEL_MAX_LIVE_CALLS', 10, 1, 1_000),
   };
-  const ringSeconds = number('EXOTEL_TIMEOUT_SECONDS', 30, 5, 60);
-  const maxCallSeconds = number('EXOTEL_TIME_LIMIT_SECONDS', 600, 10, 14_400);
-  const settleSeconds = number('EXOTEL_SETTLE_SECONDS', 300, 30, 3_600);
-  const maxLiveCalls = number('EXOTEL_MAX_LIVE_CALLS', 10, 1, 1_000);
+}
 
-  const publicUrlRaw = get('PUBLIC_URL');
-  const publicUrl = publicUrlRaw ? parseUrl('PUBLIC_URL', publicUrlRaw, problems).replace(/\/+$/, '') : undefined;
-  const webhookSecret = required('EXOTEL_WEBHOOK_SECRET', publicUrl !== undefined) || undefined;
+/** PUBLIC_URL and the webhook secret that makes Exotel's callback and applet URLs unguessable. */
+function readWebhook(r: Reader): { publicUrl: string | undefined; webhookSecret: string | undefined } {
+  const publicUrlRaw = r.get('PUBLIC_URL');
+  const publicUrl = publicUrlRaw ? parseUrl('PUBLIC_URL', publicUrlRaw, r.problems).replace(/\/+$/, '') : undefined;
+  const webhookSecret = r.required('EXOTEL_WEBHOOK_SECRET', publicUrl !== undefined) || undefined;
   if (webhookSecret !== undefined && (webhookSecret.length < 16 || !/^[A-Za-z0-9_-]+$/.test(webhookSecret))) {
-    problems.push('EXOTEL_WEBHOOK_SECRET must be at least 16 letters, digits, - or _ so nobody can guess the callback URL.');
+    r.problems.push('EXOTEL_WEBHOOK_SECRET must be at least 16 letters, digits, - or _ so nobody can guess the callback URL.');
   }
+  return { publicUrl, webhookSecret };
+}
 
-  const portRaw = get('PORT');
-  const port = portRaw ? parseInteger('PORT', portRaw, 1, 65535, problems) : 3000;
+/** Comma-separated Slack ids of one kind; the first that is not one is a problem. */
+function idList(r: Reader, name: string, pattern: RegExp, expected: string): string[] {
+  const ids = (r.get(name) ?? '').split(/[\s,]+/).filter(Boolean);
+  const bad = ids.find((id) => !pattern.test(id));
+  if (bad) r.problems.push(`${name} has "${bad}": expected ${expected}, separated by commas.`);
+  return ids;
+}
 
-  const admins = (get('CAMPAIGN_ADMINS') ?? '').split(/[\s,]+/).filter(Boolean);
-  const badAdmin = admins.find((id) => !/^[UW][A-Z0-9]{2,}$/.test(id));
-  if (badAdmin) {
-    problems.push(`CAMPAIGN_ADMINS has "${badAdmin}": expected Slack user ids such as U0123ABCD, separated by commas.`);
-  }
+/** Who may do what, and where campaigns report. */
+function readAccess(r: Reader): Pick<Config, 'admins' | 'operators' | 'channels' | 'showFullNumbers'> {
+  const admins = idList(r, 'CAMPAIGN_ADMINS', /^[UW][A-Z0-9]{2,}$/, 'Slack user ids such as U0123ABCD');
+  const operatorIds = idList(r, 'CAMPAIGN_OPERATORS', /^[UWS][A-Z0-9]{2,}$/, 'Slack user ids (U0123ABCD) or user group ids (S0123ABCD)');
+  const channels = idList(
+    r,
+    'CAMPAIGN_CHANNELS',
+    /^[CG][A-Z0-9]{2,}$/,
+    'channel ids such as C0123ABCD (channel details → About, at the bottom)',
+  );
+  return {
+    admins,
+    operators: { users: operatorIds.filter((id) => !id.startsWith('S')), groups: operatorIds.filter((id) => id.startsWith('S')) },
+    channels,
+    showFullNumbers: parseBool('SHOW_FULL_NUMBERS', r.env.SHOW_FULL_NUMBERS, r.problems),
+  };
+}
 
-  const operatorIds = (get('CAMPAIGN_OPERATORS') ?? '').split(/[\s,]+/).filter(Boolean);
-  const badOperator = operatorIds.find((id) => !/^[UWS][A-Z0-9]{2,}$/.test(id));
-  if (badOperator) {
-    problems.push(
-      `CAMPAIGN_OPERATORS has "${badOperator}": expected Slack user ids (U0123ABCD) or user group ids (S0123ABCD), separated by commas.`,
-    );
-  }
-  const operators = { users: operatorIds.filter((id) => !id.startsWith('S')), groups: operatorIds.filter((id) => id.startsWith('S')) };
-  const channels = (get('CAMPAIGN_CHANNELS') ?? '').split(/[\s,]+/).filter(Boolean);
-  const badChannel = channels.find((id) => !/^[CG][A-Z0-9]{2,}$/.test(id));
-  if (badChannel)
-    problems.push(
-      `CAMPAIGN_CHANNELS has "${badChannel}": expected channel ids such as C0123ABCD (channel details → About, at the bottom), separated by commas.`,
-    );
-  const showFullNumbers = parseBool('SHOW_FULL_NUMBERS', env.SHOW_FULL_NUMBERS, problems);
-
-  const callingHours = readCallingHours(get, problems);
-  const retry = readRetryDefaults(get, number, problems);
-
-  const logLevel = (get('LOG_LEVEL') ?? 'info').toLowerCase();
+/** Reads and validates the environment; throws one ConfigError that lists every problem at once. */
+export function loadConfig(env: Env = process.env): Config {
+  const r = reader(env);
+  const slack = readSlack(r);
+  const { publicUrl, webhookSecret } = readWebhook(r);
+  const exotel = readExotel(r, webhookSecret);
+  const port = r.number('PORT', 3000, 1, 65535);
+  const access = readAccess(r);
+  const callingHours = readCallingHours(r.get, r.problems);
+  const retry = readRetryDefaults(r.get, r.number, r.problems);
+  const logLevel = (r.get('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    problems.push(`LOG_LEVEL is "${logLevel}": expected one of ${LOG_LEVELS.join(', ')}.`);
+    r.problems.push(`LOG_LEVEL is "${logLevel}": expected one of ${LOG_LEVELS.join(', ')}.`);
   }
-
-  const mongodbUri = readMongodbUri(get, problems);
-
-  if (problems.length > 0) throw new ConfigError(problems);
-
+  const mongodbUri = readMongodbUri(r.get, r.problems);
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze({
-    slack: { botToken, signingSecret, appToken, apiUrl: slackApiUrl, socketMode },
-    exotel: {
-      dryRun,
-      apiKey,
-      apiToken,
-      accountSid,
-      baseUrl,
-      callerId,
-      flowUrl,
-      callsPerMinute,
-      webhookSecret,
-      ringSeconds,
-      maxCallSeconds,
-      settleSeconds,
-      maxLiveCalls,
-    },
+    slack,
+    exotel,
     mongodbUri,
     port,
     publicUrl,
-    admins,
-    operators,
-    channels,
-    showFullNumbers,
+    ...access,
     callingHours,
     retry,
     logLevel: logLevel as Config['logLevel'],
-    warnings,
+    warnings: r.warnings,
   });
 }
 

@@ -119,6 +119,67 @@ function engineSettings(
   };
 }
 
+/** Exotel behind the engine's port (or the rehearsal dialer): every request takes a turn of the account's pacer. */
+function buildDialer(config: Config, pacer: AccountPacer | RequestPacer, metrics: Metrics): Dialer {
+  if (config.exotel.dryRun) return rehearsalDialer();
+  const client = new ExotelClient({
+    baseUrl: config.exotel.baseUrl,
+    accountSid: config.exotel.accountSid,
+    apiKey: config.exotel.apiKey,
+    apiToken: config.exotel.apiToken,
+    // List pages and details take a turn too; placing a call takes its turn in the run, before the dial gate.
+    beforeRequest: (_operation, signal) => pacer.take(signal),
+    onResponse: (operation, status) => metrics.exotelResponse(operation, status),
+  });
+  return exotelDialer(client, pacer);
+}
+
+/** Exotel's status callback, and the Greeting and Passthru applets of the call flow (per-person text, keypresses). */
+function callFlowRoutes(config: Config, store: Store, state: ContactState, dnc: DncService, log: Logger): CustomRoute[] {
+  const secret = config.exotel.webhookSecret;
+  if (!secret) return [];
+  return [
+    exotelStatusRoute(secret, state, log),
+    exotelGreetingRoute(secret, store, log),
+    exotelPassthruRoute(secret, new Keypresses(store, dnc, log), log),
+  ];
+}
+
+interface Core {
+  events: CampaignEvents;
+  state: ContactState;
+  transitions: CampaignTransitions;
+  service: CampaignService;
+  engine: Engine;
+  metrics: Metrics;
+}
+
+/** What talks to Slack on its own: the progress reporter, the finish report, the channel check. */
+function buildSlackSide(config: Config, store: Store, log: Logger, core: Core, overrides: RuntimeOverrides) {
+  const { events, engine, metrics, transitions } = core;
+  const marks = new ProgressMarks(store);
+  const slack = slackClient(config, log, (method, error) => metrics.slackError(method, error));
+  const finish = new FinishReport(slack, marks, log, channelPhone(config.showFullNumbers));
+  const settings = {
+    ...DEFAULT_PROGRESS_SETTINGS,
+    callsPerMinute: config.exotel.callsPerMinute,
+    showFullNumbers: config.showFullNumbers,
+    ...overrides.progress,
+  };
+  const progress = new ProgressReporter(
+    marks,
+    slack,
+    events,
+    log,
+    settings,
+    () => engine.runnerId,
+    (c) => engine.rateOf(c),
+  );
+  progress.whenFinished((campaign) => finish.post(campaign));
+  progress.whenRefused(pauseOnRefusal({ transitions, client: slack, log }));
+  return { slack, finish, progress, channels: new ChannelAccess(slack, log) };
+}
+
 export function createRuntime(config: Config, store: Store, log: Logger, overrides: RuntimeOverrides = {}): Runtime {
   const events = new CampaignEvents();
   const metrics = new Metrics();
@@ -131,22 +192,7 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
   const pacer =
     overrides.pacer ??
     new AccountPacer(store.PacerState, { account, callsPerMinute: config.exotel.callsPerMinute, log, ...overrides.pacing });
-  const dialer =
-    overrides.dialer ??
-    (config.exotel.dryRun
-      ? rehearsalDialer()
-      : exotelDialer(
-          new ExotelClient({
-            baseUrl: config.exotel.baseUrl,
-            accountSid: config.exotel.accountSid,
-            apiKey: config.exotel.apiKey,
-            apiToken: config.exotel.apiToken,
-            // Every request to Exotel takes a turn of the account's pacer (list pages and details too).
-            beforeRequest: (_operation, signal) => pacer.take(signal),
-            onResponse: (operation, status) => metrics.exotelResponse(operation, status),
-          }),
-          pacer,
-        ));
+  const dialer = overrides.dialer ?? buildDialer(config, pacer, metrics);
   const lines = new LiveLines(store, account, config.exotel.maxLiveCalls);
   const engine = new Engine({
     store,
@@ -164,15 +210,6 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
     onTakeover: () => metrics.leaseTakeover(),
   });
   const dnc = new DncService(store, state);
-  const secret = config.exotel.webhookSecret;
-  // Exotel's status callback, and the Greeting and Passthru applets of the call flow (per-person text, keypresses).
-  const routes = secret
-    ? [
-        exotelStatusRoute(secret, state, log),
-        exotelGreetingRoute(secret, store, log),
-        exotelPassthruRoute(secret, new Keypresses(store, dnc, log), log),
-      ]
-    : [];
   const service = new CampaignService(store, state, transitions, {
     admins: config.admins,
     channels: config.channels,
@@ -180,48 +217,31 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
     defaults: config,
     now: clock,
   });
-  const marks = new ProgressMarks(store);
-  const slack = slackClient(config, log, (method, error) => metrics.slackError(method, error));
-  const finish = new FinishReport(slack, marks, log, channelPhone(config.showFullNumbers));
-  const progress = new ProgressReporter(
-    marks,
-    slack,
-    events,
+  const { slack, finish, progress, channels } = buildSlackSide(
+    config,
+    store,
     log,
-    {
-      ...DEFAULT_PROGRESS_SETTINGS,
-      callsPerMinute: config.exotel.callsPerMinute,
-      showFullNumbers: config.showFullNumbers,
-      ...overrides.progress,
-    },
-    () => engine.runnerId,
-    (campaign) => engine.rateOf(campaign),
+    { events, state, transitions, service, engine, metrics },
+    overrides,
   );
-  const channels = new ChannelAccess(slack, log);
   const clockwork = new Clockwork({
     store,
     service,
     events,
-    jobs: new JobLeases(store, engine.runnerId),
     log,
     now: clock,
+    jobs: new JobLeases(store, engine.runnerId),
     running: () => engine.running,
     nudge: (id) => engine.nudge(id),
     mayStart: scheduledStartGate({ channels, service, transitions, client: slack, log }),
   });
-  progress.whenFinished((campaign) => finish.post(campaign));
-  progress.whenRefused(pauseOnRefusal({ transitions, client: slack, log }));
-  let costs: ScheduledTask | undefined;
-  let started = false;
-  let startedAt: number | null = null;
-  let stopping = false;
-  const lastTickAt = () => (startedAt === null ? null : engine.lastTickAt || startedAt);
-  const health = { ping: () => store.ping(), lastTickAt, stopping: () => stopping };
-  routes.push(
-    healthRoute(health, { staleAfterMs: staleTickAfterMs(settings, config.exotel.maxLiveCalls) }),
-    readyRoute(health),
-    metricsRoute(metrics, { snapshot: operationsSnapshot(store, account), lastTickAt }),
-  );
+  const lifecycle = runtimeLifecycle({ config, log, engine, clockwork, progress, finish, pacer, dialer });
+  const routes = [
+    ...callFlowRoutes(config, store, state, dnc, log),
+    healthRoute(lifecycle.health(store), { staleAfterMs: staleTickAfterMs(settings, config.exotel.maxLiveCalls) }),
+    readyRoute(lifecycle.health(store)),
+    metricsRoute(metrics, { snapshot: operationsSnapshot(store, account), lastTickAt: lifecycle.lastTickAt }),
+  ];
   return {
     events,
     state,
@@ -238,27 +258,46 @@ export function createRuntime(config: Config, store: Store, log: Logger, overrid
     clockwork,
     metrics,
     routes,
+    start: lifecycle.start,
+    close: lifecycle.close,
+  };
+}
+
+interface LifecycleParts {
+  config: Config;
+  log: Logger;
+  engine: Engine;
+  clockwork: Clockwork;
+  progress: ProgressReporter;
+  finish: FinishReport;
+  pacer: RequestPacer;
+  dialer: Dialer;
+}
+
+/** Starting and stopping the long-lived parts in order, and what /healthz and /readyz read of them. */
+function runtimeLifecycle({ config, log, engine, clockwork, progress, finish, pacer, dialer }: LifecycleParts) {
+  let costs: ScheduledTask | undefined;
+  let startedAt: number | null = null;
+  let stopping = false;
+  const lastTickAt = () => (startedAt === null ? null : engine.lastTickAt || startedAt);
+  return {
+    lastTickAt,
+    health: (store: Store) => ({ ping: () => store.ping(), lastTickAt, stopping: () => stopping }),
     start() {
-      started = true;
       startedAt = Date.now();
       for (const warning of config.warnings) log.warn(warning);
       engine.start();
       clockwork.start();
       progress.start();
       // Prices come minutes after calls end: reports posted before the last one are completed then.
-      costs = cron.schedule(
-        '*/30 * * * * *',
-        () =>
-          finish
-            .completeCosts()
-            .catch((error: unknown) => log.warn({ err: error }, 'could not complete the reports’ costs; will try again')),
-        { name: 'report-costs', noOverlap: true, logger: cronLogger(log) },
-      );
+      const completeCosts = () =>
+        finish.completeCosts().catch((error: unknown) => log.warn({ err: error }, 'could not complete the reports’ costs; will try again'));
+      costs = cron.schedule('*/30 * * * * *', completeCosts, { name: 'report-costs', noOverlap: true, logger: cronLogger(log) });
     },
     async close() {
       stopping = true;
       await costs?.destroy();
-      if (started) await progress.stop();
+      if (startedAt !== null) await progress.stop();
       await clockwork.stop();
       await engine.stop();
       pacer.close();

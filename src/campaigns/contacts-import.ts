@@ -99,6 +99,80 @@ function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** One import under way: the rows read so far, the numbers seen, and the batch waiting to be inserted. */
+class ContactImport {
+  readonly report: ImportReport = { rows: 0, imported: 0, duplicates: 0, dnc: 0, invalid: [], header: false, delimiter: ',', columns: [] };
+  readonly #seen = new Set<string>();
+  #batch: NewContact[] = [];
+  #columns: Columns | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly target: ImportTarget,
+    /** Numbers the campaign already has. */
+    private readonly existing: ReadonlySet<string>,
+  ) {}
+
+  /** A record of the file: the header (the first one, if it is one) or a contact. */
+  async record(cells: string[], n: number): Promise<void> {
+    if (cells.every((c) => c.trim() === '')) return;
+    if (!this.#columns) {
+      const header = headerColumns(cells);
+      if (header === 'no-number') {
+        throw new ImportError(
+          'The first row is a header without a number column. Name the column with the phone numbers `number`, `phone` or `mobile`.',
+        );
+      }
+      this.#columns = header ?? { number: 0, name: 1, description: 2, extra: [] };
+      if (header) {
+        this.report.header = true;
+        this.report.columns = header.extra.map(([key]) => key);
+        return;
+      }
+    }
+    await this.#contact(cells, n, this.#columns);
+  }
+
+  /** A row that could not be read at all. */
+  unreadable(n: number, text: string, reason: string): void {
+    this.report.rows += 1;
+    this.report.invalid.push({ row: n, value: cut(text, 60), reason });
+  }
+
+  async #contact(cells: string[], n: number, columns: Columns): Promise<void> {
+    this.report.rows += 1;
+    const raw = (cells[columns.number] ?? '').trim();
+    const phone = normalizePhone(raw);
+    if (!phone.ok) {
+      this.report.invalid.push({ row: n, value: cut(raw, 60), reason: raw === '' ? 'No number in this row.' : phone.reason });
+      return;
+    }
+    if (this.existing.has(phone.phone) || this.#seen.has(phone.phone)) {
+      this.report.duplicates += 1;
+      return;
+    }
+    this.#seen.add(phone.phone);
+    const cell = (i: number | undefined, max: number) => cut((i !== undefined ? cells[i] : '')?.trim() ?? '', max);
+    const fields = Object.fromEntries(columns.extra.map(([key, i]) => [key, cell(i, MAX_FIELD_LENGTH)]).filter(([, v]) => v !== ''));
+    this.#batch.push({ phone: phone.phone, name: cell(columns.name, 200), description: cell(columns.description, 1000), fields });
+    if (this.#batch.length >= CHUNK) await this.flush();
+  }
+
+  /** Inserts the batch; numbers on the do-not-call list are imported as skipped. */
+  async flush(): Promise<void> {
+    if (this.#batch.length === 0) return;
+    const rows = this.#batch;
+    this.#batch = [];
+    const ids = rows.map((r) => dncId(this.target.teamId, r.phone));
+    const dnc = new Set((await this.store.Dnc.find({ _id: { $in: ids } }, { phone: 1 }).lean()).map((d) => d.phone));
+    const marked = rows.map((r) => (dnc.has(r.phone) ? { ...r, skip: 'dnc' as const } : r));
+    const result = await insertContacts(this.store, this.target.campaignId, marked);
+    this.report.imported += result.inserted;
+    this.report.dnc += result.skipped;
+    this.report.duplicates += result.duplicates;
+  }
+}
+
 /**
  * Imports a contact list into a campaign. Throws ImportError when the file as a whole cannot be used (too big,
  * binary, no number column); otherwise returns what happened to every row.
@@ -109,76 +183,17 @@ export async function importContacts(
   source: AsyncIterable<Buffer | string> | string,
   options: { maxBytes?: number } = {},
 ): Promise<ImportReport> {
-  const report: ImportReport = { rows: 0, imported: 0, duplicates: 0, dnc: 0, invalid: [], header: false, delimiter: ',', columns: [] };
   const existing = new Set<string>();
   for await (const c of store.Contact.find({ campaign_id: target.campaignId }, { phone: 1 }).lean().cursor()) existing.add(c.phone);
-  const seen = new Set<string>();
-  let batch: NewContact[] = [];
-  let columns: Columns | undefined;
-
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const rows = batch;
-    batch = [];
-    const dnc = new Set(
-      (await store.Dnc.find({ _id: { $in: rows.map((r) => dncId(target.teamId, r.phone)) } }, { phone: 1 }).lean()).map((d) => d.phone),
-    );
-    const result = await insertContacts(
-      store,
-      target.campaignId,
-      rows.map((r) => (dnc.has(r.phone) ? { ...r, skip: 'dnc' as const } : r)),
-    );
-    report.imported += result.inserted;
-    report.dnc += result.skipped;
-    report.duplicates += result.duplicates;
-  };
-
-  const handleRecord = async (cells: string[], n: number) => {
-    if (cells.every((c) => c.trim() === '')) return;
-    if (!columns) {
-      const header = headerColumns(cells);
-      if (header === 'no-number') {
-        throw new ImportError(
-          'The first row is a header without a number column. Name the column with the phone numbers `number`, `phone` or `mobile`.',
-        );
-      }
-      if (header) {
-        columns = header;
-        report.header = true;
-        report.columns = header.extra.map(([key]) => key);
-        return;
-      }
-      columns = { number: 0, name: 1, description: 2, extra: [] };
-    }
-    report.rows += 1;
-    const raw = (cells[columns.number] ?? '').trim();
-    const phone = normalizePhone(raw);
-    if (!phone.ok) {
-      report.invalid.push({ row: n, value: cut(raw, 60), reason: raw === '' ? 'No number in this row.' : phone.reason });
-      return;
-    }
-    if (existing.has(phone.phone) || seen.has(phone.phone)) {
-      report.duplicates += 1;
-      return;
-    }
-    seen.add(phone.phone);
-    const cell = (i: number | undefined, max: number) => cut((i !== undefined ? cells[i] : '')?.trim() ?? '', max);
-    const fields = Object.fromEntries(columns.extra.map(([key, i]) => [key, cell(i, MAX_FIELD_LENGTH)]).filter(([, v]) => v !== ''));
-    batch.push({ phone: phone.phone, name: cell(columns.name, 200), description: cell(columns.description, 1000), fields });
-    if (batch.length >= CHUNK) await flush();
-  };
-
-  const records = csvRecords(source, { ...options, onDelimiter: (d) => (report.delimiter = d) });
+  const run = new ContactImport(store, target, existing);
+  const records = csvRecords(source, { ...options, onDelimiter: (d) => (run.report.delimiter = d) });
   for await (const item of records) {
-    if (item.kind === 'record') await handleRecord(item.cells, item.n);
-    else {
-      report.rows += 1;
-      report.invalid.push({ row: item.n, value: cut(item.text, 60), reason: item.reason });
-    }
+    if (item.kind === 'record') await run.record(item.cells, item.n);
+    else run.unreadable(item.n, item.text, item.reason);
   }
-  await flush();
-  if (report.columns.length > 0) {
-    await store.Campaign.updateOne({ _id: target.campaignId }, { $addToSet: { columns: { $each: report.columns } } });
+  await run.flush();
+  if (run.report.columns.length > 0) {
+    await store.Campaign.updateOne({ _id: target.campaignId }, { $addToSet: { columns: { $each: run.report.columns } } });
   }
-  return report;
+  return run.report;
 }

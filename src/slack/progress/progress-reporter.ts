@@ -231,11 +231,11 @@ export class ProgressReporter {
     return JSON.stringify([c.counts, c.status, c.status_reason, waitingText(view), c.last_action?.verb, Math.round(view.callsPerMinute)]);
   }
 
+  /** One look at a followed campaign: read its view, post what is missing, edit when due, finish when ended. */
   async #serve(tracked: Tracked, now: number): Promise<void> {
     const key = String(tracked.id);
     if (!tracked.dirty && now - tracked.readAt < this.settings.refreshMs) return;
     if (now < tracked.retryAt) return;
-    if (now - tracked.readAt < Math.min(this.settings.minIntervalMs, this.settings.refreshMs) && !tracked.dirty) return;
     const campaign = await this.marks.view(tracked.id);
     tracked.readAt = now;
     tracked.dirty = false;
@@ -256,52 +256,60 @@ export class ProgressReporter {
       return;
     }
     const waiting = await this.#failures.post(campaign, now);
+    const shown = await this.#edit(tracked, campaign, now);
     const final = ENDED_STATUSES.includes(campaign.status);
+    // After a stop, calls already ringing finish: the report waits for their outcomes, or it would count them as
+    // never called and the message would never show how they ended.
+    if (final && shown && waiting === 0 && progressNumbers(campaign.counts).live === 0) await this.#finish(tracked, campaign, now);
+    else if (waiting > 0 || final) tracked.dirty = true;
+  }
+
+  /** Edits the message when what it shows changed and an edit is due; true when it shows the campaign as it is. */
+  async #edit(tracked: Tracked, campaign: CampaignFields, now: number): Promise<boolean> {
     const view = this.viewOf(campaign, new Date(now), true);
     const signature = this.#signature(view);
+    if (signature === tracked.shown.signature) return true;
+    const finished = progressNumbers(campaign.counts).finished;
     const wanted = {
       signature,
       status: campaign.status,
-      finished: progressNumbers(campaign.counts).finished,
+      finished,
       total: campaign.total_contacts,
-      final,
+      final: ENDED_STATUSES.includes(campaign.status),
     };
-    if (signature !== tracked.shown.signature) {
-      if (!editDue(tracked.shown, wanted, now, this.settings) || !this.#budget.canUpdate(now)) {
-        tracked.dirty = true;
-        return;
-      }
-      this.#budget.recordUpdate(now);
-      try {
-        await this.client.chat.update({ channel: campaign.progress_channel, ts: campaign.progress_ts, ...progressMessage(view) });
-        tracked.shown = { signature, status: campaign.status, finished: wanted.finished, at: Date.now() };
-        tracked.refused = undefined;
-      } catch (error) {
-        tracked.dirty = true;
-        const verdict = this.#budget.failed('chat.update', error);
-        if (verdict.kind === 'give-up') await this.#refused(campaign, verdict.error);
-        return;
-      }
-    }
-    // After a stop, calls already ringing finish: the report waits for their outcomes, or it would count them as
-    // never called and the message would never show how they ended.
-    const live = progressNumbers(campaign.counts).live;
-    if (final && tracked.shown.signature === signature && waiting === 0 && live === 0) {
-      try {
-        await this.#onFinished(campaign);
-      } catch (error) {
-        this.#log.warn({ err: error, campaign: key, retry_in_ms: tracked.backoffMs }, 'finish report failed; will try again');
-        tracked.dirty = true;
-        tracked.retryAt = now + tracked.backoffMs;
-        tracked.backoffMs = Math.min(tracked.backoffMs * 2, MAX_BACKOFF_MS);
-        return;
-      }
-      await this.marks.finish(campaign._id);
-      this.#tracked.delete(key);
-      this.#failures.forget(key);
-    } else if (waiting > 0 || final) {
+    if (!editDue(tracked.shown, wanted, now, this.settings) || !this.#budget.canUpdate(now)) {
       tracked.dirty = true;
+      return false;
     }
+    this.#budget.recordUpdate(now);
+    try {
+      await this.client.chat.update({ channel: campaign.progress_channel!, ts: campaign.progress_ts!, ...progressMessage(view) });
+      tracked.shown = { signature, status: campaign.status, finished, at: Date.now() };
+      tracked.refused = undefined;
+      return true;
+    } catch (error) {
+      tracked.dirty = true;
+      const verdict = this.#budget.failed('chat.update', error);
+      if (verdict.kind === 'give-up') await this.#refused(campaign, verdict.error);
+      return false;
+    }
+  }
+
+  /** The campaign ended and its message shows it: the finish report, then nothing more to follow. */
+  async #finish(tracked: Tracked, campaign: CampaignFields, now: number): Promise<void> {
+    const key = String(tracked.id);
+    try {
+      await this.#onFinished(campaign);
+    } catch (error) {
+      this.#log.warn({ err: error, campaign: key, retry_in_ms: tracked.backoffMs }, 'finish report failed; will try again');
+      tracked.dirty = true;
+      tracked.retryAt = now + tracked.backoffMs;
+      tracked.backoffMs = Math.min(tracked.backoffMs * 2, MAX_BACKOFF_MS);
+      return;
+    }
+    await this.marks.finish(campaign._id);
+    this.#tracked.delete(key);
+    this.#failures.forget(key);
   }
 
   /**
