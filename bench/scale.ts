@@ -134,6 +134,7 @@ function instantDialer(getRuntime: () => Runtime, onCall: (n: number, at: number
     },
     async callDetails() { return null; },
     async finalCalls() { return []; },
+    async finalCallsBySid() { return []; },
     async close() {},
   };
 }

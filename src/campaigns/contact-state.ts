@@ -275,7 +275,13 @@ export class ContactState {
    */
   async priced(key: string, price: number): Promise<boolean> {
     const call = await this.store.Call.findOneAndUpdate({ _id: key, price: null }, { $set: { price } }, { returnDocument: 'after' }).lean();
-    if (!call) return false;
+    if (!call) {
+      // Priced already (a second report of the same call): the cost counted it, and its check has no more to do.
+      if (await this.store.Call.exists({ _id: key })) await this.store.PriceCheck.deleteOne({ _id: key });
+      // No record of the call to hold a price: it can never be counted, so it stops counting as pending.
+      else await this.priceMissing(key);
+      return false;
+    }
     await persist(() => applyDelta(this.store, call.campaign_id, { 'stats.cost': price, 'stats.cost_pending': -1 }), {
       log: this.log,
       what: 'add a call price',
@@ -302,6 +308,7 @@ export class ContactState {
         $setOnInsert: {
           campaign_id: contact.campaign_id,
           sid: o.callSid,
+          sent_at: contact.sent_at ?? null,
           mode: mode ?? 'live',
           check_after: new Date(now.getTime() + this.priceDelayMs),
           tries: 0,

@@ -79,5 +79,10 @@ export interface Dialer {
    * Throws DialerUnavailableError.
    */
   finalCalls(phones: readonly string[], since: Date, signal?: AbortSignal): Promise<CallReport[]>;
+  /**
+   * Final calls among these sids (at most 100) created at or after `since`, in one request: how prices are fetched in
+   * bulk. A sid left out is still live or not known to the provider. Throws DialerUnavailableError.
+   */
+  finalCallsBySid(sids: readonly string[], since: Date, signal?: AbortSignal): Promise<CallReport[]>;
   close(): Promise<void>;
 }

@@ -36,10 +36,20 @@ export interface ReconcilerSettings {
   /** Ask for a missing price this often, at most `priceTries` times. Defaults 2 min and 15. */
   priceEveryMs: number;
   priceTries: number;
+  /**
+   * Prices are asked for in one list request of up to 100 calls, sent once 100 are due or the oldest has been due this
+   * long (default 1 min): a request per call would take half the account's rate from dialling.
+   */
+  priceBatchWaitMs?: number;
 }
 
 /** Exotel's call list filters by at most five numbers. */
 const LIST_FILTER_MAX = 5;
+/** ... and by at most 100 call sids. */
+const PRICE_BATCH = 100;
+const DEFAULT_PRICE_BATCH_WAIT_MS = 60_000;
+/** A price check written before checks recorded when the call was sent: look this far back for its call. */
+const UNKNOWN_SENT_LOOKBACK_MS = 24 * 3_600_000;
 
 export class Reconciler {
   constructor(
@@ -77,26 +87,37 @@ export class Reconciler {
   }
 
   /**
-   * Prices Exotel reports minutes after a call ended, asked for in small batches so they never crowd out the checks
-   * of live attempts (every request takes a turn of the account's pacer). After `priceTries` lookups without a price
-   * the call stops counting as pending.
+   * Prices Exotel reports minutes after a call ended, asked for up to 100 calls in one list request (every request
+   * takes a turn of the account's pacer, which dialling needs): sent once 100 are due, or when the oldest due one has
+   * waited `priceBatchWaitMs`. After `priceTries` lookups without a price the call stops counting as pending.
    */
   async #askPrices(signal: AbortSignal): Promise<void> {
     const now = this.now();
     const mode = this.dialer.rehearsal ? 'rehearsal' : 'live';
     const due = await this.store.PriceCheck.find({ mode, check_after: { $lte: now } })
-      .limit(10)
+      .sort({ check_after: 1 })
+      .limit(PRICE_BATCH)
       .lean();
+    const oldest = due[0]?.check_after.getTime();
+    const waitMs = this.settings.priceBatchWaitMs ?? DEFAULT_PRICE_BATCH_WAIT_MS;
+    if (oldest === undefined || (due.length < PRICE_BATCH && now.getTime() - oldest < waitMs)) return;
+    const since = Math.min(...due.map((c) => c.sent_at?.getTime() ?? c.check_after.getTime() - UNKNOWN_SENT_LOOKBACK_MS));
+    let reports: CallReport[] = [];
+    try {
+      reports = await this.dialer.finalCallsBySid(
+        due.map((c) => c.sid),
+        new Date(since - this.settings.clockSkewMs),
+        signal,
+      );
+    } catch (error) {
+      if (signal.aborted) return;
+      this.log.debug({ err: error, calls: due.length }, 'could not ask Exotel for prices; will ask again');
+    }
+    const prices = new Map(reports.map((r) => [r.sid, r.price]));
     for (const check of due) {
       if (signal.aborted) return;
-      let report: CallReport | null = null;
-      try {
-        report = await this.dialer.callDetails(check.sid, signal);
-      } catch (error) {
-        if (signal.aborted) return;
-        this.log.debug({ err: error }, 'could not ask Exotel for a price; will ask again');
-      }
-      if (report?.price != null) await this.state.priced(check._id, report.price);
+      const price = prices.get(check.sid);
+      if (price != null) await this.state.priced(check._id, price);
       else if (check.tries + 1 >= this.settings.priceTries) await this.state.priceMissing(check._id);
       else
         await this.store.PriceCheck.updateOne(

@@ -54,6 +54,8 @@ export interface PlaceCallParams {
 export interface ListCallsParams {
   /** Only calls from these numbers (Exotel allows at most 5), sent as Exotel's `From` filter as given. */
   from?: string[];
+  /** Only these calls (Exotel allows at most 100 sids), sent as Exotel's `Sid` filter. */
+  sids?: string[];
   /** Calls created at or after this instant (sent as IST wall-clock time). */
   createdAfter: Date;
   /** Calls created at or before this instant. Default: no upper bound. */
@@ -70,6 +72,7 @@ const DEFAULT_MAX_CONNECTIONS = 10;
 const MAX_CUSTOM_FIELD = 128;
 const MAX_TIME_LIMIT_SECONDS = 14_400;
 const MAX_FROM_FILTER = 5;
+const MAX_SID_FILTER = 100;
 const MAX_PAGE_SIZE = 100;
 
 // The request never left this machine, so Exotel cannot have acted on it. Not UND_ERR_DESTROYED: a dispatcher
@@ -207,6 +210,12 @@ export class ExotelClient {
       throw new TypeError(`Expected \`from\` to hold at most ${MAX_FROM_FILTER} numbers, got ${got}`);
     }
     for (const [i, n] of from.entries()) requireText(`from[${i}]`, n);
+    const sids = params.sids ?? [];
+    if (!Array.isArray(sids) || sids.length > MAX_SID_FILTER) {
+      const got = Array.isArray(sids) ? sids.length : typeof sids;
+      throw new TypeError(`Expected \`sids\` to hold at most ${MAX_SID_FILTER} call sids, got ${got}`);
+    }
+    for (const [i, sid] of sids.entries()) requireText(`sids[${i}]`, sid);
     requireDate('createdAfter', params.createdAfter);
     if (params.createdBefore !== undefined) requireDate('createdBefore', params.createdBefore);
     const pageSize = positiveInteger('pageSize', params.pageSize, MAX_PAGE_SIZE);
@@ -215,6 +224,7 @@ export class ExotelClient {
     let dateFilter = `gte:${formatExotelTime(params.createdAfter)}`;
     if (params.createdBefore) dateFilter += `;lte:${formatExotelTime(params.createdBefore)}`;
     const query: Array<[string, string]> = [];
+    if (sids.length > 0) query.push(['Sid', sids.join(',')]);
     if (from.length > 0) query.push(['From', from.join(',')]);
     if (params.status !== undefined) query.push(['Status', [params.status].flat().join(',')]);
     query.push(['DateCreated', dateFilter], ['PageSize', String(pageSize)]);

@@ -106,6 +106,14 @@ export function exotelDialer(client: ExotelClient, holds?: RateHolds): Dialer {
         return failed(error);
       }
     },
+    async finalCallsBySid(sids, since, signal) {
+      try {
+        const calls = await client.listCalls({ sids: [...sids], createdAfter: since }, signal);
+        return calls.filter((c) => FINAL_CALL_STATUSES.has(c.status)).map(toCallReport);
+      } catch (error) {
+        return failed(error);
+      }
+    },
     close: () => client.close(),
   };
 }

@@ -93,6 +93,9 @@ export function rehearsalDialer(options: RehearsalOptions = {}): Dialer {
     async callDetails(sid) {
       return sid.startsWith('rehearsal-') ? details(sid) : null;
     },
+    async finalCallsBySid(sids) {
+      return sids.filter((sid) => sid.startsWith('rehearsal-')).map(details).filter((report) => report.final);
+    },
     async finalCalls() {
       // Nothing was ever placed anywhere, so no rehearsed call can be found: an interrupted attempt is simply queued again.
       return [];

@@ -9,6 +9,8 @@ export interface PriceCheckFields {
   _id: string;
   campaign_id: Types.ObjectId;
   sid: string;
+  /** When the request that placed the call was sent: the call was created after it (less clock skew). */
+  sent_at?: Date | null;
   /** The campaign's mode: a rehearsal process never asks Exotel, and a live one never asks the rehearsal dialer. */
   mode: 'live' | 'rehearsal';
   check_after: Date;
@@ -21,6 +23,7 @@ export const priceCheckSchema = new Schema<PriceCheckFields>(
     _id: { type: String, required: true },
     campaign_id: { type: Schema.Types.ObjectId, required: true },
     sid: { type: String, required: true },
+    sent_at: { type: Date, default: null },
     mode: { type: String, enum: ['live', 'rehearsal'], default: 'live' },
     check_after: { type: Date, required: true },
     tries: { type: Number, default: 0 },

@@ -416,3 +416,67 @@ describe('leaked lines', () => {
     expect(w.dialer.detailQueries).toEqual([]);
   });
 });
+
+describe('prices, which Exotel reports minutes after a call ended', () => {
+  it('are asked for in one list request by sid, once the oldest due one has waited a minute; a price still missing is asked again later', async () => {
+    await store.PriceCheck.deleteMany({});
+    const w = await world(3);
+    const sids = ['SID-P1', 'SID-P2', 'SID-P3'];
+    for (const [i, id] of w.ids.entries()) {
+      const contact = await w.claim(id);
+      await w.state.placed(contact, sids[i]!, w.t0, w.at(1_000));
+      // Final, as the status callback says, but without a price yet.
+      w.dialer.details.set(sids[i]!, callReport({ sid: sids[i]!, outcome: i === 2 ? 'busy' : 'completed', createdAt: w.t0 }));
+    }
+    await w.reconcile(1_000);
+    expect(await store.PriceCheck.countDocuments({ sid: { $in: sids } })).toBe(3);
+    // Minutes later Exotel has priced two of them.
+    w.dialer.details.set('SID-P1', callReport({ sid: 'SID-P1', outcome: 'completed', createdAt: w.t0, price: 1.5 }));
+    w.dialer.details.set('SID-P3', callReport({ sid: 'SID-P3', outcome: 'busy', createdAt: w.t0, price: 0 }));
+
+    // Due from about 2 min after the end, but three are not worth a request until the oldest has waited a minute.
+    await w.reconcile(150_000);
+    expect(w.dialer.sidListQueries).toEqual([]);
+    await w.reconcile(185_000);
+
+    expect(w.dialer.sidListQueries).toHaveLength(1);
+    expect([...w.dialer.sidListQueries[0]!.sids].sort()).toEqual(sids);
+    expect(w.dialer.sidListQueries[0]!.since.getTime()).toBeLessThanOrEqual(w.t0.getTime() - SETTINGS.clockSkewMs);
+    // Only the by-sid checks of the live calls asked for details, one request each; the prices took one.
+    expect(w.dialer.detailQueries).toEqual(sids);
+    expect((await store.Call.findById(attemptKey(w.ids[0]!, 1)).lean())!.price).toBe(1.5);
+    const campaign = await readCampaign(store, w.campaign);
+    expect([campaign.stats.cost, campaign.stats.cost_pending]).toEqual([1.5, 1]);
+    expect(await store.PriceCheck.find({ sid: { $in: sids } }).lean()).toMatchObject([
+      { sid: 'SID-P2', tries: 1, check_after: w.at(185_000 + SETTINGS.priceEveryMs) },
+    ]);
+    // A second report of a price already counted changes nothing.
+    expect(await w.state.priced(attemptKey(w.ids[0]!, 1), 2)).toBe(false);
+    expect((await readCampaign(store, w.campaign)).stats).toMatchObject({ cost: 1.5, cost_pending: 1 });
+  });
+
+  it('a hundred due are asked for at once, the oldest first, without waiting', async () => {
+    await store.PriceCheck.deleteMany({});
+    const w = await world(1);
+    const due = w.at(120_000);
+    await store.PriceCheck.insertMany(
+      Array.from({ length: 101 }, (_, i) => ({
+        _id: `${w.campaign._id.toHexString()}:batch${i}:1`,
+        campaign_id: w.campaign._id,
+        sid: `SID-BATCH-${i}`,
+        sent_at: w.t0,
+        mode: 'live',
+        check_after: new Date(due.getTime() - 101 + i),
+        tries: 0,
+      })),
+    );
+
+    await w.reconcile(120_000);
+
+    expect(w.dialer.sidListQueries).toHaveLength(1);
+    expect(w.dialer.sidListQueries[0]!.sids).toEqual(Array.from({ length: 100 }, (_, i) => `SID-BATCH-${i}`));
+    expect(w.dialer.detailQueries).toEqual([]);
+    expect(await store.PriceCheck.countDocuments({ tries: 1 })).toBe(100);
+    expect(await store.PriceCheck.findOne({ sid: 'SID-BATCH-100' }).lean()).toMatchObject({ tries: 0 });
+  });
+});

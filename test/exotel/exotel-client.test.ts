@@ -420,6 +420,22 @@ describe('listCalls', () => {
     expect(await client.listCalls({ createdAfter: future })).toEqual([]);
   });
 
+  it('filters by call sids, comma-separated', async () => {
+    const { fake, client } = await setup();
+    for (let i = 0; i < 4; i++) await client.placeCall({ ...CALL, from: `+91987654321${i}` });
+    await fake.settled();
+    const wanted = [fake.calls[0]!.sid, fake.calls[2]!.sid];
+    const calls = await client.listCalls({ sids: wanted, createdAfter: new Date(Date.now() - 60_000) });
+    expect(calls.map((c) => c.sid).sort()).toEqual([...wanted].sort());
+    expect(fake.requests.at(-1)!.query['Sid']).toBe(wanted.join(','));
+  });
+
+  it('refuses more than 100 sids', async () => {
+    const { client } = await setup();
+    const sids = Array.from({ length: 101 }, (_, i) => `S${i}`);
+    await expect(client.listCalls({ sids, createdAfter: new Date() })).rejects.toThrow(/at most 100 call sids/);
+  });
+
   it('refuses more than 5 numbers', async () => {
     const { client } = await setup();
     await expect(client.listCalls({ from: ['1', '2', '3', '4', '5', '6'], createdAfter: new Date() })).rejects.toThrow(/at most 5/);

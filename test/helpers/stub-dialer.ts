@@ -24,6 +24,7 @@ export class StubDialer implements Dialer {
   readonly placed: DialRequest[] = [];
   readonly detailQueries: string[] = [];
   readonly listQueries: StubListQuery[] = [];
+  readonly sidListQueries: Array<{ sids: string[]; since: Date }> = [];
 
   async placeCall(request: DialRequest): Promise<DialResult> {
     this.placed.push(request);
@@ -43,6 +44,15 @@ export class StubDialer implements Dialer {
     return this.listed.filter(
       (c) => c.final && c.phone !== null && phones.includes(c.phone) && (c.createdAt === null || c.createdAt.getTime() >= since.getTime()),
     );
+  }
+
+  async finalCallsBySid(sids: readonly string[], since: Date): Promise<CallReport[]> {
+    this.sidListQueries.push({ sids: [...sids], since });
+    if (this.failWith) throw this.failWith;
+    return sids.flatMap((sid) => {
+      const call = this.details.get(sid);
+      return call?.final && (call.createdAt === null || call.createdAt.getTime() >= since.getTime()) ? [call] : [];
+    });
   }
 
   async close(): Promise<void> {}
