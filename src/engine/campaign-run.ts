@@ -74,7 +74,7 @@ export class CampaignRun {
   #done: Promise<void> | undefined;
   #wait: DialWait = { reason: null, until: null };
   #sameError = { signature: '', count: 0 };
-  /** The last look at the view while waiting (the engine recounts at adoption), and the drift it saw. */
+  /** The last look at the view while waiting (the run recounts when it starts), and the drift it saw. */
   #lookedAt = Date.now();
   #drift: { version: number; truth: string } | null = null;
 
@@ -116,6 +116,12 @@ export class CampaignRun {
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
     try {
+      // A crash may have left the counters behind the contacts: correct them before the run reads them for a decision.
+      // The recount reads every contact (seconds at 100,000), so it runs here, after adoption: the engine's tick goes
+      // on renewing this run's lease meanwhile.
+      await recountCampaign(this.#deps.store, this.campaignId, this.#log).catch((error: unknown) =>
+        this.#log.warn({ err: error }, 'recount at adoption failed; continuing with the counters as they are'),
+      );
       await this.#loop(signal);
     } finally {
       await Promise.allSettled([...this.#inflight]);
@@ -184,6 +190,7 @@ export class CampaignRun {
           readAt = 0;
         } else {
           if (decision.stop === 'expired') await this.#expire();
+          else this.#log.info('campaign run ends: the campaign is no longer running here (paused, stopped, or its lease lost)');
           break;
         }
       }

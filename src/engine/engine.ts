@@ -11,7 +11,6 @@ import type { ContactChange, StatusChange } from '../campaigns/campaign-events.j
 import { bucketOf, LIVE_BUCKETS } from '../campaigns/vocabulary.js';
 import type { CampaignEvents } from '../campaigns/campaign-events.js';
 import type { CampaignTransitions } from '../campaigns/campaign-transitions.js';
-import { recountCampaign } from '../campaigns/campaign-view.js';
 import type { ContactState } from '../campaigns/contact-state.js';
 import type { Logger } from '../logger.js';
 import type { CampaignFields } from '../store/campaign-model.js';
@@ -222,16 +221,12 @@ export class Engine {
         { returnDocument: 'after' },
       ).lean()) as CampaignFields | null;
       if (adopted && previous && previous !== this.runnerId) this.#deps.onTakeover?.(String(_id), previous);
-      if (adopted) await this.#startRun(adopted, leaseUntil);
+      if (adopted) this.#startRun(adopted, leaseUntil);
     }
   }
 
-  async #startRun(campaign: CampaignFields, leaseUntil: number): Promise<void> {
+  #startRun(campaign: CampaignFields, leaseUntil: number): void {
     const key = String(campaign._id);
-    // A crash may have left the counters behind the contacts; correct them before anyone reads them for a decision.
-    await recountCampaign(this.#deps.store, campaign._id, this.#log).catch((error: unknown) =>
-      this.#log.warn({ err: error, campaign: key }, 'recount at adoption failed; continuing with the counters as they are'),
-    );
     const run = new CampaignRun(campaign._id, this.runnerId, campaign.lease_epoch, {
       ...this.#deps,
       gate: this.#gate,
