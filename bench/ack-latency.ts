@@ -46,7 +46,11 @@ const PHASE_S = Number(values['phase-seconds']);
 const WARMUP_S = Number(values['warmup-seconds']);
 const RATES = values.rates!.split(',').map(Number);
 const RATE = Number(values['calls-per-minute']);
-for (const [name, n] of [['contacts', CONTACTS], ['phase-seconds', PHASE_S], ['calls-per-minute', RATE]] as const) {
+for (const [name, n] of [
+  ['contacts', CONTACTS],
+  ['phase-seconds', PHASE_S],
+  ['calls-per-minute', RATE],
+] as const) {
   if (!(n > 0)) throw new TypeError(`Expected \`--${name}\` to be a positive number, got \`${values[name]}\``);
 }
 if (RATES.some((r) => !(r >= 0))) throw new TypeError(`Expected \`--rates\` to be numbers ≥ 0, got \`${values.rates}\``);
@@ -79,7 +83,11 @@ const pct = (xs: number[], p: number) => {
 const isConnect = (path: string) => path.endsWith('/Calls/connect.json');
 
 /** connect.json arrivals placed in [from, to), and the other requests the fake saw then. */
-function dialling(fake: FakeExotel, from: number, to: number): Pick<PhaseResult, 'placed' | 'dialRatio' | 'otherRequests' | 'allRatio' | 'rateLimited'> {
+function dialling(
+  fake: FakeExotel,
+  from: number,
+  to: number,
+): Pick<PhaseResult, 'placed' | 'dialRatio' | 'otherRequests' | 'allRatio' | 'rateLimited'> {
   const inPhase = fake.requests.filter((r) => r.at.getTime() >= from && r.at.getTime() < to);
   const placed = inPhase.filter((r) => isConnect(r.path) && r.callSid).map((r) => r.at.getTime());
   const all = inPhase.map((r) => r.at.getTime());
@@ -101,7 +109,9 @@ function timeline(fake: FakeExotel, start: number, results: readonly PhaseResult
     const slice = fake.requests.filter((r) => r.at.getTime() >= t && r.at.getTime() < t + 30_000);
     const phase = results.find((r) => t >= r.from && t < r.to);
     const connect = slice.filter((r) => isConnect(r.path) && r.callSid).length;
-    rows.push(`${String((t - start) / 1000).padStart(4)} s ${phase ? `${phase.perSecond}/s` : 'warm'}: ${connect}+${slice.length - connect}`);
+    rows.push(
+      `${String((t - start) / 1000).padStart(4)} s ${phase ? `${phase.perSecond}/s` : 'warm'}: ${connect}+${slice.length - connect}`,
+    );
   }
   console.log(`Exotel requests per 30 s since the start (calls placed + other requests):\n  ${rows.join('\n  ')}`);
 }
@@ -122,7 +132,11 @@ async function phase(app: TestApp, fake: FakeExotel, campaign: CampaignFields, p
     pending.push(
       (async () => {
         const sent = performance.now();
-        const res = await postToSlackEndpoint(`${app.url}/slack/events`, slashCommand(text, { response_url: app.slack.responseUrl(`ack-${perSecond}-${i}`) }), secret);
+        const res = await postToSlackEndpoint(
+          `${app.url}/slack/events`,
+          slashCommand(text, { response_url: app.slack.responseUrl(`ack-${perSecond}-${i}`) }),
+          secret,
+        );
         const body = await res.text();
         samples[kind].push(performance.now() - sent);
         if (res.status !== 200) result.errors += 1;
@@ -139,12 +153,20 @@ async function phase(app: TestApp, fake: FakeExotel, campaign: CampaignFields, p
 
 function print(r: PhaseResult): void {
   console.log(`${r.perSecond} commands/s — load ${r.load.map((l) => l.toFixed(1)).join(' → ')}`);
-  console.log(`  dialling over ${((r.to - r.from) / 1000).toFixed(0)} s: ${r.placed} calls placed, ${(r.dialRatio * RATE).toFixed(1)}/min = ${r.dialRatio.toFixed(3)} of ${RATE}; other Exotel requests ${r.otherRequests}; all requests ${r.allRatio.toFixed(3)} of ${RATE}; 429s ${r.rateLimited}`);
+  console.log(
+    `  dialling over ${((r.to - r.from) / 1000).toFixed(0)} s: ${r.placed} calls placed, ${(r.dialRatio * RATE).toFixed(1)}/min = ${r.dialRatio.toFixed(3)} of ${RATE}; other Exotel requests ${r.otherRequests}; all requests ${r.allRatio.toFixed(3)} of ${RATE}; 429s ${r.rateLimited}`,
+  );
   if (r.perSecond === 0) return;
   console.log(`  acks: non-200 ${r.errors}; empty (answer on the response_url) ${r.deferred}`);
   for (const kind of KINDS) {
     const xs = r.samples[kind];
-    console.log(`  ${kind.padEnd(7)} n=${String(xs.length).padEnd(5)} p50 ${pct(xs, 50).toFixed(0).padStart(5)} ms  p99 ${pct(xs, 99).toFixed(0).padStart(5)} ms  max ${Math.max(...xs).toFixed(0).padStart(5)} ms`);
+    console.log(
+      `  ${kind.padEnd(7)} n=${String(xs.length).padEnd(5)} p50 ${pct(xs, 50).toFixed(0).padStart(5)} ms  p99 ${pct(xs, 99).toFixed(0).padStart(5)} ms  max ${Math.max(
+        ...xs,
+      )
+        .toFixed(0)
+        .padStart(5)} ms`,
+    );
   }
 }
 
@@ -159,24 +181,39 @@ function verdict(results: PhaseResult[]): boolean {
     }
     const met = r.dialRatio >= TARGET_DIAL && r.errors === 0;
     ok &&= met;
-    console.log(`target: ${r.perSecond}/s dial rate ${r.dialRatio.toFixed(3)} ≥ ${TARGET_DIAL} → ${met ? 'met' : 'MISSED'} (all Exotel requests ${r.allRatio.toFixed(3)})`);
+    console.log(
+      `target: ${r.perSecond}/s dial rate ${r.dialRatio.toFixed(3)} ≥ ${TARGET_DIAL} → ${met ? 'met' : 'MISSED'} (all Exotel requests ${r.allRatio.toFixed(3)})`,
+    );
   }
   return ok;
 }
 
 const database = await resolveDatabase({ uri: process.env.MONGODB_URI, say: (line) => console.log(line) });
 const store = await openStore(database.uri, { dbName: `bench_ack_${Date.now().toString(36)}` });
-const fake = await startFakeExotel({ callsPerMinute: RATE, limitAllRequests: true, secondMs: 1000, callbackDelayMs: [5_000, 30_000], seed: 3 });
+const fake = await startFakeExotel({
+  callsPerMinute: RATE,
+  limitAllRequests: true,
+  secondMs: 1000,
+  callbackDelayMs: [5_000, 30_000],
+  seed: 3,
+});
 const app = await startTestApp(
   store,
-  exotelEnv(fake, { PUBLIC_URL: 'self', EXOTEL_WEBHOOK_SECRET: 'bench-webhook-secret-0123456789', EXOTEL_CALLS_PER_MINUTE: String(RATE), EXOTEL_MAX_LIVE_CALLS: '100' }),
+  exotelEnv(fake, {
+    PUBLIC_URL: 'self',
+    EXOTEL_WEBHOOK_SECRET: 'bench-webhook-secret-0123456789',
+    EXOTEL_CALLS_PER_MINUTE: String(RATE),
+    EXOTEL_MAX_LIVE_CALLS: '100',
+  }),
   { runtime: {} },
 );
 
 const seededAt = Date.now();
 const campaign = await seedCampaign(store, phoneNumbers(CONTACTS), { name: 'bench-ack', title: 'Bench: ack latency' });
 for (let i = 0; i < 20; i++) await seedCampaign(store, phoneNumbers(5, '97'), { name: `bench-idle-${i}` });
-console.log(`ack-latency: ${CONTACTS}-contact campaign (seeded in ${((Date.now() - seededAt) / 1000).toFixed(0)} s) dialling at ${RATE}/min; phases of ${PHASE_S} s at ${RATES.join(', ')} commands/s after ${WARMUP_S} s of warm-up`);
+console.log(
+  `ack-latency: ${CONTACTS}-contact campaign (seeded in ${((Date.now() - seededAt) / 1000).toFixed(0)} s) dialling at ${RATE}/min; phases of ${PHASE_S} s at ${RATES.join(', ')} commands/s after ${WARMUP_S} s of warm-up`,
+);
 const startedAt = Date.now();
 const started = await app.runtime.service.start(campaign._id, { userId: 'U0OWNER' }, { channel: 'C0001', progress_channel: 'C0001' });
 if (!started.ok) throw new Error(`could not start: ${started.reason}`);

@@ -49,7 +49,12 @@ lines.length = 0;
 let campaignSeq = 0;
 async function newCampaign(): Promise<Types.ObjectId> {
   campaignSeq += 1;
-  const c = await store.Campaign.create({ team_id: 'TBENCH', name: `bench-${campaignSeq}-${Date.now().toString(36)}`, title: 'Import', owner: 'UBENCH' });
+  const c = await store.Campaign.create({
+    team_id: 'TBENCH',
+    name: `bench-${campaignSeq}-${Date.now().toString(36)}`,
+    title: 'Import',
+    owner: 'UBENCH',
+  });
   return c._id;
 }
 async function cleanup(id: Types.ObjectId): Promise<void> {
@@ -94,7 +99,8 @@ async function importRun(): Promise<Sampled> {
   const s = await sampled(async () => {
     report = await importContacts(store, { campaignId: id, teamId: 'TBENCH' }, createReadStream(csvPath, { highWaterMark: 64 * 1024 }));
   });
-  if (report!.imported !== ROWS || report!.invalid.length !== 0) throw new Error(`import: ${JSON.stringify({ ...report, invalid: report!.invalid.slice(0, 3) })}`);
+  if (report!.imported !== ROWS || report!.invalid.length !== 0)
+    throw new Error(`import: ${JSON.stringify({ ...report, invalid: report!.invalid.slice(0, 3) })}`);
   await cleanup(id);
   return s;
 }
@@ -124,7 +130,16 @@ for (let round = 1; round <= ROUNDS; round++) {
   const order = round % 2 === 1 ? (['import', 'raw'] as const) : (['raw', 'import'] as const);
   for (const which of order) {
     const s = which === 'import' ? await importRun() : await rawRun();
-    results.push({ round, run: which, seconds: Number((s.ms / 1000).toFixed(2)), rows_per_s: Math.round(ROWS / (s.ms / 1000)), peak_rss_mb: s.peakRssMb, rss_growth_mb: Number((s.peakRssMb - s.baseRssMb).toFixed(1)), peak_heap_mb: s.peakHeapMb, heap_growth_mb: Number((s.peakHeapMb - s.baseHeapMb).toFixed(1)) });
+    results.push({
+      round,
+      run: which,
+      seconds: Number((s.ms / 1000).toFixed(2)),
+      rows_per_s: Math.round(ROWS / (s.ms / 1000)),
+      peak_rss_mb: s.peakRssMb,
+      rss_growth_mb: Number((s.peakRssMb - s.baseRssMb).toFixed(1)),
+      peak_heap_mb: s.peakHeapMb,
+      heap_growth_mb: Number((s.peakHeapMb - s.baseHeapMb).toFixed(1)),
+    });
   }
 }
 console.table(results);
@@ -133,7 +148,9 @@ const imp = median(results.filter((r) => r.run === 'import').map((r) => r.second
 const raw = median(results.filter((r) => r.run === 'raw').map((r) => r.seconds as number));
 const ratio = imp / raw;
 const heapGrowth = Math.max(...results.filter((r) => r.run === 'import').map((r) => r.heap_growth_mb as number));
-console.log(`median import ${imp.toFixed(2)} s, raw insertMany ${raw.toFixed(2)} s, ratio ${ratio.toFixed(2)} (target ≤ 1.3); import heap growth ≤ ${heapGrowth} MB`);
+console.log(
+  `median import ${imp.toFixed(2)} s, raw insertMany ${raw.toFixed(2)} s, ratio ${ratio.toFixed(2)} (target ≤ 1.3); import heap growth ≤ ${heapGrowth} MB`,
+);
 
 await rm(dir, { recursive: true, force: true });
 await store.connection.dropDatabase().catch(() => {});

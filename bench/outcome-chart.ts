@@ -37,7 +37,9 @@ for (let i = 0; i < RENDERS; i++) {
 warm.sort((a, b) => a - b);
 const pct = (p: number) => warm[Math.min(warm.length - 1, Math.floor(p * warm.length))]!.toFixed(1);
 
-console.log(`one-week hourly chart (168 bars, ${active.reduce((n, h) => n + h.completed + h.busy + h.noAnswer + h.failed + h.canceled, 0).toLocaleString('en-IN')} calls), 1200×600, PNG ${(png.length / 1024).toFixed(0)} KB`);
+console.log(
+  `one-week hourly chart (168 bars, ${active.reduce((n, h) => n + h.completed + h.busy + h.noAnswer + h.failed + h.canceled, 0).toLocaleString('en-IN')} calls), 1200×600, PNG ${(png.length / 1024).toFixed(0)} KB`,
+);
 console.log(`first render        ${first.toFixed(1)} ms`);
 console.log(`warm renders (${RENDERS})   median ${pct(0.5)} ms, p90 ${pct(0.9)} ms, max ${warm.at(-1)!.toFixed(1)} ms`);
 console.log(`RSS before import   ${mb(rssBefore)}`);

@@ -138,7 +138,22 @@ async function parent(): Promise<number> {
   const until = start + runMs;
   const reports = await Promise.all(
     Array.from({ length: processes }, (_, index) =>
-      runChild(['--child', String(index), '--fake-url', fake.url, '--mongo-uri', database.uri, '--db', db, '--account', 'ACfake', '--start', String(start), '--until', String(until)]),
+      runChild([
+        '--child',
+        String(index),
+        '--fake-url',
+        fake.url,
+        '--mongo-uri',
+        database.uri,
+        '--db',
+        db,
+        '--account',
+        'ACfake',
+        '--start',
+        String(start),
+        '--until',
+        String(until),
+      ]),
     ),
   );
   const result = analyse(fake.requests, reports, processes);
@@ -171,12 +186,19 @@ function runChild(args: string[]): Promise<ChildReport> {
   });
 }
 
-function analyse(requests: ReadonlyArray<{ path: string; at: Date; form: Record<string, string>; status: number | null }>, reports: ChildReport[], processes: number) {
+function analyse(
+  requests: ReadonlyArray<{ path: string; at: Date; form: Record<string, string>; status: number | null }>,
+  reports: ChildReport[],
+  processes: number,
+) {
   const connects = requests.filter((r) => r.path.endsWith('/Calls/connect.json'));
   const times = connects.map((r) => r.at.getTime()).sort((a, b) => a - b);
   const second = windowMs / 60;
   const idealGap = windowMs / rate;
-  const gaps = times.slice(1).map((t, i) => t - times[i]!).sort((a, b) => a - b);
+  const gaps = times
+    .slice(1)
+    .map((t, i) => t - times[i]!)
+    .sort((a, b) => a - b);
   const turns = Object.assign({}, ...reports.map((r) => r.turns)) as Record<string, number>;
   const lateness = connects.map((r) => r.at.getTime() - turns[r.form['From']!]!).sort((a, b) => a - b);
   const turnTimes = Object.values(turns).sort((a, b) => a - b);

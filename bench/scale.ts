@@ -105,13 +105,21 @@ const noWait: RequestPacer = { take: async () => {}, hold: async () => 0, noteSu
 async function seed(uri: string, db: string, size: number): Promise<void> {
   const store = await openStore(uri, { dbName: db });
   const campaign = await store.Campaign.create({
-    team_id: 'T0BENCH', name: `scale-${size}`, title: `Scale ${size}`, owner: 'U0BENCH', channel: 'C0BENCH',
+    team_id: 'T0BENCH',
+    name: `scale-${size}`,
+    title: `Scale ${size}`,
+    owner: 'U0BENCH',
+    channel: 'C0BENCH',
     calling_hours: { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '24:00', tz: 'Asia/Kolkata', skip: [] },
     retry: { on: [], max_attempts: 1, delays: { busy: 60, 'no-answer': 60, failed: 60 }, exponential: false },
   });
   const started = Date.now();
   for (let i = 0; i < size; i += 5_000) {
-    const rows = Array.from({ length: Math.min(5_000, size - i) }, (_, k) => ({ phone: `91${String(7_000_000_000 + i + k)}`, name: `Contact ${i + k}`, description: '' }));
+    const rows = Array.from({ length: Math.min(5_000, size - i) }, (_, k) => ({
+      phone: `91${String(7_000_000_000 + i + k)}`,
+      name: `Contact ${i + k}`,
+      description: '',
+    }));
     await insertContacts(store, campaign._id, rows);
   }
   process.stderr.write(`  seeded ${size} contacts in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
@@ -127,14 +135,26 @@ function instantDialer(getRuntime: () => Runtime, onCall: (n: number, at: number
       sid += 1;
       const callSid = `scale${String(sid).padStart(27, '0')}`;
       setImmediate(() => {
-        void getRuntime().state.reported({ attemptKey: request.attemptKey, callSid, status: 'completed', durationSeconds: 20, answeredBy: 'human' });
+        void getRuntime().state.reported({
+          attemptKey: request.attemptKey,
+          callSid,
+          status: 'completed',
+          durationSeconds: 20,
+          answeredBy: 'human',
+        });
       });
       onCall(sid, performance.now());
       return { kind: 'placed', sid: callSid, createdAt: new Date() };
     },
-    async callDetails() { return null; },
-    async finalCalls() { return []; },
-    async finalCallsBySid() { return []; },
+    async callDetails() {
+      return null;
+    },
+    async finalCalls() {
+      return [];
+    },
+    async finalCallsBySid() {
+      return [];
+    },
     async close() {},
   };
 }
@@ -142,12 +162,25 @@ function instantDialer(getRuntime: () => Runtime, onCall: (n: number, at: number
 async function dial(uri: string, db: string, size: number, skip: number, measure: number, dbPid: number | null): Promise<void> {
   const store = await openStore(uri, { dbName: db });
   const campaign = await store.Campaign.findOne({ name: `scale-${size}` }).lean();
-  const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-bench-0000', SLACK_SIGNING_SECRET: 'bench-signing-secret', EXOTEL_DRY_RUN: 'false',
-    EXOTEL_AUTH_KEY: 'k', EXOTEL_AUTH_TOKEN: 't', EXOTEL_ACCOUNT_SID: 'ACbench', EXOTEL_CALLER_ID: '08047112345',
-    EXOTEL_URL: 'http://my.exotel.com/ACbench/exoml/start_voice/1', EXOTEL_MAX_LIVE_CALLS: '200', LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: 'xoxb-bench-0000',
+    SLACK_SIGNING_SECRET: 'bench-signing-secret',
+    EXOTEL_DRY_RUN: 'false',
+    EXOTEL_AUTH_KEY: 'k',
+    EXOTEL_AUTH_TOKEN: 't',
+    EXOTEL_ACCOUNT_SID: 'ACbench',
+    EXOTEL_CALLER_ID: '08047112345',
+    EXOTEL_URL: 'http://my.exotel.com/ACbench/exoml/start_voice/1',
+    EXOTEL_MAX_LIVE_CALLS: '200',
+    LOG_LEVEL: 'silent',
+  });
   // `--log info` shows the engine's adoptions and stops on stderr (diagnosis); silent by default.
   const level = values.log ?? 'silent';
-  const log = createLogger({ level, pretty: false, ...(level === 'silent' ? { destination: { write() {} } } : { destination: process.stderr }) });
+  const log = createLogger({
+    level,
+    pretty: false,
+    ...(level === 'silent' ? { destination: { write() {} } } : { destination: process.stderr }),
+  });
   const marks = { start: 0, first: 0, from: 0, to: 0, placed: 0 };
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
@@ -178,7 +211,10 @@ async function dial(uri: string, db: string, size: number, skip: number, measure
   runtime.engine.start();
   await runtime.service.start(campaign!._id as Types.ObjectId, { userId: 'U0BENCH' });
   const giveUpS = Number(values['give-up-s']);
-  const stalled = await Promise.race([finished.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), giveUpS * 1000).unref())]);
+  const stalled = await Promise.race([
+    finished.then(() => false),
+    new Promise<boolean>((r) => setTimeout(() => r(true), giveUpS * 1000).unref()),
+  ]);
   clearInterval(sampler);
   const adopted = (await store.Campaign.findById(campaign!._id, { lease_epoch: 1 }).lean()) as { lease_epoch: number } | null;
   const calls = skip === 0 ? measure - 1 : measure;
@@ -211,7 +247,22 @@ async function run(size: number, skip: number, measure: number): Promise<RunResu
       await database.stop();
       database = await open();
     }
-    const args = ['--role', 'dial', '--uri', database.uri, '--db', db, '--size', String(size), '--skip', String(skip), '--measure', String(measure), '--log', values.log!];
+    const args = [
+      '--role',
+      'dial',
+      '--uri',
+      database.uri,
+      '--db',
+      db,
+      '--size',
+      String(size),
+      '--skip',
+      String(skip),
+      '--measure',
+      String(measure),
+      '--log',
+      values.log!,
+    ];
     if (values['lease-ms']) args.push('--lease-ms', values['lease-ms']);
     args.push('--give-up-s', values['give-up-s']!);
     const out = await child(database.pid ? [...args, '--db-pid', String(database.pid)] : args);
@@ -233,8 +284,12 @@ const median = (xs: number[]) => {
 };
 
 function describe(r: RunResult): string {
-  const dbRss = r.db === null ? '' : `; database RSS ${r.db.atStartMb.toFixed(0)} MB at start, peak ${r.db.startupPeakMb.toFixed(0)} MB before the first call, ${r.db.dialPeakMb.toFixed(0)} MB dialling`;
-  if (r.stalled) return `${String(r.size).padStart(6)} pending: STALLED, ${r.stalled.placed} calls in ${r.stalled.seconds} s, adopted ${r.adoptions} times; peak RSS ${r.peakRssMb.toFixed(0)} MB${dbRss}; load ${r.load.toFixed(1)}`;
+  const dbRss =
+    r.db === null
+      ? ''
+      : `; database RSS ${r.db.atStartMb.toFixed(0)} MB at start, peak ${r.db.startupPeakMb.toFixed(0)} MB before the first call, ${r.db.dialPeakMb.toFixed(0)} MB dialling`;
+  if (r.stalled)
+    return `${String(r.size).padStart(6)} pending: STALLED, ${r.stalled.placed} calls in ${r.stalled.seconds} s, adopted ${r.adoptions} times; peak RSS ${r.peakRssMb.toFixed(0)} MB${dbRss}; load ${r.load.toFixed(1)}`;
   const again = r.adoptions > 1 ? ` (adopted ${r.adoptions} times)` : '';
   return `${String(r.size).padStart(6)} pending: ${r.rate.toFixed(1)} calls/s${again}, start-up ${r.startupS.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB${dbRss}; load ${r.load.toFixed(1)}`;
 }
@@ -244,9 +299,13 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const skip = Number(values.skip);
   const measure = Number(values.measure);
-  if (sizes.some((s) => !Number.isInteger(s) || s < skip + measure)) throw new TypeError(`Expected every size ≥ skip + measure (${skip + measure}), got \`${values.sizes}\``);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new TypeError(`Expected \`--rounds\` to be a positive integer, got \`${values.rounds}\``);
-  console.log(`scale: sizes ${sizes.join(', ')}; ${rounds} round(s), alternating; calls ${skip + 1}…${skip + measure} timed; ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'a fresh FerretDB per run'}`);
+  if (sizes.some((s) => !Number.isInteger(s) || s < skip + measure))
+    throw new TypeError(`Expected every size ≥ skip + measure (${skip + measure}), got \`${values.sizes}\``);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new TypeError(`Expected \`--rounds\` to be a positive integer, got \`${values.rounds}\``);
+  console.log(
+    `scale: sizes ${sizes.join(', ')}; ${rounds} round(s), alternating; calls ${skip + 1}…${skip + measure} timed; ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'a fresh FerretDB per run'}`,
+  );
   if (!values['no-warmup']) console.log(`warm-up (not counted): ${describe(await run(sizes[0]!, skip, measure))}`);
   const bySize = new Map<number, RunResult[]>(sizes.map((s) => [s, []]));
   for (let round = 0; round < rounds; round++) {
@@ -259,16 +318,29 @@ async function main(): Promise<void> {
   const summary = sizes.map((size) => {
     const rs = bySize.get(size)!;
     const dbs = rs.flatMap((r) => (r.db ? [r.db] : []));
-    const db = dbs.length ? `; database peak (median) ${median(dbs.map((d) => d.startupPeakMb)).toFixed(0)} MB before the first call, ${median(dbs.map((d) => d.dialPeakMb)).toFixed(0)} MB dialling` : '';
-    return { size, rate: median(rs.map((r) => r.rate)), rss: median(rs.map((r) => r.peakRssMb)), rates: rs.map((r) => r.rate.toFixed(1)).join(', '), db };
+    const db = dbs.length
+      ? `; database peak (median) ${median(dbs.map((d) => d.startupPeakMb)).toFixed(0)} MB before the first call, ${median(dbs.map((d) => d.dialPeakMb)).toFixed(0)} MB dialling`
+      : '';
+    return {
+      size,
+      rate: median(rs.map((r) => r.rate)),
+      rss: median(rs.map((r) => r.peakRssMb)),
+      rates: rs.map((r) => r.rate.toFixed(1)).join(', '),
+      db,
+    };
   });
-  for (const s of summary) console.log(`${String(s.size).padStart(6)} pending: median ${s.rate.toFixed(1)} calls/s (${s.rates}), median peak RSS ${s.rss.toFixed(0)} MB${s.db}`);
+  for (const s of summary)
+    console.log(
+      `${String(s.size).padStart(6)} pending: median ${s.rate.toFixed(1)} calls/s (${s.rates}), median peak RSS ${s.rss.toFixed(0)} MB${s.db}`,
+    );
   const base = summary[0]!;
   let ok = true;
   for (const s of summary.slice(1)) {
     const rate = s.rate / base.rate;
     const rss = s.rss / base.rss;
-    console.log(`${s.size} ÷ ${base.size}: rate ${rate.toFixed(2)} (target ≥ ${TARGET_RATE}), peak RSS ${rss.toFixed(2)} (target ≤ ${TARGET_RSS})`);
+    console.log(
+      `${s.size} ÷ ${base.size}: rate ${rate.toFixed(2)} (target ≥ ${TARGET_RATE}), peak RSS ${rss.toFixed(2)} (target ≤ ${TARGET_RSS})`,
+    );
     ok &&= rate >= TARGET_RATE && rss <= TARGET_RSS;
   }
   process.exitCode = ok ? 0 : 1;
@@ -276,5 +348,12 @@ async function main(): Promise<void> {
 
 if (values.role === 'seed') await seed(values.uri!, values.db!, Number(values.size));
 else if (values.role === 'dial') {
-  await dial(values.uri!, values.db!, Number(values.size), Number(values.skip), Number(values.measure), values['db-pid'] ? Number(values['db-pid']) : null);
+  await dial(
+    values.uri!,
+    values.db!,
+    Number(values.size),
+    Number(values.skip),
+    Number(values.measure),
+    values['db-pid'] ? Number(values['db-pid']) : null,
+  );
 } else await main();

@@ -33,19 +33,39 @@ async function round(scenario: 'answering' | 'hanging', n: number): Promise<{ ms
   const dbName = `shutdown_${randomBytes(3).toString('hex')}`;
   const store = await openStore(database.uri, { dbName });
   const campaign = await store.Campaign.create({
-    team_id: 'T0BENCH', name: `shutdown-${n}`, title: 'Shutdown', owner: 'U0BENCH', channel: 'C0BENCH', status: 'running', mode: 'live',
+    team_id: 'T0BENCH',
+    name: `shutdown-${n}`,
+    title: 'Shutdown',
+    owner: 'U0BENCH',
+    channel: 'C0BENCH',
+    status: 'running',
+    mode: 'live',
     calling_hours: { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '24:00', tz: 'Asia/Kolkata', skip: [] },
     retry: { on: [], max_attempts: 1, delays: { busy: 60, 'no-answer': 60, failed: 60 }, exponential: false },
   });
-  await insertContacts(store, campaign._id, Array.from({ length: 200 }, (_, k) => ({ phone: `91${7_000_000_000 + k}`, name: `C${k}`, description: '' })));
+  await insertContacts(
+    store,
+    campaign._id,
+    Array.from({ length: 200 }, (_, k) => ({ phone: `91${7_000_000_000 + k}`, name: `C${k}`, description: '' })),
+  );
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const bot = spawn(process.execPath, [MAIN], {
     env: {
-      PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn',
-      SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: 'bench', SLACK_API_URL: slack.apiUrl, PORT: String(port),
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LOG_LEVEL: 'warn',
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_SIGNING_SECRET: 'bench',
+      SLACK_API_URL: slack.apiUrl,
+      PORT: String(port),
       MONGODB_URI: `${database.uri.replace(/\/$/, '')}/${dbName}`,
-      EXOTEL_API_URL: fake.url, EXOTEL_ACCOUNT_SID: fake.accountSid, EXOTEL_AUTH_KEY: fake.apiKey, EXOTEL_AUTH_TOKEN: fake.apiToken,
-      EXOTEL_CALLER_ID: '08047112345', EXOTEL_URL: 'http://my.exotel.com/ACfake/exoml/start_voice/1', EXOTEL_CALLS_PER_MINUTE: '200',
+      EXOTEL_API_URL: fake.url,
+      EXOTEL_ACCOUNT_SID: fake.accountSid,
+      EXOTEL_AUTH_KEY: fake.apiKey,
+      EXOTEL_AUTH_TOKEN: fake.apiToken,
+      EXOTEL_CALLER_ID: '08047112345',
+      EXOTEL_URL: 'http://my.exotel.com/ACfake/exoml/start_voice/1',
+      EXOTEL_CALLS_PER_MINUTE: '200',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -66,7 +86,9 @@ async function round(scenario: 'answering' | 'hanging', n: number): Promise<{ ms
 for (const scenario of ['answering', 'hanging'] as const) {
   for (let n = 1; n <= Number(values.rounds); n++) {
     const r = await round(scenario, n);
-    console.log(`${scenario.padEnd(9)} round ${n}: SIGTERM → exit ${String(r.ms).padStart(5)} ms, exit code ${r.code}, contacts left dialling ${r.dialing}`);
+    console.log(
+      `${scenario.padEnd(9)} round ${n}: SIGTERM → exit ${String(r.ms).padStart(5)} ms, exit code ${r.code}, contacts left dialling ${r.dialing}`,
+    );
   }
 }
 await slack.close();

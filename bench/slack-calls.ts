@@ -59,9 +59,11 @@ const { values } = parseArgs({
 const CONTACTS = Number(values.contacts);
 const RATE = Number(values['calls-per-minute']);
 const FAILURE_RATE = Number(values['failure-rate']);
-if (!Number.isInteger(CONTACTS) || CONTACTS < 1) throw new TypeError(`Expected \`--contacts\` to be a positive integer, got \`${values.contacts}\``);
+if (!Number.isInteger(CONTACTS) || CONTACTS < 1)
+  throw new TypeError(`Expected \`--contacts\` to be a positive integer, got \`${values.contacts}\``);
 if (!(RATE > 0)) throw new TypeError(`Expected \`--calls-per-minute\` to be a positive number, got \`${values['calls-per-minute']}\``);
-if (!(FAILURE_RATE > 0 && FAILURE_RATE <= 1)) throw new TypeError(`Expected \`--failure-rate\` in (0, 1], got \`${values['failure-rate']}\``);
+if (!(FAILURE_RATE > 0 && FAILURE_RATE <= 1))
+  throw new TypeError(`Expected \`--failure-rate\` in (0, 1], got \`${values['failure-rate']}\``);
 const CALL_MS: [number, number] = [20_000, 60_000];
 const PRICE_MS: [number, number] = [120_000, 300_000];
 const COST_CHECK_MS = 30_000; // the runtime's cron: '*/30 * * * * *'
@@ -86,7 +88,10 @@ const clock = () => new Date(now);
 
 function plan(ids: readonly string[], phones: readonly string[], t0: number): Planned[] {
   let seed = 42;
-  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
   const every = Math.round(1 / FAILURE_RATE);
   const gapMs = 60_000 / RATE;
   return ids.map((id, i) => {
@@ -101,7 +106,13 @@ function plan(ids: readonly string[], phones: readonly string[], t0: number): Pl
 async function place(store: Store, state: ContactState, campaignId: CampaignFields['_id'], p: Planned, sid: string): Promise<void> {
   const at = clock();
   await applyDelta(store, campaignId, moveDelta('pending', 'dialing'));
-  const claimed = await state.claim({ _id: p.id, tries: 0 } as ContactFields, { runnerId: 'bench', epoch: 1 }, `bench:${p.id}`, at, new Date(now + 60_000));
+  const claimed = await state.claim(
+    { _id: p.id, tries: 0 } as ContactFields,
+    { runnerId: 'bench', epoch: 1 },
+    `bench:${p.id}`,
+    at,
+    new Date(now + 60_000),
+  );
   if (!claimed) throw new Error(`could not claim ${p.id}`);
   p.contact = (await state.placed(claimed, sid, at, new Date(now + 120_000))) ?? undefined;
   if (!p.contact) throw new Error(`could not record ${p.id} as placed`);
@@ -111,8 +122,14 @@ async function end(state: ContactState, p: Planned, sid: string): Promise<void> 
   const completed = p.status === 'completed';
   const result = await state.outcome(
     {
-      contactId: p.id, try: 1, callSid: sid, status: p.status, startedAt: new Date(p.placedAt), endedAt: clock(),
-      durationSeconds: completed ? Math.round((p.endsAt - p.placedAt) / 1000) - 10 : 0, answeredBy: completed ? 'human' : null,
+      contactId: p.id,
+      try: 1,
+      callSid: sid,
+      status: p.status,
+      startedAt: new Date(p.placedAt),
+      endedAt: clock(),
+      durationSeconds: completed ? Math.round((p.endsAt - p.placedAt) / 1000) - 10 : 0,
+      answeredBy: completed ? 'human' : null,
       error: p.status === 'failed' ? 'Exotel: the number could not be reached' : null,
     },
     clock(),
@@ -155,21 +172,43 @@ const marks = new ProgressMarks(store);
 const client = slackClient(config, log);
 const finish = new FinishReport(client, marks, log, channelPhone(config.showFullNumbers));
 const settings = { ...DEFAULT_PROGRESS_SETTINGS, callsPerMinute: RATE, showFullNumbers: config.showFullNumbers };
-const reporter = new ProgressReporter(marks, client, events, log, settings, () => 'bench-runner', () => RATE);
+const reporter = new ProgressReporter(
+  marks,
+  client,
+  events,
+  log,
+  settings,
+  () => 'bench-runner',
+  () => RATE,
+);
 reporter.whenFinished((campaign) => finish.post(campaign));
 // What ProgressReporter.start() subscribes, without its timer: this bench runs the cycles itself.
 events.on('contact', ({ campaignId }) => reporter.track(campaignId));
 events.on('status', ({ campaignId }) => reporter.track(campaignId));
 
-console.log(`slack-calls: ${CONTACTS} contacts, ${RATE} calls/min, ${FAILURE_RATE * 100}% failures, simulated clock (1x would take ${CONTACTS / RATE} min)`);
+console.log(
+  `slack-calls: ${CONTACTS} contacts, ${RATE} calls/min, ${FAILURE_RATE * 100}% failures, simulated clock (1x would take ${CONTACTS / RATE} min)`,
+);
 const wallStart = realNow();
 sampleLoad();
 const loadTimer = setInterval(sampleLoad, 15_000);
 
-const created = await store.Campaign.create({ team_id: 'T0001', name: 'bench-slack-calls', title: 'Bench: Slack calls', owner: 'U0OWNER', channel: 'C0BENCH', calling_hours: ALWAYS_OPEN, retry: NO_RETRIES });
+const created = await store.Campaign.create({
+  team_id: 'T0001',
+  name: 'bench-slack-calls',
+  title: 'Bench: Slack calls',
+  owner: 'U0OWNER',
+  channel: 'C0BENCH',
+  calling_hours: ALWAYS_OPEN,
+  retry: NO_RETRIES,
+});
 const phones = phoneNumbers(CONTACTS);
 for (let i = 0; i < CONTACTS; i += 1000) {
-  await insertContacts(store, created._id, phones.slice(i, i + 1000).map((phone, k) => ({ phone, name: `Contact ${i + k}`, description: '' })));
+  await insertContacts(
+    store,
+    created._id,
+    phones.slice(i, i + 1000).map((phone, k) => ({ phone, name: `Contact ${i + k}`, description: '' })),
+  );
 }
 const seededS = (realNow() - wallStart) / 1000;
 console.log(`  seeded ${CONTACTS} contacts with insertContacts in ${seededS.toFixed(0)} s`);
@@ -178,7 +217,15 @@ Date.now = () => now;
 const t0 = now;
 const started = await transitions.apply(created._id, 'start', {
   by: 'U0OWNER',
-  set: { progress_channel: 'C0BENCH', progress_ts: null, progress_final: false, report_ts: null, report_cost_final: false, chart_posted: false, mode: 'live' },
+  set: {
+    progress_channel: 'C0BENCH',
+    progress_ts: null,
+    progress_final: false,
+    report_ts: null,
+    report_cost_final: false,
+    chart_posted: false,
+    mode: 'live',
+  },
 });
 if (!started.ok) throw new Error('could not start the bench campaign');
 await reporter.post(started.campaign); // the Confirm click posts at once
@@ -219,10 +266,15 @@ for (;;) {
   }
   cycles += 1;
   if (cycles % (Number(process.env.BENCH_EVERY) || 600) === 0) {
-    console.log(`  … ${((now - t0) / 60_000).toFixed(1)} min simulated, ${cursor.ended}/${CONTACTS} ended, ${slack.calls.length} Slack calls, ${((realNow() - wallStart) / 1000).toFixed(0)} s wall`);
+    console.log(
+      `  … ${((now - t0) / 60_000).toFixed(1)} min simulated, ${cursor.ended}/${CONTACTS} ended, ${slack.calls.length} Slack calls, ${((realNow() - wallStart) / 1000).toFixed(0)} s wall`,
+    );
   }
   if (completedAt !== null) {
-    const c = (await store.Campaign.findById(created._id, { progress_final: 1, report_cost_final: 1 }).lean()) as Pick<CampaignFields, 'progress_final' | 'report_cost_final'>;
+    const c = (await store.Campaign.findById(created._id, { progress_final: 1, report_cost_final: 1 }).lean()) as Pick<
+      CampaignFields,
+      'progress_final' | 'report_cost_final'
+    >;
     if (c.progress_final && c.report_cost_final) break;
   }
   if (now - t0 > limitMs) throw new Error('the progress message and report never became final');
@@ -243,24 +295,44 @@ async function summarise(): Promise<void> {
   const byMethod = new Map<string, number>();
   for (const call of slack.calls) byMethod.set(call.method, (byMethod.get(call.method) ?? 0) + 1);
   const replies = slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts && !c.args.blocks);
-  const listed = replies.reduce((n, c) => n + String(c.args.text ?? '').split('\n').filter((l) => /· attempt \d+$/.test(l)).length, 0);
+  const listed = replies.reduce(
+    (n, c) =>
+      n +
+      String(c.args.text ?? '')
+        .split('\n')
+        .filter((l) => /· attempt \d+$/.test(l)).length,
+    0,
+  );
   const updates = slack.callsTo('chat.update');
   const gaps = updates.slice(1).map((c, i) => c.at - updates[i]!.at);
   const outbox = await store.Failure.countDocuments({ campaign_id: created._id });
   const expectedFailures = byPlace.filter((p) => p.status !== 'completed').length;
-  const viewOk = campaign.counts.completed === CONTACTS - expectedFailures && failures === expectedFailures && campaign.stats.cost_pending === 0;
+  const viewOk =
+    campaign.counts.completed === CONTACTS - expectedFailures && failures === expectedFailures && campaign.stats.cost_pending === 0;
 
-  console.log(`simulated: campaign ${(durationS / 60).toFixed(1)} min (duration_s = ${durationS.toFixed(0)}), reporting done at ${(reportedEndMs / 60_000).toFixed(1)} min; ${cycles} reporter cycles`);
+  console.log(
+    `simulated: campaign ${(durationS / 60).toFixed(1)} min (duration_s = ${durationS.toFixed(0)}), reporting done at ${(reportedEndMs / 60_000).toFixed(1)} min; ${cycles} reporter cycles`,
+  );
   console.log(`wall: ${wallS.toFixed(0)} s (${seededS.toFixed(0)} s seeding) — limit ${WALL_LIMIT_S} s; load average ${loadAverage()}`);
-  console.log(`campaign view: ${campaign.counts.completed} completed, ${failures} failed (planned ${expectedFailures}), cost pending ${campaign.stats.cost_pending} → ${viewOk ? 'agrees' : 'DISAGREES'}`);
-  console.log(`failures: ${failures}; listed in the thread: ${listed} in ${replies.length} replies (${(listed / Math.max(1, replies.length)).toFixed(1)} per reply); left in the outbox: ${outbox}`);
+  console.log(
+    `campaign view: ${campaign.counts.completed} completed, ${failures} failed (planned ${expectedFailures}), cost pending ${campaign.stats.cost_pending} → ${viewOk ? 'agrees' : 'DISAGREES'}`,
+  );
+  console.log(
+    `failures: ${failures}; listed in the thread: ${listed} in ${replies.length} replies (${(listed / Math.max(1, replies.length)).toFixed(1)} per reply); left in the outbox: ${outbox}`,
+  );
   console.log('Slack calls by method:');
   for (const [method, n] of [...byMethod].sort((a, b) => b[1] - a[1])) console.log(`  ${method.padEnd(30)} ${n}`);
   console.log(`  ${'total'.padEnd(30)} ${total}`);
-  console.log(`chat.update: at most ${busiestMinute(updates)} in any minute; median gap ${(median(gaps) / 1000).toFixed(1)} s, min ${(Math.min(...gaps) / 1000).toFixed(1)} s`);
-  console.log(`naive: ${CONTACTS + failures} (${CONTACTS} chat.update + ${failures} thread replies), ${((CONTACTS + failures) / Math.max(1, total)).toFixed(1)}× the real count`);
+  console.log(
+    `chat.update: at most ${busiestMinute(updates)} in any minute; median gap ${(median(gaps) / 1000).toFixed(1)} s, min ${(Math.min(...gaps) / 1000).toFixed(1)} s`,
+  );
+  console.log(
+    `naive: ${CONTACTS + failures} (${CONTACTS} chat.update + ${failures} thread replies), ${((CONTACTS + failures) / Math.max(1, total)).toFixed(1)}× the real count`,
+  );
   const within = total <= bound;
-  console.log(`target: Slack calls ${total} ≤ duration_s / 1.2 + failures / 20 + 5 = ${durationS.toFixed(0)} / 1.2 + ${failures} / 20 + 5 = ${bound.toFixed(0)} → ${within ? 'met' : 'MISSED'}`);
+  console.log(
+    `target: Slack calls ${total} ≤ duration_s / 1.2 + failures / 20 + 5 = ${durationS.toFixed(0)} / 1.2 + ${failures} / 20 + 5 = ${bound.toFixed(0)} → ${within ? 'met' : 'MISSED'}`,
+  );
   console.log(`target: wall ${wallS.toFixed(0)} s < ${WALL_LIMIT_S} s → ${wallS < WALL_LIMIT_S ? 'met' : 'MISSED'}`);
   process.exitCode = within && wallS < WALL_LIMIT_S && viewOk && outbox === 0 ? 0 : 1;
 }

@@ -94,7 +94,10 @@ export function rehearsalDialer(options: RehearsalOptions = {}): Dialer {
       return sid.startsWith('rehearsal-') ? details(sid) : null;
     },
     async finalCallsBySid(sids) {
-      return sids.filter((sid) => sid.startsWith('rehearsal-')).map(details).filter((report) => report.final);
+      return sids
+        .filter((sid) => sid.startsWith('rehearsal-'))
+        .map(details)
+        .filter((report) => report.final);
     },
     async finalCalls() {
       // Nothing was ever placed anywhere, so no rehearsed call can be found: an interrupted attempt is simply queued again.

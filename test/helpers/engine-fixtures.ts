@@ -26,7 +26,15 @@ export const FAST_SETTINGS: NonNullable<RuntimeOverrides['settings']> = {
   recountEveryMs: 8_000,
   ringSeconds: 1,
   maxCallSeconds: 2,
-  reconciler: { ringSeconds: 1, maxCallSeconds: 2, settleMs: 500, pollEveryMs: 500, unreachableRetryMs: 300, staleDialingMs: 3_000, priceBatchWaitMs: 0 },
+  reconciler: {
+    ringSeconds: 1,
+    maxCallSeconds: 2,
+    settleMs: 500,
+    pollEveryMs: 500,
+    unreachableRetryMs: 300,
+    staleDialingMs: 3_000,
+    priceBatchWaitMs: 0,
+  },
 };
 
 /** Every day, all day: tests that are not about calling hours never wait for them. */
