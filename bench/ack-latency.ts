@@ -19,9 +19,8 @@
 // requests placed by the fake within the phase: (n − 1) ÷ (t_last − t_first) × 60 s ÷ the configured rate, on the
 // fake's arrival times (the clock Exotel's limit is enforced on). Other requests (call details: prices, checks) take
 // turns of the same pacer, so every request's rate ÷ the configured rate is printed beside it, and a timeline of
-// calls + other requests per 30 s at the end. Prices are first asked 2 minutes after a call ends: to measure the dial
-// rate before any price lookup, keep warm-up + phases under 2 minutes (`--rates 1,5 --phase-seconds 45
-// --warmup-seconds 20`). Each phase prints the 1-minute load average at its start and end (the machine is shared).
+// calls + other requests per 30 s at the end. Prices are asked from 2 minutes after a call ends, up to 100 calls per
+// call-list request (about one request per 100 calls at full pace). Each phase prints the 1-minute load average at its start and end (the machine is shared).
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { CampaignFields } from '../src/store/campaign-model.js';
