@@ -37,6 +37,17 @@ export const FAST_SETTINGS: NonNullable<RuntimeOverrides['settings']> = {
   },
 };
 
+/** The progress reporter at test speed: an edit every 200 ms at most, failures replied within a second. */
+export const FAST_PROGRESS: NonNullable<RuntimeOverrides['progress']> = {
+  updatesPerMinute: 600,
+  minIntervalMs: 200,
+  loopMs: 100,
+  failureIntervalMs: 300,
+  failureMaxWaitMs: 1_000,
+  refreshMs: 500,
+  staleMs: 1_000,
+};
+
 /** Every day, all day: tests that are not about calling hours never wait for them. */
 export const ALWAYS_OPEN = { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '24:00', tz: 'Asia/Kolkata', skip: [] };
 

@@ -11,7 +11,16 @@ import { startFakeExotel, type FakeExotel } from '../fakes/fake-exotel.js';
 import { DEFAULT_CHANNELS, FAKE_BOT, type SlackCall } from '../fakes/fake-slack.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, numberOf, phoneNumbers, seedCampaign, waitFor, waitForStatus } from '../helpers/engine-fixtures.js';
+import {
+  exotelEnv,
+  FAST_PROGRESS as FAST_PROGRESS_BASE,
+  FAST_SETTINGS,
+  numberOf,
+  phoneNumbers,
+  seedCampaign,
+  waitFor,
+  waitForStatus,
+} from '../helpers/engine-fixtures.js';
 import { buttonClick, postPayload, viewSubmission } from '../helpers/slack-signing.js';
 
 let store: Store;
@@ -22,13 +31,7 @@ let prefix = 30;
 const INVITE = '`/invite @campaign-bot`';
 const bot = FAKE_BOT.user_id;
 const FAST_PROGRESS = {
-  updatesPerMinute: 600,
-  minIntervalMs: 200,
-  loopMs: 100,
-  failureIntervalMs: 300,
-  failureMaxWaitMs: 1_000,
-  refreshMs: 500,
-  staleMs: 1_000,
+  ...FAST_PROGRESS_BASE,
   refusalRetryMs: 300,
   refusalPauseMs: 1_500,
 };

@@ -15,6 +15,7 @@ import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
 import {
   exotelEnv,
+  FAST_PROGRESS,
   FAST_SETTINGS,
   numberOf,
   outcomeTruth,
@@ -25,15 +26,6 @@ import {
 } from '../helpers/engine-fixtures.js';
 import { SlackSession } from '../helpers/slack-session.js';
 
-const FAST_PROGRESS = {
-  updatesPerMinute: 600,
-  minIntervalMs: 200,
-  loopMs: 100,
-  failureIntervalMs: 300,
-  failureMaxWaitMs: 1_000,
-  refreshMs: 500,
-  staleMs: 1_000,
-};
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** The person who starts the campaigns: an admin, not their owner, so a mention of the owner would be wrong. */
 const STARTER = 'U0ASHA';

@@ -7,7 +7,7 @@ import type { Store } from '../../src/store/store.js';
 import { startFakeExotel, type FakeExotel } from '../fakes/fake-exotel.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, seedCampaign, waitFor, waitForStatus } from '../helpers/engine-fixtures.js';
+import { exotelEnv, FAST_PROGRESS, FAST_SETTINGS, phoneNumbers, seedCampaign, waitFor, waitForStatus } from '../helpers/engine-fixtures.js';
 import { buttonClick, postPayload, postToSlackEndpoint, slashCommand } from '../helpers/slack-signing.js';
 
 let store: Store;
@@ -38,15 +38,7 @@ beforeAll(async () => {
       runtime: {
         settings: FAST_SETTINGS,
         pacing: { callsPerMinute: 300, windowMs: 10_000 },
-        progress: {
-          updatesPerMinute: 600,
-          minIntervalMs: 200,
-          loopMs: 100,
-          failureIntervalMs: 300,
-          failureMaxWaitMs: 500,
-          refreshMs: 500,
-          staleMs: 1_000,
-        },
+        progress: { ...FAST_PROGRESS, failureMaxWaitMs: 500 },
       },
     },
   );

@@ -15,18 +15,8 @@ import { startFakeExotel, type FakeCallOutcome, type FakeExotel } from '../fakes
 import type { SlackCall } from '../fakes/fake-slack.js';
 import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
-import { exotelEnv, FAST_SETTINGS, phoneNumbers, waitFor, waitForStatus } from '../helpers/engine-fixtures.js';
+import { exotelEnv, FAST_PROGRESS, FAST_SETTINGS, phoneNumbers, waitFor, waitForStatus } from '../helpers/engine-fixtures.js';
 import { formValues, SlackSession, type OpenedView, type Typed } from '../helpers/slack-session.js';
-
-const FAST_PROGRESS = {
-  updatesPerMinute: 600,
-  minIntervalMs: 200,
-  loopMs: 100,
-  failureIntervalMs: 300,
-  failureMaxWaitMs: 1_000,
-  refreshMs: 500,
-  staleMs: 1_000,
-};
 
 let store: Store;
 let fake: FakeExotel;

@@ -10,6 +10,7 @@ import { startTestApp, type TestApp } from '../helpers/app-harness.js';
 import { testStore } from '../helpers/database.js';
 import {
   exotelEnv,
+  FAST_PROGRESS,
   FAST_SETTINGS,
   numberOf,
   outcomeCounters,
@@ -26,16 +27,6 @@ let store: Store;
 let fake: FakeExotel;
 let app: TestApp;
 let prefix = 10;
-
-const FAST_PROGRESS = {
-  updatesPerMinute: 600,
-  minIntervalMs: 200,
-  loopMs: 100,
-  failureIntervalMs: 300,
-  failureMaxWaitMs: 1_000,
-  refreshMs: 500,
-  staleMs: 1_000,
-};
 
 beforeAll(async () => {
   store = await testStore('start_flow');
