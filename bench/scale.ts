@@ -101,7 +101,7 @@ function rssOf(pid: number): number | null {
   }
 }
 
-const noWait: RequestPacer = { take: async () => {}, hold: async () => 0, noteSuccess() {}, close() {} };
+const noWait: RequestPacer = { take: async () => {}, busy: async () => false, hold: async () => 0, noteSuccess() {}, close() {} };
 
 async function seed(uri: string, db: string, size: number): Promise<void> {
   const store = await openStore(uri, { dbName: db });

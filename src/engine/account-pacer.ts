@@ -186,6 +186,20 @@ export class AccountPacer {
     return Math.max(0, this.#holdUntil - this.#now());
   }
 
+  /**
+   * Whether the account's turns are in use: a caller waits here, the next turn is already reserved (`next_at` is
+   * ahead: some process dials at full pace), or a hold is in force. A campaign dialling below the account's rate
+   * leaves `next_at` behind the clock between its turns, so those spare turns read as free. Rejects when the
+   * database cannot be read.
+   */
+  async busy(): Promise<boolean> {
+    if (this.#queue.length > 0) return true;
+    const doc = await this.#model.findById(this.#account).lean();
+    if (doc) this.#see(doc);
+    const now = this.#now();
+    return this.#holdUntil > now || (doc !== null && doc.next_at.getTime() > now);
+  }
+
   /** A request got through: the next 429 without Retry-After backs off from 1 s again. */
   noteSuccess(): void {
     this.#backoffStep = 0;

@@ -98,7 +98,16 @@ export class Engine {
     this.mode = deps.dialer.rehearsal ? 'rehearsal' : 'live';
     this.#log = deps.log.child({ component: 'engine', runner: this.runnerId });
     const { settings } = deps;
-    this.#reconciler = new Reconciler(deps.store, deps.state, deps.dialer, deps.lines, this.#log, settings.reconciler, this.#now);
+    this.#reconciler = new Reconciler(
+      deps.store,
+      deps.state,
+      deps.dialer,
+      deps.lines,
+      deps.pacer,
+      this.#log,
+      settings.reconciler,
+      this.#now,
+    );
     this.#gate = new DialGate(
       deps.store,
       deps.state,

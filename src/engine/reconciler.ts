@@ -11,6 +11,7 @@
 import { parseAttemptKey } from '../store/call-model.js';
 import type { ContactFields } from '../store/contact-model.js';
 import type { LiveLineFields } from '../store/live-line-model.js';
+import type { PriceCheckFields } from '../store/price-check-model.js';
 import type { Store } from '../store/store.js';
 import type { ContactState } from '../campaigns/contact-state.js';
 import { bucketOf, LIVE_BUCKETS } from '../campaigns/vocabulary.js';
@@ -18,6 +19,7 @@ import type { Logger } from '../logger.js';
 import type { CallReport, Dialer } from './dialer.js';
 import { DialerUnavailableError } from './dialer.js';
 import type { LiveLines } from './live-lines.js';
+import type { RequestPacer } from './request-pacer.js';
 
 export interface ReconcilerSettings {
   /** Exotel's TimeOut and TimeLimit the engine sends (seconds): the longest a placed call can stay off the list. */
@@ -41,6 +43,11 @@ export interface ReconcilerSettings {
    * long (default 1 min): a request per call would take half the account's rate from dialling.
    */
   priceBatchWaitMs?: number;
+  /**
+   * Prices wait for turns dialling leaves spare, at most this long (default 1 h); then the calls due longest are
+   * asked for whatever dialling needs, one request of up to 100 a pass.
+   */
+  priceDeferMaxMs?: number;
 }
 
 /** Exotel's call list filters by at most five numbers. */
@@ -48,6 +55,9 @@ const LIST_FILTER_MAX = 5;
 /** ... and by at most 100 call sids. */
 const PRICE_BATCH = 100;
 const DEFAULT_PRICE_BATCH_WAIT_MS = 60_000;
+const DEFAULT_PRICE_DEFER_MAX_MS = 3_600_000;
+/** Price requests in one pass at most (/healthz allows a pass this many turns of the account's pace). */
+const PRICE_REQUESTS_PER_PASS = 10;
 /** A price check written before checks recorded when the call was sent: look this far back for its call. */
 const UNKNOWN_SENT_LOOKBACK_MS = 24 * 3_600_000;
 
@@ -57,6 +67,7 @@ export class Reconciler {
     private readonly state: ContactState,
     private readonly dialer: Dialer,
     private readonly lines: LiveLines,
+    private readonly pacer: Pick<RequestPacer, 'busy'>,
     private readonly log: Logger,
     private readonly settings: ReconcilerSettings,
     private readonly now: () => Date = () => new Date(),
@@ -87,22 +98,51 @@ export class Reconciler {
   }
 
   /**
-   * Prices Exotel reports minutes after a call ended, asked for up to 100 calls in one list request (every request
-   * takes a turn of the account's pacer, which dialling needs): sent once 100 are due, or when the oldest due one has
-   * waited `priceBatchWaitMs`. After `priceTries` lookups without a price the call stops counting as pending.
+   * Prices Exotel reports minutes after a call ended (every request takes a turn of the account's pacer, which dialling
+   * needs, and only the finish report shows the cost), asked for up to 100 calls in one list request: once 100 are due
+   * or the oldest due one has waited `priceBatchWaitMs`, and only while dialling leaves turns spare (up to ten requests a
+   * pass) — until the oldest has waited `priceDeferMaxMs`: then one request a pass whatever dialling needs. After
+   * `priceTries` lookups without a price the call stops counting as pending.
    */
   async #askPrices(signal: AbortSignal): Promise<void> {
-    const now = this.now();
-    const mode = this.dialer.rehearsal ? 'rehearsal' : 'live';
-    const due = await this.store.PriceCheck.find({ mode, check_after: { $lte: now } })
-      .sort({ check_after: 1 })
-      .limit(PRICE_BATCH)
-      .lean();
-    const oldest = due[0]?.check_after.getTime();
-    const waitMs = this.settings.priceBatchWaitMs ?? DEFAULT_PRICE_BATCH_WAIT_MS;
-    if (oldest === undefined || (due.length < PRICE_BATCH && now.getTime() - oldest < waitMs)) return;
+    const batchWaitMs = this.settings.priceBatchWaitMs ?? DEFAULT_PRICE_BATCH_WAIT_MS;
+    const deferMaxMs = this.settings.priceDeferMaxMs ?? DEFAULT_PRICE_DEFER_MAX_MS;
+    let spare: boolean | undefined; // asked of the pacer once a pass: the pass's own requests make it look busy
+    for (let n = 0; n < PRICE_REQUESTS_PER_PASS && !signal.aborted; n++) {
+      const now = this.now();
+      const due = await this.store.PriceCheck.find({ mode: this.#mode(), check_after: { $lte: now } })
+        .sort({ check_after: 1 })
+        .limit(PRICE_BATCH)
+        .lean();
+      if (due.length === 0) return;
+      const waited = now.getTime() - due[0]!.check_after.getTime();
+      const overdue = waited >= deferMaxMs;
+      if (!overdue && due.length < PRICE_BATCH && waited < batchWaitMs) return;
+      spare ??= await this.#turnsSpare();
+      // Without spare turns, one request a pass for the calls due longest: the rate dialling gives up stays 1 per 100.
+      if (!spare && (!overdue || n > 0)) return;
+      if (!(await this.#askPriceBatch(due, now, signal))) return;
+    }
+  }
+
+  #mode(): 'rehearsal' | 'live' {
+    return this.dialer.rehearsal ? 'rehearsal' : 'live';
+  }
+
+  async #turnsSpare(): Promise<boolean> {
+    try {
+      return !(await this.pacer.busy());
+    } catch (error) {
+      this.log.debug({ err: error }, 'could not tell whether dialling leaves turns spare; prices wait');
+      return false;
+    }
+  }
+
+  /** One list request for these checks' prices; false when Exotel could not be asked. */
+  async #askPriceBatch(due: PriceCheckFields[], now: Date, signal: AbortSignal): Promise<boolean> {
     const since = Math.min(...due.map((c) => c.sent_at?.getTime() ?? c.check_after.getTime() - UNKNOWN_SENT_LOOKBACK_MS));
     let reports: CallReport[] = [];
+    let asked = true;
     try {
       reports = await this.dialer.finalCallsBySid(
         due.map((c) => c.sid),
@@ -110,12 +150,13 @@ export class Reconciler {
         signal,
       );
     } catch (error) {
-      if (signal.aborted) return;
+      if (signal.aborted) return false;
+      asked = false;
       this.log.debug({ err: error, calls: due.length }, 'could not ask Exotel for prices; will ask again');
     }
     const prices = new Map(reports.map((r) => [r.sid, r.price]));
     for (const check of due) {
-      if (signal.aborted) return;
+      if (signal.aborted) return false;
       const price = prices.get(check.sid);
       if (price != null) await this.state.priced(check._id, price);
       else if (check.tries + 1 >= this.settings.priceTries) await this.state.priceMissing(check._id);
@@ -125,6 +166,7 @@ export class Reconciler {
           { $set: { check_after: new Date(now.getTime() + this.settings.priceEveryMs) }, $inc: { tries: 1 } },
         );
     }
+    return asked;
   }
 
   /** The live attempt holding a line, or null after giving back a line whose attempt is over. */

@@ -28,7 +28,7 @@ export interface HealthOptions {
 
 /**
  * How old the engine's last tick may be before it counts as stalled: a few tick periods, plus the time one tick may
- * legitimately spend in the reconciler, whose requests to Exotel (one per live call, and up to ten price checks) each
+ * legitimately spend in the reconciler, whose requests to Exotel (one per live call, and up to ten price requests) each
  * wait for a turn of the account's pace.
  */
 export function staleTickAfterMs(timing: { tickMs: number; accountRate: number }, maxLiveCalls: number): number {

@@ -132,6 +132,35 @@ describe('rate-limit', () => {
   });
 });
 
+describe('busy', () => {
+  it('says whether dialling uses the turns: a caller waiting here, a turn reserved ahead by any process, or a hold', async () => {
+    const account = newAccount();
+    // a takes turns on the real clock (one a second); b, another process, is asked on a clock the test sets.
+    const a = pacerFor(account);
+    let clock = Date.now();
+    const b = pacerFor(account, { now: () => clock });
+    expect(await b.busy()).toBe(false);
+
+    await a.take();
+    clock = Date.now();
+    expect(await b.busy()).toBe(true);
+    const waiting = track(a.take());
+    expect(await a.busy()).toBe(true);
+    while (!waiting.done) await delay(20);
+    expect(waiting.error).toBeUndefined();
+
+    // The turn after the last one taken has passed unused: spare.
+    clock = Date.now() + 1_500;
+    expect(await a.busy()).toBe(true); // a's own clock: its next turn is still ahead
+    expect(await b.busy()).toBe(false);
+
+    await b.hold(5_000);
+    expect(await b.busy()).toBe(true);
+    clock += 5_001;
+    expect(await b.busy()).toBe(false);
+  });
+});
+
 describe('hold', () => {
   it('a hold taken by one process holds the other', async () => {
     const account = newAccount();

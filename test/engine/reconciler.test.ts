@@ -30,6 +30,8 @@ const SETTINGS: ReconcilerSettings = {
 /** sent + TimeOut + TimeLimit + settle. */
 const GRACE_MS = (30 + 600) * 1000 + 300_000;
 
+const pacerSaying = (state: { busy: boolean }) => ({ busy: async () => state.busy });
+
 let store: Store;
 beforeAll(async () => {
   store = await testStore('reconciler');
@@ -43,6 +45,8 @@ const numbers = (n: number) => {
 
 interface World extends EngineParts {
   dialer: StubDialer;
+  /** What the account's pacer says: dialling uses every turn. */
+  pacer: { busy: boolean };
   reconciler: Reconciler;
   clock: { now: Date };
   campaign: CampaignFields;
@@ -61,13 +65,15 @@ async function world(contacts = 1, fields: Partial<CampaignFields> = {}): Promis
   const dialer = new StubDialer();
   const t0 = new Date();
   const clock = { now: t0 };
-  const reconciler = new Reconciler(store, parts.state, dialer, parts.lines, silentLog, SETTINGS, () => clock.now);
+  const pacer = { busy: false };
+  const reconciler = new Reconciler(store, parts.state, dialer, parts.lines, pacerSaying(pacer), silentLog, SETTINGS, () => clock.now);
   const phones = numbers(contacts);
   const { campaign, run, ids } = await runningCampaign(store, phones, fields, undefined, t0);
   const at = (ms: number) => new Date(t0.getTime() + ms);
   return {
     ...parts,
     dialer,
+    pacer,
     reconciler,
     clock,
     campaign,
@@ -98,7 +104,16 @@ describe('a dialing attempt whose process stopped', () => {
     const dialer = new StubDialer();
     const t0 = new Date();
     const clock = { now: t0 };
-    const reconciler = new Reconciler(store, parts.state, dialer, parts.lines, silentLog, SETTINGS, () => clock.now);
+    const reconciler = new Reconciler(
+      store,
+      parts.state,
+      dialer,
+      parts.lines,
+      pacerSaying({ busy: false }),
+      silentLog,
+      SETTINGS,
+      () => clock.now,
+    );
     const { campaign, run, ids } = await runningCampaign(store, numbers(1), {}, undefined, t0);
     const d = await parts.gate.pass(run, campaign, ids[0]!, t0);
     expect(d.go).toBe(true);
@@ -478,5 +493,66 @@ describe('prices, which Exotel reports minutes after a call ended', () => {
     expect(w.dialer.detailQueries).toEqual([]);
     expect(await store.PriceCheck.countDocuments({ tries: 1 })).toBe(100);
     expect(await store.PriceCheck.findOne({ sid: 'SID-BATCH-100' }).lean()).toMatchObject({ tries: 0 });
+  });
+
+  /** `n` price checks of `w`'s campaign, due `dueAgoMs` before `atMs` (the oldest first). */
+  async function priceChecks(w: World, n: number, atMs: number, dueAgoMs: number): Promise<void> {
+    await store.PriceCheck.insertMany(
+      Array.from({ length: n }, (_, i) => ({
+        _id: `${w.campaign._id.toHexString()}:wait${i}:1`,
+        campaign_id: w.campaign._id,
+        sid: `SID-WAIT-${i}`,
+        sent_at: w.t0,
+        mode: 'live',
+        check_after: new Date(w.at(atMs).getTime() - dueAgoMs + i),
+        tries: 0,
+      })),
+    );
+  }
+
+  it('wait while dialling uses every turn of the account, then go up to ten requests a pass in spare turns', async () => {
+    await store.PriceCheck.deleteMany({});
+    const w = await world(1);
+    await priceChecks(w, 1_050, 600_000, 10 * 60_000);
+    w.pacer.busy = true;
+
+    await w.reconcile(600_000);
+    expect(w.dialer.sidListQueries).toEqual([]);
+
+    w.pacer.busy = false;
+    await w.reconcile(605_000);
+    expect(w.dialer.sidListQueries).toHaveLength(10);
+    expect(w.dialer.sidListQueries.map((q) => q.sids[0])).toEqual(Array.from({ length: 10 }, (_, k) => `SID-WAIT-${k * 100}`));
+    expect(await store.PriceCheck.countDocuments({ tries: 0 })).toBe(50);
+  });
+
+  it('due for an hour are asked for even while dialling uses every turn, one request a pass', async () => {
+    await store.PriceCheck.deleteMany({});
+    const w = await world(1);
+    await priceChecks(w, 250, 4_000_000, 3_600_000);
+    w.pacer.busy = true;
+
+    await w.reconcile(4_000_000);
+    expect(w.dialer.sidListQueries).toHaveLength(1);
+    // At 4,000 s the next hundred had waited 100 ms less than an hour; at 4,005 s all 150 are overdue: one pass, one request.
+    await w.reconcile(4_005_000);
+    expect(w.dialer.sidListQueries.map((q) => q.sids.length)).toEqual([100, 100]);
+    await w.reconcile(4_010_000);
+    expect(w.dialer.sidListQueries.map((q) => q.sids.length)).toEqual([100, 100, 50]);
+    expect(w.dialer.sidListQueries.map((q) => q.sids[0])).toEqual(['SID-WAIT-0', 'SID-WAIT-100', 'SID-WAIT-200']);
+  });
+
+  it('wait when the pacer cannot say whether turns are spare', async () => {
+    await store.PriceCheck.deleteMany({});
+    const w = await world(1);
+    await priceChecks(w, 100, 600_000, 5 * 60_000);
+    const failing = {
+      busy: async (): Promise<boolean> => {
+        throw new Error('database unreachable');
+      },
+    };
+    const reconciler = new Reconciler(store, w.state, w.dialer, w.lines, failing, silentLog, SETTINGS, () => w.at(600_000));
+    await reconciler.reconcile(new AbortController().signal);
+    expect(w.dialer.sidListQueries).toEqual([]);
   });
 });

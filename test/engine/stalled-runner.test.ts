@@ -99,6 +99,9 @@ class HandPacer implements RequestPacer {
   grant(): void {
     this.waiting.shift()!();
   }
+  async busy(): Promise<boolean> {
+    return this.waiting.length > 0;
+  }
   async hold(): Promise<number> {
     return 0;
   }

@@ -37,9 +37,7 @@ let asha: SlackSession;
 
 beforeAll(async () => {
   store = await testStore('finish_report');
-  // Prices (and durations) show in call details 6 s after each call ends: the report goes out before them. Calls
-  // last at least 300 ms: a status callback that overtakes the recording of Exotel's answer to the request leaves the
-  // call uncounted in stats.placed and cost_pending (a known bug of ContactState.placed, reported; not this test's subject).
+  // Prices (and durations) show in call details 6 s after each call ends: the report goes out before them.
   fake = await startFakeExotel({
     callsPerMinute: 600,
     windowMs: 10_000,
