@@ -46,20 +46,8 @@ export type SkipReason = (typeof SKIP_REASONS)[number];
  * What the campaign view counts: every contact is in exactly one bucket. `retrying` is a pending contact that already
  * had an attempt and waits for its next one; `unknown` shows as "checking with Exotel".
  */
-export const BUCKETS = [
-  'pending',
-  'retrying',
-  'dialing',
-  'initiated',
-  'unknown',
-  'completed',
-  'busy',
-  'no-answer',
-  'failed',
-  'canceled',
-  'skipped',
-] as const;
-export type Bucket = (typeof BUCKETS)[number];
+export type Bucket = CallStatus | 'retrying';
+export const BUCKETS: readonly Bucket[] = ['pending', 'retrying', ...CALL_STATUSES.filter((s) => s !== 'pending')];
 export type Counts = Record<Bucket, number>;
 
 /** Buckets whose contacts still need the engine or Exotel: a campaign is finished when all of them are empty. */
