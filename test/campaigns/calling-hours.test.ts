@@ -13,6 +13,7 @@ import {
   type Parsed,
   type Weekday,
 } from '../../src/campaigns/calling-hours.js';
+import { mulberry32 } from '../helpers/seeded-random.js';
 
 const EVERY_DAY = [1, 2, 3, 4, 5, 6, 7] as const;
 const MON_SAT = [1, 2, 3, 4, 5, 6] as const;
@@ -392,17 +393,6 @@ function wallClock(timeZone: string): (t: number) => { date: string; weekday: We
 function bruteOpen(read: ReturnType<typeof wallClock>, calling: CallingHours, t: number): boolean {
   const w = read(t);
   return calling.days.has(w.weekday) && !calling.skipDates.has(w.date) && w.minute >= calling.startMinute && w.minute < calling.endMinute;
-}
-
-/** Deterministic, so a failure can be replayed from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Days in 2026 on which the zone's UTC offset changes, found by reading the offset each noon UTC. */

@@ -14,30 +14,12 @@ import { importSummary } from '../../src/slack/blocks/import-report-blocks.js';
 import type { Store } from '../../src/store/store.js';
 import { testStore } from '../helpers/database.js';
 import { countContacts } from '../../src/campaigns/campaign-view.js';
+import { rng, type Rng } from '../helpers/seeded-random.js';
 
 let store: Store;
 beforeAll(async () => {
   store = await testStore('import_fuzz');
 });
-
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
-    chance: (p: number) => next() < p,
-  };
-}
-type Rng = ReturnType<typeof rng>;
 
 type Delimiter = ',' | ';' | '\t';
 type Encoding = 'utf8' | 'utf8-bom' | 'utf16le' | 'utf16be';

@@ -37,25 +37,7 @@ import type { ContactFields } from '../../src/store/contact-model.js';
 import type { Store } from '../../src/store/store.js';
 import { phoneNumbers, seedCampaign } from '../helpers/engine-fixtures.js';
 import { RUN, contactsOf, loadCampaign, loadContact, nonZero, stateHarness, type StateHarness } from './state-fixtures.js';
-
-/** mulberry32: small, fast, deterministic. */
-export function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
-    chance: (p: number) => next() < p,
-  };
-}
-type Rng = ReturnType<typeof rng>;
+import { rng, type Rng } from '../helpers/seeded-random.js';
 
 const CONTACTS = 5;
 const LINES = 4;

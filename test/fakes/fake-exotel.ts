@@ -52,6 +52,7 @@ import {
   terminalBody,
 } from './fake-exotel-wire.js';
 import { sendOutgoing } from './outgoing-request.js';
+import { mulberry32 } from '../helpers/seeded-random.js';
 
 /**
  * What to do with one connect.json request. `429`, `503` and `reject400` answer without placing the call. All others
@@ -887,17 +888,6 @@ function pick(r: number): FakeCallOutcome {
     if (r < acc) return outcome;
   }
   return 'completed';
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {
